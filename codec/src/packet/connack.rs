@@ -1,0 +1,63 @@
+//! CONNACK (MQTT 3.1.1 §3.2, MQTT 5.0 §3.2).
+
+use super::no_properties;
+use crate::error::{EncodeError, Rule, Violation};
+use crate::property::{self, PropertyContext};
+use crate::reader::Reader;
+use crate::reason_code::ReasonSet;
+use crate::{Properties, ReasonCode, Version};
+use bytes::BufMut;
+
+/// Connection acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnAck {
+    /// Session Present.
+    pub session_present: bool,
+    /// 5.0 Connect Reason Code, or the 3.1.1 Connect Return Code (0x00–0x05).
+    pub code: ReasonCode,
+    /// 5.0 properties.
+    pub properties: Properties,
+}
+
+impl ConnAck {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<ConnAck, Violation> {
+        let flags_at = r.pos();
+        let flags = r.u8()?;
+        // MQTT-3.2.2-1 (5.0; §3.2.2.1 in 3.1.1): bits 7–1 are reserved and zero.
+        if flags & 0xFE != 0 {
+            return Err(r.violation_at(Rule::ConnackFlagsReserved, flags_at));
+        }
+        let session_present = flags & 1 != 0;
+        let code_at = r.pos();
+        let code = ReasonCode(r.u8()?);
+        // MQTT-3.2.2-8 (5.0) / §3.2.2.3 (3.1.1): only defined codes.
+        let known = if r.version.is_v5() { ReasonSet::Connack.allows(code) } else { code.0 <= 5 };
+        if !known {
+            return Err(r.violation_at(Rule::ConnackCode, code_at));
+        }
+        // MQTT-3.2.2-4 (3.1.1) / MQTT-3.2.2-6 (5.0): a refusal has Session Present 0.
+        if session_present && code.0 != 0 {
+            return Err(r.violation_at(Rule::ConnackSessionPresentOnError, flags_at));
+        }
+        let properties = if r.version.is_v5() {
+            property::decode(r, PropertyContext::ConnAck)?.0
+        } else {
+            Properties::new()
+        };
+        r.finish()?;
+        Ok(ConnAck { session_present, code, properties })
+    }
+
+    pub(crate) fn body_len(&self, v: Version) -> Result<usize, EncodeError> {
+        no_properties(&self.properties, v, "CONNACK properties")?;
+        Ok(2 + if v.is_v5() { self.properties.wire_len() } else { 0 })
+    }
+
+    pub(crate) fn encode_body(&self, v: Version, buf: &mut impl BufMut) {
+        buf.put_u8(u8::from(self.session_present));
+        buf.put_u8(self.code.0);
+        if v.is_v5() {
+            self.properties.encode(buf);
+        }
+    }
+}

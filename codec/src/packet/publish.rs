@@ -1,0 +1,108 @@
+//! PUBLISH (MQTT 3.1.1 §3.3, MQTT 5.0 §3.3).
+
+use super::{QoS, Role, no_properties, packet_id};
+use crate::error::{EncodeError, Rule, Violation};
+use crate::property::{self, PropertyContext, PropertyId};
+use crate::reader::{Reader, check_field, field_len, put_binary};
+use crate::{MqttString, Properties, Version, topic};
+use bytes::{BufMut, Bytes};
+
+/// Application message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Publish {
+    /// DUP flag.
+    pub dup: bool,
+    /// QoS level.
+    pub qos: QoS,
+    /// RETAIN flag.
+    pub retain: bool,
+    /// Topic Name (empty in 5.0 when a Topic Alias stands for it).
+    pub topic: MqttString,
+    /// Packet Identifier: present exactly when QoS > 0.
+    pub packet_id: Option<u16>,
+    /// 5.0 properties.
+    pub properties: Properties,
+    /// Application payload.
+    pub payload: Bytes,
+}
+
+impl Publish {
+    /// A QoS 0 message.
+    pub fn new(topic: impl Into<MqttString>, payload: impl Into<Bytes>) -> Self {
+        Publish { topic: topic.into(), payload: payload.into(), ..Publish::default() }
+    }
+
+    pub(crate) fn flags(&self) -> u8 {
+        (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>, flags: u8, role: Option<Role>) -> Result<Publish, Violation> {
+        let dup = flags & 0x08 != 0;
+        let retain = flags & 0x01 != 0;
+        // MQTT-3.3.1-4: QoS 3 does not exist.
+        let Some(qos) = QoS::from_u8((flags >> 1) & 0x03) else {
+            return Err(r.violation_at(Rule::PublishQos3, 0));
+        };
+        // MQTT-3.3.1-2: DUP is 0 on QoS 0.
+        if dup && qos == QoS::AtMostOnce {
+            return Err(r.violation_at(Rule::PublishDupQos0, 0));
+        }
+        // MQTT-3.3.2-1: the variable header opens with the Topic Name.
+        let topic_at = r.pos() + 2;
+        let topic = r.string()?;
+        // MQTT-2.3.1-1 / MQTT-2.2.1-3: QoS 1 and 2 carry a non-zero identifier;
+        // MQTT-2.3.1-5 / MQTT-2.2.1-2: QoS 0 carries none (so none is read).
+        let packet_id = if qos == QoS::AtMostOnce { None } else { Some(packet_id(r)?) };
+        let (properties, alias) = if r.version.is_v5() {
+            let props_at = r.pos();
+            let (props, seen) = property::decode(r, PropertyContext::Publish)?;
+            // MQTT-3.3.4-6: a client never sends a Subscription Identifier.
+            if role == Some(Role::Server) && seen.has(PropertyId::SUBSCRIPTION_IDENTIFIER) {
+                return Err(r.violation_at(Rule::ClientPublishSubscriptionId, props_at));
+            }
+            (props, seen.has(PropertyId::TOPIC_ALIAS))
+        } else {
+            (Properties::new(), false)
+        };
+        // MQTT-4.7.3-1, MQTT-3.3.2-2, MQTT-4.7.3-2 (and 5.0 §3.3.2.1: an empty name is
+        // allowed only with a Topic Alias).
+        if let Err((rule, at)) = topic::check_name(topic.as_bytes(), alias) {
+            return Err(r.violation_at(rule, topic_at + at));
+        }
+        let payload = r.rest();
+        Ok(Publish { dup, qos, retain, topic, packet_id, properties, payload })
+    }
+
+    pub(crate) fn body_len(&self, v: Version) -> Result<usize, EncodeError> {
+        no_properties(&self.properties, v, "PUBLISH properties")?;
+        check_field("topic name", self.topic.len())?;
+        match (self.qos, self.packet_id) {
+            (QoS::AtMostOnce, Some(_)) => {
+                return Err(EncodeError::PacketId("a QoS 0 PUBLISH has no packet identifier"));
+            }
+            (QoS::AtLeastOnce | QoS::ExactlyOnce, None) => {
+                return Err(EncodeError::PacketId("a QoS 1/2 PUBLISH needs a packet identifier"));
+            }
+            _ => {}
+        }
+        let mut len = field_len(self.topic.len()) + self.payload.len();
+        if self.packet_id.is_some() {
+            len += 2;
+        }
+        if v.is_v5() {
+            len += self.properties.wire_len();
+        }
+        Ok(len)
+    }
+
+    pub(crate) fn encode_body(&self, v: Version, buf: &mut impl BufMut) {
+        put_binary(buf, self.topic.as_bytes());
+        if let Some(id) = self.packet_id {
+            buf.put_u16(id);
+        }
+        if v.is_v5() {
+            self.properties.encode(buf);
+        }
+        buf.put_slice(&self.payload);
+    }
+}

@@ -1,0 +1,59 @@
+//! SUBACK (MQTT 3.1.1 §3.9, MQTT 5.0 §3.9).
+
+use super::no_properties;
+use crate::error::{EncodeError, Rule, Violation};
+use crate::property::{self, PropertyContext};
+use crate::reader::Reader;
+use crate::reason_code::ReasonSet;
+use crate::{Properties, ReasonCode, Version};
+use bytes::BufMut;
+
+/// Subscribe acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SubAck {
+    /// Packet Identifier of the SUBSCRIBE.
+    pub packet_id: u16,
+    /// 5.0 properties.
+    pub properties: Properties,
+    /// One return / reason code per filter, in order.
+    pub codes: Vec<ReasonCode>,
+}
+
+impl SubAck {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<SubAck, Violation> {
+        let packet_id = r.u16()?;
+        let v5 = r.version.is_v5();
+        let properties = if v5 { property::decode(r, PropertyContext::SubAck)?.0 } else { Properties::new() };
+        let mut codes = Vec::with_capacity(r.remaining());
+        while !r.is_empty() {
+            let at = r.pos();
+            let code = ReasonCode(r.u8()?);
+            // MQTT-3.9.3-2: only defined codes (3.1.1: 0x00, 0x01, 0x02, 0x80).
+            let known = if v5 { ReasonSet::Suback.allows(code) } else { matches!(code.0, 0..=2 | 0x80) };
+            if !known {
+                return Err(r.violation_at(Rule::SubackCode, at));
+            }
+            codes.push(code);
+        }
+        // §3.9.3: one code per filter, and a SUBSCRIBE has at least one.
+        if codes.is_empty() {
+            return Err(r.violation(Rule::SubackEmpty));
+        }
+        Ok(SubAck { packet_id, properties, codes })
+    }
+
+    pub(crate) fn body_len(&self, v: Version) -> Result<usize, EncodeError> {
+        no_properties(&self.properties, v, "SUBACK properties")?;
+        Ok(2 + self.codes.len() + if v.is_v5() { self.properties.wire_len() } else { 0 })
+    }
+
+    pub(crate) fn encode_body(&self, v: Version, buf: &mut impl BufMut) {
+        buf.put_u16(self.packet_id);
+        if v.is_v5() {
+            self.properties.encode(buf);
+        }
+        for c in &self.codes {
+            buf.put_u8(c.0);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! A bounded reader over one packet's bytes, and the matching writer helpers.
+//!
+//! Every length-prefixed region is read through [`Reader::sub`], which hands out a
+//! reader that cannot see past the region; [`Reader::finish`] then insists the region
+//! was consumed exactly. Length/content disagreement is therefore a structural error
+//! in one place, not a check repeated in every packet.
+
+use crate::error::{Rule, Violation};
+use crate::string::{self, StringFault};
+use crate::varint::{self, VarInt};
+use crate::{EncodeError, MqttString, Version};
+use bytes::{BufMut, Bytes};
+
+pub(crate) type Result<T> = std::result::Result<T, Violation>;
+
+pub(crate) struct Reader<'a> {
+    data: &'a Bytes,
+    pos: usize,
+    end: usize,
+    pub(crate) version: Version,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `data[pos..end]`; offsets in errors count from `data[0]`.
+    pub(crate) fn new(data: &'a Bytes, pos: usize, end: usize, version: Version) -> Self {
+        Reader { data, pos, end, version }
+    }
+
+    pub(crate) fn fail<T>(&self, rule: Rule) -> Result<T> {
+        Err(self.violation(rule))
+    }
+
+    pub(crate) fn violation(&self, rule: Rule) -> Violation {
+        Violation::new(rule, self.version, self.pos)
+    }
+
+    pub(crate) fn violation_at(&self, rule: Rule, offset: usize) -> Violation {
+        Violation::new(rule, self.version, offset)
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos == self.end
+    }
+
+    fn need(&self, n: usize) -> Result<()> {
+        if self.remaining() < n { self.fail(Rule::Truncated) } else { Ok(()) }
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        self.need(1)?;
+        let b = self.data[self.pos];
+        self.pos += 1;
+        Ok(b)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16> {
+        self.need(2)?;
+        let v = u16::from_be_bytes([self.data[self.pos], self.data[self.pos + 1]]);
+        self.pos += 2;
+        Ok(v)
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        self.need(4)?;
+        let d = &self.data[self.pos..self.pos + 4];
+        self.pos += 4;
+        Ok(u32::from_be_bytes([d[0], d[1], d[2], d[3]]))
+    }
+
+    /// A variable byte integer; 5.0 also demands the shortest form (MQTT-1.5.5-1).
+    pub(crate) fn varint(&mut self) -> Result<u32> {
+        match varint::read(&self.data[self.pos..self.end]) {
+            VarInt::Complete { value, len, minimal } => {
+                if !minimal && self.version.is_v5() {
+                    return self.fail(Rule::VarIntNotMinimal);
+                }
+                self.pos += len;
+                Ok(value)
+            }
+            VarInt::Incomplete => self.fail(Rule::Truncated),
+            VarInt::TooLong => self.fail(Rule::VarIntTooLong),
+        }
+    }
+
+    /// The next `n` bytes, shared with the input (no copy).
+    pub(crate) fn take(&mut self, n: usize) -> Result<Bytes> {
+        self.need(n)?;
+        let b = self.data.slice(self.pos..self.pos + n);
+        self.pos += n;
+        Ok(b)
+    }
+
+    /// Everything up to the end of this reader's region.
+    pub(crate) fn rest(&mut self) -> Bytes {
+        let b = self.data.slice(self.pos..self.end);
+        self.pos = self.end;
+        b
+    }
+
+    /// Two-byte length, then that many bytes.
+    pub(crate) fn binary(&mut self) -> Result<Bytes> {
+        let len = self.u16()? as usize;
+        self.take(len)
+    }
+
+    /// A UTF-8 encoded string, checked against §1.5.3 / §1.5.4.
+    pub(crate) fn string(&mut self) -> Result<MqttString> {
+        let len = self.u16()? as usize;
+        let start = self.pos;
+        let bytes = self.take(len)?;
+        match string::check(&bytes) {
+            Ok(()) => Ok(MqttString::from_raw(bytes)),
+            Err(StringFault::Utf8(at)) => Err(self.violation_at(Rule::Utf8Invalid, start + at)),
+            Err(StringFault::Null(at)) => Err(self.violation_at(Rule::Utf8Null, start + at)),
+        }
+    }
+
+    /// A reader over the next `len` bytes; this reader moves past them.
+    pub(crate) fn sub(&mut self, len: usize) -> Result<Reader<'a>> {
+        self.need(len)?;
+        let sub = Reader::new(self.data, self.pos, self.pos + len, self.version);
+        self.pos += len;
+        Ok(sub)
+    }
+
+    /// The region must be used up.
+    pub(crate) fn finish(&self) -> Result<()> {
+        if self.is_empty() { Ok(()) } else { self.fail(Rule::TrailingBytes) }
+    }
+}
+
+/// Length of a string or binary field including its two-byte prefix.
+pub(crate) fn field_len(len: usize) -> usize {
+    2 + len
+}
+
+/// Refuses a field a two-byte prefix cannot describe.
+pub(crate) fn check_field(what: &'static str, len: usize) -> std::result::Result<(), EncodeError> {
+    if len > u16::MAX as usize {
+        Err(EncodeError::FieldTooLong { what, len })
+    } else {
+        Ok(())
+    }
+}
+
+/// Writes a two-byte length prefix and the bytes. The caller has checked the length.
+pub(crate) fn put_binary(buf: &mut impl BufMut, bytes: &[u8]) {
+    buf.put_u16(bytes.len() as u16);
+    buf.put_slice(bytes);
+}
+
+/// Remaining length of a body, refusing what four bytes cannot describe.
+pub(crate) fn body_len(len: usize) -> std::result::Result<u32, EncodeError> {
+    if len > varint::MAX as usize {
+        Err(EncodeError::PacketTooLarge { len })
+    } else {
+        Ok(len as u32)
+    }
+}

@@ -1,0 +1,117 @@
+//! Topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7 and §4.8.2).
+//!
+//! These checks run on strings that already passed the UTF-8 rules; they return the
+//! failed rule and the byte offset inside the topic.
+
+use crate::error::Rule;
+use crate::Version;
+
+/// Checks a topic name (the topic of a PUBLISH, or a Will Topic).
+///
+/// `alias_present`: in 5.0 an empty name is allowed when a Topic Alias stands for it.
+pub(crate) fn check_name(topic: &[u8], alias_present: bool) -> Result<(), (Rule, usize)> {
+    // MQTT-4.7.3-1: at least one character (5.0 §3.3.2.1: unless a Topic Alias is used).
+    if topic.is_empty() && !alias_present {
+        return Err((Rule::TopicNameEmpty, 0));
+    }
+    // MQTT-3.3.2-2 / MQTT-4.7.1-1 (3.1.1) / MQTT-4.7.0-1 (5.0): no wildcards in names.
+    if let Some(at) = topic.iter().position(|&b| b == b'+' || b == b'#') {
+        return Err((Rule::TopicNameWildcard, at));
+    }
+    null_check(topic)
+}
+
+fn null_check(topic: &[u8]) -> Result<(), (Rule, usize)> {
+    // MQTT-4.7.3-2: no U+0000 (the string check already refuses it; this keeps the
+    // topic-specific statement when called on raw input).
+    match topic.iter().position(|&b| b == 0) {
+        Some(at) => Err((Rule::TopicNull, at)),
+        None => Ok(()),
+    }
+}
+
+/// Checks a topic filter of SUBSCRIBE or UNSUBSCRIBE.
+pub(crate) fn check_filter(filter: &[u8], version: Version) -> Result<(), (Rule, usize)> {
+    // MQTT-4.7.3-1: at least one character.
+    if filter.is_empty() {
+        return Err((Rule::TopicFilterEmpty, 0));
+    }
+    null_check(filter)?;
+    let mut body = filter;
+    let mut base = 0;
+    if version.is_v5() {
+        if let Some(rest) = filter.strip_prefix(b"$share/") {
+            base = 7;
+            // MQTT-4.8.2-1: a non-empty ShareName follows `$share/`.
+            let name_len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+            if name_len == 0 {
+                return Err((Rule::SharedNameEmpty, base));
+            }
+            // MQTT-4.8.2-2: the ShareName holds no `+` or `#` and is followed by `/`
+            // and a non-empty filter.
+            if let Some(at) = rest[..name_len].iter().position(|&b| b == b'+' || b == b'#') {
+                return Err((Rule::SharedNameInvalid, base + at));
+            }
+            if name_len + 1 >= rest.len() {
+                return Err((Rule::SharedNameInvalid, base + name_len));
+            }
+            base += name_len + 1;
+            body = &rest[name_len + 1..];
+        }
+    }
+    let mut level_start = 0;
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'/' => level_start = i + 1,
+            // MQTT-4.7.1-2 (3.1.1) / MQTT-4.7.1-1 (5.0): `#` alone in the last level.
+            b'#' if i != level_start || i + 1 != body.len() => {
+                return Err((Rule::TopicFilterHash, base + i));
+            }
+            // MQTT-4.7.1-3 (3.1.1) / MQTT-4.7.1-2 (5.0): `+` fills its whole level.
+            b'+' if i != level_start || body.get(i + 1).is_some_and(|&n| n != b'/') => {
+                return Err((Rule::TopicFilterPlus, base + i));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether `filter` is a 5.0 shared subscription (`$share/...`).
+pub fn is_shared(filter: &[u8]) -> bool {
+    filter.starts_with(b"$share/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_filters() {
+        for f in ["a", "a/b", "#", "+", "+/+", "a/#", "/", "//", "+/#", "a/+/c", "$SYS/#"] {
+            assert_eq!(check_filter(f.as_bytes(), Version::V3_1_1), Ok(()), "{f}");
+        }
+        assert_eq!(check_filter(b"$share/g/a/#", Version::V5), Ok(()));
+    }
+
+    #[test]
+    fn invalid_filters() {
+        let cases: &[(&str, Rule)] = &[
+            ("a#", Rule::TopicFilterHash),
+            ("#/a", Rule::TopicFilterHash),
+            ("a/#/b", Rule::TopicFilterHash),
+            ("a+", Rule::TopicFilterPlus),
+            ("+a", Rule::TopicFilterPlus),
+            ("a/b+/c", Rule::TopicFilterPlus),
+        ];
+        for (f, rule) in cases {
+            assert_eq!(check_filter(f.as_bytes(), Version::V5).map_err(|e| e.0), Err(*rule), "{f}");
+        }
+        assert_eq!(check_filter(b"$share//a", Version::V5).map_err(|e| e.0), Err(Rule::SharedNameEmpty));
+        assert_eq!(check_filter(b"$share/g+/a", Version::V5).map_err(|e| e.0), Err(Rule::SharedNameInvalid));
+        assert_eq!(check_filter(b"$share/g", Version::V5).map_err(|e| e.0), Err(Rule::SharedNameInvalid));
+        assert_eq!(check_filter(b"$share/g/", Version::V5).map_err(|e| e.0), Err(Rule::SharedNameInvalid));
+        // In 3.1.1 `$share` is an ordinary topic level.
+        assert_eq!(check_filter(b"$share//a", Version::V3_1_1), Ok(()));
+    }
+}
