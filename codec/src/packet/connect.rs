@@ -135,7 +135,7 @@ impl Connect {
                 Properties::new()
             };
             let topic_at = r.pos() + 2;
-            let topic = r.string().map_err(&missing)?;
+            let topic = r.string().map_err(&missing).map_err(super::null_as_topic)?;
             if let Err((rule, at)) = topic::check_name(topic.as_bytes(), false) {
                 return Err(r.violation_at(rule, topic_at + at));
             }
@@ -147,8 +147,9 @@ impl Connect {
         let username = if username_flag {
             // MQTT-3.1.2-19 (3.1.1) / MQTT-3.1.2-17 (5.0).
             Some(r.string().map_err(truncation_as(Rule::UsernameMissing))?)
-        } else if !r.is_empty() {
+        } else if !r.is_empty() && !password_flag {
             // MQTT-3.1.2-18 (3.1.1) / MQTT-3.1.2-16 (5.0): no user name without its flag.
+            // (5.0 allows a password alone; then what follows is the password.)
             return Err(r.violation(Rule::UnexpectedUsername));
         } else {
             None

@@ -319,3 +319,12 @@ pub(crate) fn packet_id(r: &mut Reader<'_>) -> Result<u16, Violation> {
     }
     Ok(id)
 }
+
+/// A U+0000 inside a topic breaks the topic-specific statement (MQTT-4.7.3-2) as well
+/// as the general string rule; the topic one is the more precise citation.
+pub(crate) fn null_as_topic(mut v: Violation) -> Violation {
+    if v.rule == Rule::Utf8Null {
+        v.rule = Rule::TopicNull;
+    }
+    v
+}

@@ -49,7 +49,7 @@ impl Publish {
         }
         // MQTT-3.3.2-1: the variable header opens with the Topic Name.
         let topic_at = r.pos() + 2;
-        let topic = r.string()?;
+        let topic = r.string().map_err(super::null_as_topic)?;
         // MQTT-2.3.1-1 / MQTT-2.2.1-3: QoS 1 and 2 carry a non-zero identifier;
         // MQTT-2.3.1-5 / MQTT-2.2.1-2: QoS 0 carries none (so none is read).
         let packet_id = if qos == QoS::AtMostOnce { None } else { Some(packet_id(r)?) };

@@ -118,7 +118,7 @@ impl Subscribe {
         while !r.is_empty() {
             let filter_at = r.pos() + 2;
             // MQTT-3.8.3-1: filters are UTF-8 strings.
-            let filter = r.string()?;
+            let filter = r.string().map_err(super::null_as_topic)?;
             if let Err((rule, at)) = topic::check_filter(filter.as_bytes(), r.version) {
                 return Err(r.violation_at(rule, filter_at + at));
             }

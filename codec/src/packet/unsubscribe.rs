@@ -27,7 +27,7 @@ impl Unsubscribe {
         while !r.is_empty() {
             let at = r.pos() + 2;
             // MQTT-3.10.3-1: contiguous UTF-8 filters.
-            let filter = r.string()?;
+            let filter = r.string().map_err(super::null_as_topic)?;
             if let Err((rule, off)) = topic::check_filter(filter.as_bytes(), r.version) {
                 return Err(r.violation_at(rule, at + off));
             }
