@@ -1,8 +1,8 @@
 //! Fixed header (MQTT 3.1.1 §2.2, MQTT 5.0 §2.1) and the two-phase framing check.
 
+use crate::Version;
 use crate::error::{Rule, Violation};
 use crate::varint::{self, VarInt};
-use crate::Version;
 
 /// Control packet types (MQTT 5.0 Table 2-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

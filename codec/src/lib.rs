@@ -56,8 +56,8 @@ mod version;
 pub use error::{Citation, DecodeError, EncodeError, Kind, Rule, Violation};
 pub use fixed_header::{Frame, PacketType, check_frame};
 pub use packet::{
-    Ack, Auth, ConnAck, Connect, DecodeOptions, Disconnect, Packet, Publish, QoS, RetainHandling, Role, SubAck,
-    Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    Ack, Auth, ConnAck, Connect, DecodeOptions, Disconnect, Packet, Publish, QoS, RetainHandling, Role,
+    SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
 };
 pub use property::{Properties, Property, PropertyContext, PropertyId};
 pub use reason_code::ReasonCode;

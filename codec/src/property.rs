@@ -255,9 +255,7 @@ impl Property {
             | WildcardSubscriptionAvailable(v)
             | SubscriptionIdentifierAvailable(v)
             | SharedSubscriptionAvailable(v) => Value::Byte(*v),
-            ServerKeepAlive(v) | ReceiveMaximum(v) | TopicAliasMaximum(v) | TopicAlias(v) => {
-                Value::U16(*v)
-            }
+            ServerKeepAlive(v) | ReceiveMaximum(v) | TopicAliasMaximum(v) | TopicAlias(v) => Value::U16(*v),
             MessageExpiryInterval(v)
             | SessionExpiryInterval(v)
             | WillDelayInterval(v)
@@ -362,7 +360,9 @@ impl Properties {
     /// Encodes `props` in the given order, duplicates and all.
     ///
     /// Panics never; a string or binary value over 65,535 bytes is refused.
-    pub fn build<I: IntoIterator<Item = Property>>(props: I) -> std::result::Result<Self, crate::EncodeError> {
+    pub fn build<I: IntoIterator<Item = Property>>(
+        props: I,
+    ) -> std::result::Result<Self, crate::EncodeError> {
         let mut buf = BytesMut::new();
         for p in props {
             match p.value() {
@@ -373,7 +373,10 @@ impl Properties {
                     crate::reader::check_field("user property value", v.len())?;
                 }
                 Value::VarInt(v) if v > varint::MAX => {
-                    return Err(crate::EncodeError::FieldTooLong { what: "subscription identifier", len: v as usize });
+                    return Err(crate::EncodeError::FieldTooLong {
+                        what: "subscription identifier",
+                        len: v as usize,
+                    });
                 }
                 _ => {}
             }

@@ -144,11 +144,7 @@ pub(crate) fn field_len(len: usize) -> usize {
 
 /// Refuses a field a two-byte prefix cannot describe.
 pub(crate) fn check_field(what: &'static str, len: usize) -> std::result::Result<(), EncodeError> {
-    if len > u16::MAX as usize {
-        Err(EncodeError::FieldTooLong { what, len })
-    } else {
-        Ok(())
-    }
+    if len > u16::MAX as usize { Err(EncodeError::FieldTooLong { what, len }) } else { Ok(()) }
 }
 
 /// Writes a two-byte length prefix and the bytes. The caller has checked the length.
@@ -159,9 +155,5 @@ pub(crate) fn put_binary(buf: &mut impl BufMut, bytes: &[u8]) {
 
 /// Remaining length of a body, refusing what four bytes cannot describe.
 pub(crate) fn body_len(len: usize) -> std::result::Result<u32, EncodeError> {
-    if len > varint::MAX as usize {
-        Err(EncodeError::PacketTooLarge { len })
-    } else {
-        Ok(len as u32)
-    }
+    if len > varint::MAX as usize { Err(EncodeError::PacketTooLarge { len }) } else { Ok(len as u32) }
 }

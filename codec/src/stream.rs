@@ -24,7 +24,9 @@ impl StreamDecoder {
     /// Reads what clients send; the version comes from their CONNECT.
     pub fn server(max_packet_size: u32) -> Self {
         StreamDecoder {
-            opts: DecodeOptions::new(Version::V5).with_role(Role::Server).with_max_packet_size(max_packet_size),
+            opts: DecodeOptions::new(Version::V5)
+                .with_role(Role::Server)
+                .with_max_packet_size(max_packet_size),
             version_known: false,
         }
     }

@@ -77,11 +77,16 @@ impl Tamper {
     fn patch_body(&self, packet: &Packet, body: BytesMut) -> BytesMut {
         match packet {
             Packet::Connect(_)
-                if self.protocol_name.is_some() || self.protocol_level.is_some() || self.connect_flags.is_some() =>
+                if self.protocol_name.is_some()
+                    || self.protocol_level.is_some()
+                    || self.connect_flags.is_some() =>
             {
                 // Body: name (2-byte length + bytes), level, flags, rest.
                 let name_len = u16::from_be_bytes([body[0], body[1]]) as usize;
-                let name = self.protocol_name.clone().unwrap_or_else(|| Bytes::copy_from_slice(&body[2..2 + name_len]));
+                let name = self
+                    .protocol_name
+                    .clone()
+                    .unwrap_or_else(|| Bytes::copy_from_slice(&body[2..2 + name_len]));
                 let level = self.protocol_level.unwrap_or(body[2 + name_len]);
                 let flags = self.connect_flags.unwrap_or(body[3 + name_len]);
                 let mut out = BytesMut::with_capacity(body.len() + name.len());

@@ -3,8 +3,8 @@
 //! These checks run on strings that already passed the UTF-8 rules; they return the
 //! failed rule and the byte offset inside the topic.
 
-use crate::error::Rule;
 use crate::Version;
+use crate::error::Rule;
 
 /// Checks a topic name (the topic of a PUBLISH, or a Will Topic).
 ///

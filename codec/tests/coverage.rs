@@ -60,7 +60,12 @@ const V311: &[(&str, How)] = &[
     ("MQTT-3.1.2-2", Rule(&[R::ProtocolLevel])),
     ("MQTT-3.1.2-3", Rule(&[R::ConnectReservedFlag])),
     ("MQTT-3.1.2-9", Rule(&[R::WillFieldsMissing])),
-    ("MQTT-3.1.2-11", Via("WillQosWithoutWill, WillRetainWithoutWill, and UnexpectedUsername for will fields without the flag")),
+    (
+        "MQTT-3.1.2-11",
+        Via(
+            "WillQosWithoutWill, WillRetainWithoutWill, and UnexpectedUsername for will fields without the flag",
+        ),
+    ),
     ("MQTT-3.1.2-13", Rule(&[R::WillQosWithoutWill])),
     ("MQTT-3.1.2-14", Rule(&[R::WillQos3])),
     ("MQTT-3.1.2-15", Rule(&[R::WillRetainWithoutWill])),
@@ -169,11 +174,15 @@ const V5: &[(&str, How)] = &[
     ("MQTT-4.8.2-2", Rule(&[R::SharedNameInvalid])),
     (
         "MQTT-4.12.0-2",
-        Via("AuthCode limits AUTH to 0x00/0x18/0x19; that the server wants more data is exchange state, checked by the broker scenarios"),
+        Via(
+            "AuthCode limits AUTH to 0x00/0x18/0x19; that the server wants more data is exchange state, checked by the broker scenarios",
+        ),
     ),
     (
         "MQTT-4.12.0-3",
-        Via("AuthCode and AuthMethodMissing; that the client is replying is exchange state, checked by the broker scenarios"),
+        Via(
+            "AuthCode and AuthMethodMissing; that the client is replying is exchange state, checked by the broker scenarios",
+        ),
     ),
 ];
 
@@ -192,7 +201,8 @@ fn check_version(file: &str, table: &[(&str, How)], version: Version, module: &s
     assert!(missing.is_empty(), "{file}: codec statements without coverage: {missing:?}");
     assert!(extra.is_empty(), "{file}: listed but not codec statements: {extra:?}");
 
-    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/statements.rs")).unwrap();
+    let src =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/statements.rs")).unwrap();
     let module_src = src.split(&format!("mod {module} {{")).nth(1).expect("module present");
     let module_src = module_src.split("\nmod ").next().unwrap();
 
@@ -212,7 +222,10 @@ fn check_version(file: &str, table: &[(&str, How)], version: Version, module: &s
             Encoder(t) => ("encoder", t.to_string()),
             Accepts(t) => ("accepts", t.to_string()),
         };
-        rows.push(format!("| {id} | {summary} | {kind} | {text} | `{module}::{}` |", &test_name(id)[3..test_name(id).len() - 2]));
+        rows.push(format!(
+            "| {id} | {summary} | {kind} | {text} | `{module}::{}` |",
+            &test_name(id)[3..test_name(id).len() - 2]
+        ));
     }
     rows
 }
@@ -244,7 +257,9 @@ fn every_codec_statement_is_covered_and_the_table_is_current() {
 
 #[test]
 fn every_cited_statement_exists_in_its_catalogue() {
-    for (file, version) in [("mqtt-3.1.1-statements.yaml", Version::V3_1_1), ("mqtt-5.0-statements.yaml", Version::V5)] {
+    for (file, version) in
+        [("mqtt-3.1.1-statements.yaml", Version::V3_1_1), ("mqtt-5.0-statements.yaml", Version::V5)]
+    {
         let ids: BTreeSet<String> = catalogue(file).into_iter().map(|s| s.id).collect();
         for rule in Rule::ALL {
             if let Some(id) = rule.statement(version) {

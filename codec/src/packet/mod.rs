@@ -195,9 +195,7 @@ impl Packet {
             Packet::Connect(p) => p.body_len(v),
             Packet::ConnAck(p) => p.body_len(v),
             Packet::Publish(p) => p.body_len(v),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
-                p.body_len(v)
-            }
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => p.body_len(v),
             Packet::Subscribe(p) => p.body_len(v),
             Packet::SubAck(p) => p.body_len(v),
             Packet::Unsubscribe(p) => p.body_len(v),

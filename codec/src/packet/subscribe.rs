@@ -162,7 +162,10 @@ impl Subscribe {
         for s in &self.filters {
             check_field("topic filter", s.filter.len())?;
             if !v.is_v5() && s.options.0 & 0xFC != 0 {
-                return Err(EncodeError::NotInVersion { what: "subscription options beyond QoS", version: v });
+                return Err(EncodeError::NotInVersion {
+                    what: "subscription options beyond QoS",
+                    version: v,
+                });
             }
             len += field_len(s.filter.len()) + 1;
         }

@@ -21,8 +21,11 @@ pub struct Unsubscribe {
 impl Unsubscribe {
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Unsubscribe, Violation> {
         let packet_id = packet_id(r)?;
-        let properties =
-            if r.version.is_v5() { property::decode(r, PropertyContext::Unsubscribe)?.0 } else { Properties::new() };
+        let properties = if r.version.is_v5() {
+            property::decode(r, PropertyContext::Unsubscribe)?.0
+        } else {
+            Properties::new()
+        };
         let mut filters = Vec::new();
         while !r.is_empty() {
             let at = r.pos() + 2;
