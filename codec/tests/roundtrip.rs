@@ -78,3 +78,36 @@ proptest! {
         prop_assert_eq!(dec.decode(&mut buf).unwrap(), Some(p));
     }
 }
+
+/// Decoding arbitrary or corrupted bytes never panics; whatever decodes re-encodes to
+/// bytes that decode to the same packet.
+fn decode_is_total(v: Version, bytes: &[u8]) -> Result<(), TestCaseError> {
+    for role in [None, Some(Role::Server), Some(Role::Client)] {
+        let opts = DecodeOptions { version: v, role, max_packet_size: u32::MAX };
+        if let Ok(p) = Packet::decode(&bytes::Bytes::copy_from_slice(bytes), &opts) {
+            let version = if let Packet::Connect(c) = &p { c.version } else { v };
+            let again = p.to_bytes(version).unwrap();
+            prop_assert_eq!(Packet::decode(&again, &DecodeOptions { version, ..opts }).unwrap(), p);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(v in any_version(), bytes in vec(any::<u8>(), 0..64)) {
+        decode_is_total(v, &bytes)?;
+    }
+
+    #[test]
+    fn corrupted_packets_never_panic((v, p) in versioned_packet(), flips in vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
+        let mut bytes = p.to_bytes(v).unwrap().to_vec();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        decode_is_total(v, &bytes)?;
+    }
+}
