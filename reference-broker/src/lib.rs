@@ -1,1 +1,12 @@
-//! The reference broker (issue 3). Not built yet: this crate holds no code.
+//! # mqttspec-broker
+//!
+//! The reference broker of mqttspec: MQTT 3.1.1 and 5.0 (and 3.1 CONNECT) on one
+//! listener, built as a deterministic [`core::Broker`] — packets and time in, actions
+//! out — and a thin tokio [`driver`]. Embed it with [`BrokerHandle::start`].
+
+mod config;
+pub mod core;
+pub mod driver;
+
+pub use config::{Config, ConfigError};
+pub use driver::{BrokerHandle, run};

@@ -175,6 +175,12 @@ impl Packet {
         Ok(())
     }
 
+    /// Bytes the packet takes when encoded as `version` (fixed header included).
+    pub fn encoded_len(&self, version: Version) -> Result<usize, EncodeError> {
+        let len = body_len(self.body_len(version)?)?;
+        Ok(1 + varint::len(len) + len as usize)
+    }
+
     /// Encodes into a fresh buffer.
     pub fn to_bytes(&self, version: Version) -> Result<Bytes, EncodeError> {
         let mut buf = BytesMut::new();

@@ -1,0 +1,163 @@
+//! Broker configuration: one YAML file, every field optional, unknown fields refused.
+//!
+//! Whatever is configured here is what the broker advertises in a 5.0 CONNACK, so a
+//! test client can discover capabilities from the wire.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Limits and capabilities of the broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
+pub struct Config {
+    /// Accept clients without user name.
+    pub allow_anonymous: bool,
+    /// Largest packet accepted from a client, in bytes (advertised as Maximum Packet Size).
+    pub max_packet_size: u32,
+    /// Unacknowledged QoS 2 PUBLISHes accepted from one client (Receive Maximum).
+    pub receive_maximum: u16,
+    /// Highest Topic Alias a client may use (0 = none).
+    pub topic_alias_maximum: u16,
+    /// Keep Alive the server imposes (Server Keep Alive), if any.
+    pub server_keep_alive: Option<u16>,
+    /// Upper bound on Session Expiry Interval; larger requests are cut and the cut value
+    /// is advertised.
+    pub max_session_expiry: u32,
+    /// Messages queued for one session while it is offline or its window is full; more
+    /// are dropped (newest first) and counted.
+    pub max_queued_messages: usize,
+    /// Unacknowledged QoS 1/2 messages in flight to a 3.1.1 client (5.0 clients set it
+    /// with Receive Maximum).
+    pub max_inflight: u16,
+    /// Whether retained messages are supported.
+    pub retain_available: bool,
+    /// Highest QoS supported (0, 1 or 2).
+    pub maximum_qos: u8,
+    /// Whether wildcard subscriptions are supported.
+    pub wildcard_subscription_available: bool,
+    /// Whether subscription identifiers are supported.
+    pub subscription_identifier_available: bool,
+    /// Whether shared subscriptions are supported.
+    pub shared_subscription_available: bool,
+    /// Simultaneous connections accepted; more are closed at once.
+    pub max_connections: usize,
+    /// Outgoing packets buffered per connection before it counts as a stalled consumer
+    /// and is disconnected.
+    pub outgoing_buffer: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            allow_anonymous: true,
+            max_packet_size: 1 << 20,
+            receive_maximum: 64,
+            topic_alias_maximum: 16,
+            server_keep_alive: None,
+            max_session_expiry: u32::MAX,
+            max_queued_messages: 1000,
+            max_inflight: 64,
+            retain_available: true,
+            maximum_qos: 2,
+            wildcard_subscription_available: true,
+            subscription_identifier_available: true,
+            shared_subscription_available: true,
+            max_connections: 10_000,
+            outgoing_buffer: 4096,
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The YAML is malformed or names an unknown field.
+    #[error("{path}: {message}")]
+    Parse {
+        /// File.
+        path: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        /// File.
+        path: String,
+        /// Field.
+        field: &'static str,
+        /// What is wrong.
+        message: &'static str,
+    },
+}
+
+impl Config {
+    /// Reads and validates a YAML configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: name.clone(), source })?;
+        Config::parse(&text, &name)
+    }
+
+    /// Parses and validates YAML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = if text.trim().is_empty() {
+            Config::default()
+        } else {
+            serde_yaml::from_str(text)
+                .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: e.to_string() })?
+        };
+        config.validate().map_err(|(field, message)| ConfigError::Invalid { path: origin.to_string(), field, message })?;
+        Ok(config)
+    }
+
+    /// Checks ranges the protocol imposes.
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if self.maximum_qos > 2 {
+            return Err(("maximum-qos", "must be 0, 1 or 2"));
+        }
+        if self.receive_maximum == 0 {
+            return Err(("receive-maximum", "must be at least 1"));
+        }
+        if self.max_inflight == 0 {
+            return Err(("max-inflight", "must be at least 1"));
+        }
+        if self.max_packet_size < 16 {
+            return Err(("max-packet-size", "must be at least 16 bytes"));
+        }
+        if self.outgoing_buffer == 0 {
+            return Err(("outgoing-buffer", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_is_refused_with_its_position() {
+        let err = Config::parse("maximum-qos: 1\nmaxium-qos: 2\n", "b.yaml").unwrap_err().to_string();
+        assert!(err.contains("b.yaml") && err.contains("maxium-qos") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_is_refused() {
+        let err = Config::parse("maximum-qos: 3\n", "c.yaml").unwrap_err().to_string();
+        assert!(err.contains("maximum-qos"), "{err}");
+    }
+
+    #[test]
+    fn empty_file_is_the_default() {
+        assert_eq!(Config::parse("", "e.yaml").unwrap(), Config::default());
+    }
+}

@@ -1,0 +1,275 @@
+//! Session state (MQTT 3.1.1 §4.1, MQTT 5.0 §4.1): subscriptions, messages in flight
+//! and queued, QoS 2 receipts, will and expiry.
+
+use super::{ConnId, topic};
+use bytes::Bytes;
+use mqttspec_codec::{Properties, Property, Publish, QoS, SubscriptionOptions, Version, Will};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An application message as the broker keeps it.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub topic: String,
+    pub payload: Bytes,
+    pub qos: QoS,
+    pub retain: bool,
+    /// Properties forwarded unchanged (MQTT-3.3.2-4, -15..-18, -20 of 5.0); Message
+    /// Expiry, Topic Alias and Subscription Identifiers are rebuilt per delivery.
+    pub properties: Vec<Property>,
+    pub expires_at: Option<Duration>,
+    /// Client identifier of the publisher, for No Local.
+    pub origin: String,
+}
+
+fn forwardable(p: &Property) -> bool {
+    !matches!(
+        p,
+        Property::TopicAlias(_)
+            | Property::SubscriptionIdentifier(_)
+            | Property::MessageExpiryInterval(_)
+            | Property::WillDelayInterval(_)
+    )
+}
+
+impl Message {
+    pub fn from_publish(origin: &str, p: Publish, now: Duration) -> Message {
+        let expires_at = p.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
+        Message {
+            topic: p.topic.to_string(),
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            properties: p.properties.iter().filter(forwardable).collect(),
+            expires_at,
+            origin: origin.to_string(),
+        }
+    }
+
+    pub fn from_will(origin: &str, w: Will, now: Duration) -> Message {
+        let expires_at = w.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
+        Message {
+            topic: w.topic.to_string(),
+            payload: w.payload,
+            qos: w.qos,
+            retain: w.retain,
+            properties: w.properties.iter().filter(forwardable).collect(),
+            expires_at,
+            origin: origin.to_string(),
+        }
+    }
+}
+
+/// One message on its way to one session.
+#[derive(Debug, Clone)]
+pub(crate) struct Delivery {
+    pub msg: Arc<Message>,
+    pub qos: QoS,
+    pub retain: bool,
+    pub sub_ids: Vec<u32>,
+}
+
+impl Delivery {
+    /// A retained message sent because of a new subscription: RETAIN stays set
+    /// (MQTT-3.3.1-8 of 3.1.1, §3.3.1.3 of 5.0).
+    pub fn retained(msg: Arc<Message>, options: SubscriptionOptions, sub_id: Option<u32>) -> Delivery {
+        let qos = msg.qos.min(options.max_qos().unwrap_or(QoS::AtMostOnce));
+        Delivery { msg, qos, retain: true, sub_ids: sub_id.into_iter().collect() }
+    }
+
+    /// The PUBLISH for this delivery, or `None` once the message has expired.
+    pub fn to_publish(&self, now: Duration, packet_id: Option<u16>, dup: bool, v: Version) -> Option<Publish> {
+        let remaining = match self.msg.expires_at {
+            Some(at) if at <= now => return None,
+            Some(at) => Some((at - now).as_millis().div_ceil(1000) as u32),
+            None => None,
+        };
+        let properties = if v.is_v5() {
+            let mut props = self.msg.properties.clone();
+            // MQTT-3.3.2-6 (5.0): the forwarded expiry is what is left of it.
+            props.extend(remaining.map(Property::MessageExpiryInterval));
+            props.extend(self.sub_ids.iter().map(|id| Property::SubscriptionIdentifier(*id)));
+            Properties::build(props).unwrap_or_default()
+        } else {
+            Properties::new()
+        };
+        Some(Publish {
+            dup: dup && self.qos != QoS::AtMostOnce,
+            qos: self.qos,
+            retain: self.retain,
+            topic: self.msg.topic.as_str().into(),
+            packet_id,
+            properties,
+            payload: self.msg.payload.clone(),
+        })
+    }
+}
+
+/// Outgoing QoS 1/2 state.
+#[derive(Debug, Clone)]
+pub(crate) enum Inflight {
+    /// PUBLISH sent, waiting for PUBACK or PUBREC.
+    Publish(Delivery),
+    /// PUBREL sent, waiting for PUBCOMP.
+    Released,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    pub filter: String,
+    /// `$share/{group}/{filter}` split into group and filter.
+    pub share: Option<(String, String)>,
+    pub options: SubscriptionOptions,
+    pub id: Option<u32>,
+}
+
+#[derive(Debug)]
+pub(crate) struct StoredWill {
+    pub msg: Arc<Message>,
+    pub delay: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub client_id: String,
+    pub conn: Option<ConnId>,
+    pub subs: Vec<Subscription>,
+    pub inflight: BTreeMap<u16, Inflight>,
+    pub queue: VecDeque<Delivery>,
+    /// QoS 2 PUBLISHes received and acknowledged with PUBREC, awaiting PUBREL.
+    pub inbound_qos2: BTreeSet<u16>,
+    next_pid: u16,
+    /// Session Expiry Interval in seconds; `u32::MAX` never expires.
+    pub expiry: u32,
+    disconnected_at: Option<Duration>,
+    pub will: Option<StoredWill>,
+    /// When the will is to be published, once the connection is gone.
+    pub will_due: Option<Duration>,
+}
+
+impl Session {
+    pub fn new(client_id: String) -> Session {
+        Session {
+            client_id,
+            conn: None,
+            subs: Vec::new(),
+            inflight: BTreeMap::new(),
+            queue: VecDeque::new(),
+            inbound_qos2: BTreeSet::new(),
+            next_pid: 0,
+            expiry: 0,
+            disconnected_at: None,
+            will: None,
+            will_due: None,
+        }
+    }
+
+    pub fn attach(&mut self, conn: ConnId, _v: Version, expiry: u32) {
+        self.conn = Some(conn);
+        self.expiry = expiry;
+        self.disconnected_at = None;
+        // MQTT-3.1.3-9 (5.0): reconnecting before the will delay passes cancels it.
+        self.will = None;
+        self.will_due = None;
+    }
+
+    pub fn detach(&mut self, now: Duration, publish_will: bool) {
+        self.conn = None;
+        self.disconnected_at = Some(now);
+        if publish_will {
+            if let Some(w) = &self.will {
+                let delay = if self.expiry == u32::MAX { w.delay } else { w.delay.min(self.expiry) };
+                self.will_due = Some(now + Duration::from_secs(u64::from(delay)));
+            }
+        } else {
+            self.will = None;
+        }
+    }
+
+    pub fn expires_at(&self) -> Option<Duration> {
+        if self.conn.is_some() || self.expiry == u32::MAX {
+            return None;
+        }
+        self.disconnected_at.map(|d| d + Duration::from_secs(u64::from(self.expiry)))
+    }
+
+    pub fn next_deadline(&self) -> Option<Duration> {
+        [self.will_due, self.expires_at()].into_iter().flatten().min()
+    }
+
+    pub fn next_packet_id(&mut self) -> u16 {
+        for _ in 0..=u16::MAX {
+            self.next_pid = self.next_pid.wrapping_add(1).max(1);
+            if !self.inflight.contains_key(&self.next_pid) {
+                break;
+            }
+        }
+        self.next_pid
+    }
+
+    /// Adds or replaces (MQTT-3.8.4-3) a subscription; says whether it existed.
+    pub fn add_subscription(&mut self, filter: &str, options: SubscriptionOptions, id: Option<u32>, v: Version) -> bool {
+        let share = if v.is_v5() {
+            topic::split_shared(filter).map(|(g, f)| (g.to_string(), f.to_string()))
+        } else {
+            None
+        };
+        let sub = Subscription { filter: filter.to_string(), share, options, id };
+        match self.subs.iter_mut().find(|s| s.filter == filter) {
+            Some(existing) => {
+                *existing = sub;
+                true
+            }
+            None => {
+                self.subs.push(sub);
+                false
+            }
+        }
+    }
+
+    pub fn remove_subscription(&mut self, filter: &str) -> bool {
+        let before = self.subs.len();
+        self.subs.retain(|s| s.filter != filter);
+        self.subs.len() != before
+    }
+
+    /// The single copy owed to this session for its non-shared subscriptions: the
+    /// highest granted QoS among them and every Subscription Identifier
+    /// (MQTT-3.3.4-2..-4 of 5.0; MQTT-3.3.5-1 of 3.1.1).
+    pub fn match_direct(&self, msg: &Arc<Message>) -> Option<Delivery> {
+        let mut best: Option<Delivery> = None;
+        for sub in self.subs.iter().filter(|s| s.share.is_none()) {
+            if !topic::matches(&sub.filter, &msg.topic) {
+                continue;
+            }
+            // MQTT-3.8.3-3 (5.0): No Local keeps a client's own messages from it.
+            if sub.options.no_local() && msg.origin == self.client_id {
+                continue;
+            }
+            let d = best.get_or_insert_with(|| Delivery {
+                msg: msg.clone(),
+                qos: QoS::AtMostOnce,
+                retain: false,
+                sub_ids: Vec::new(),
+            });
+            d.qos = d.qos.max(msg.qos.min(sub.options.max_qos().unwrap_or(QoS::AtMostOnce)));
+            // MQTT-3.3.1-12/-13 (5.0), MQTT-3.3.1-9 (3.1.1): RETAIN only with Retain
+            // As Published.
+            d.retain |= sub.options.retain_as_published() && msg.retain;
+            d.sub_ids.extend(sub.id);
+        }
+        best
+    }
+
+    /// The copy owed for shared subscription number `index`.
+    pub fn delivery_for(&self, msg: &Arc<Message>, index: usize) -> Delivery {
+        let sub = &self.subs[index];
+        Delivery {
+            msg: msg.clone(),
+            qos: msg.qos.min(sub.options.max_qos().unwrap_or(QoS::AtMostOnce)),
+            retain: sub.options.retain_as_published() && msg.retain,
+            sub_ids: sub.id.into_iter().collect(),
+        }
+    }
+}
