@@ -1,1 +1,15 @@
-//! Conformance scenarios, runner and CLI (issue 4). Not built yet: this crate holds no code.
+//! # mqttspec
+//!
+//! YAML conformance scenarios for MQTT brokers and the library that runs them. The
+//! `mqttspec` binary and the `cargo test` harness (`tests/conformance.rs`) are thin
+//! front ends over [`run::run_all`]; neither holds test logic of its own.
+
+pub mod client;
+pub mod load;
+pub mod model;
+pub mod packets;
+pub mod report;
+pub mod run;
+
+pub use load::{Catalogue, Loaded, default_corpus, load_dir};
+pub use run::{CaseResult, RunOptions, Target, Verdict, run_all};

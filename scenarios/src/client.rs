@@ -1,0 +1,217 @@
+//! A scenario's MQTT client: raw TCP, every received byte decoded by the strict codec,
+//! every packet written to the transcript with a timestamp and its bytes in hex.
+
+use bytes::{Bytes, BytesMut};
+use mqttspec_codec::{Packet, StreamDecoder, Version};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// Direction of a transcript line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Client → broker.
+    Sent,
+    /// Broker → client.
+    Received,
+    /// A connection event or a note.
+    Event,
+}
+
+/// One transcript line.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Milliseconds since the case started.
+    pub at_ms: f64,
+    /// Client name.
+    pub client: String,
+    /// Direction.
+    pub direction: Direction,
+    /// Decoded packet or event.
+    pub text: String,
+    /// Bytes in hex (empty for events).
+    pub hex: String,
+}
+
+/// Everything that happened in one case, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript(Arc<Mutex<(Option<Instant>, Vec<Entry>)>>);
+
+impl Transcript {
+    /// Starts the clock.
+    pub fn new() -> Self {
+        Transcript(Arc::new(Mutex::new((Some(Instant::now()), Vec::new()))))
+    }
+
+    /// Adds a line.
+    pub fn add(&self, client: &str, direction: Direction, text: String, bytes: &[u8]) {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let at_ms = g.0.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+        g.1.push(Entry { at_ms, client: client.to_string(), direction, text, hex: hex(bytes) });
+    }
+
+    /// The lines so far.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).1.clone()
+    }
+
+    /// The transcript as text, one line per entry.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for e in self.entries() {
+            let arrow = match e.direction {
+                Direction::Sent => "->",
+                Direction::Received => "<-",
+                Direction::Event => "--",
+            };
+            out.push_str(&format!("{:>9.1} ms  {:<6} {arrow} {}\n", e.at_ms, e.client, e.text));
+            if !e.hex.is_empty() {
+                out.push_str(&format!("{:>20}{}\n", "", e.hex));
+            }
+        }
+        out
+    }
+}
+
+/// Bytes as spaced hex, long runs shortened.
+pub fn hex(bytes: &[u8]) -> String {
+    const LIMIT: usize = 96;
+    let shown: Vec<String> = bytes.iter().take(LIMIT).map(|b| format!("{b:02x}")).collect();
+    let mut s = shown.join(" ");
+    if bytes.len() > LIMIT {
+        s.push_str(&format!(" … ({} bytes)", bytes.len()));
+    }
+    s
+}
+
+/// What waiting for the broker produced.
+#[derive(Debug)]
+pub enum Event {
+    /// A packet the strict codec accepted.
+    Packet(Packet),
+    /// The broker closed the connection (or reset it).
+    Closed,
+    /// Nothing within the time.
+    Timeout,
+}
+
+/// Why a receive failed the case regardless of the scenario.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BrokerFault(pub String);
+
+/// One MQTT connection of a scenario.
+#[derive(Debug)]
+pub struct Client {
+    name: String,
+    /// Version packets are encoded and decoded in.
+    pub version: Version,
+    stream: Option<TcpStream>,
+    decoder: StreamDecoder,
+    buf: BytesMut,
+    transcript: Transcript,
+}
+
+/// Largest packet accepted from a broker.
+const MAX_PACKET: u32 = 16 << 20;
+
+impl Client {
+    /// Opens a TCP connection to `addr` within `timeout`.
+    pub async fn open(
+        name: &str,
+        addr: SocketAddr,
+        version: Version,
+        timeout: Duration,
+        transcript: Transcript,
+    ) -> Result<Client, String> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| format!("connecting to {addr} timed out after {timeout:?}"))?
+            .map_err(|e| format!("connecting to {addr}: {e}"))?;
+        let _ = stream.set_nodelay(true);
+        transcript.add(name, Direction::Event, format!("TCP connected to {addr}"), &[]);
+        Ok(Client {
+            name: name.to_string(),
+            version,
+            stream: Some(stream),
+            decoder: StreamDecoder::client(version, MAX_PACKET),
+            buf: BytesMut::with_capacity(4096),
+            transcript,
+        })
+    }
+
+    /// Whether the TCP connection is still open (as far as we know).
+    pub fn is_open(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Switches the version (a CONNECT of another version was sent).
+    pub fn set_version(&mut self, v: Version) {
+        self.version = v;
+        self.decoder = StreamDecoder::client(if v == Version::V3_1 { Version::V3_1_1 } else { v }, MAX_PACKET);
+    }
+
+    /// Writes bytes; `label` describes them in the transcript.
+    pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), String> {
+        self.transcript.add(&self.name, Direction::Sent, label, bytes);
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(format!("client {} is not connected", self.name));
+        };
+        if let Err(e) = stream.write_all(bytes).await {
+            // A broker may close before reading everything we send; that shows up in
+            // the next expectation, so it is only noted here.
+            self.transcript.add(&self.name, Direction::Event, format!("write failed: {e}"), &[]);
+        }
+        Ok(())
+    }
+
+    /// Closes the socket without DISCONNECT.
+    pub async fn drop_connection(&mut self) {
+        if let Some(mut s) = self.stream.take() {
+            let _ = s.shutdown().await;
+            self.transcript.add(&self.name, Direction::Event, "TCP closed by client".into(), &[]);
+        }
+    }
+
+    /// Waits up to `timeout` for the next packet or the close.
+    pub async fn recv(&mut self, timeout: Duration) -> Result<Event, BrokerFault> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let before = self.buf.clone();
+            match self.decoder.decode(&mut self.buf) {
+                Ok(Some(p)) => {
+                    let used = before.len() - self.buf.len();
+                    self.transcript.add(&self.name, Direction::Received, format!("{p:?}"), &before[..used]);
+                    return Ok(Event::Packet(p));
+                }
+                Ok(None) => {}
+                Err(v) => {
+                    let bytes = self.buf.clone();
+                    self.transcript.add(&self.name, Direction::Received, format!("MALFORMED: {v}"), &bytes);
+                    self.stream = None;
+                    return Err(BrokerFault(format!("the broker sent bytes the strict decoder refuses: {v}")));
+                }
+            }
+            let Some(stream) = self.stream.as_mut() else { return Ok(Event::Closed) };
+            let read = tokio::time::timeout_at(deadline, stream.read_buf(&mut self.buf)).await;
+            match read {
+                Err(_) => return Ok(Event::Timeout),
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    if !self.buf.is_empty() {
+                        let rest = self.buf.split();
+                        self.transcript.add(&self.name, Direction::Received, "partial packet before close".into(), &rest);
+                    }
+                    self.stream = None;
+                    self.transcript.add(&self.name, Direction::Event, "TCP closed by broker".into(), &[]);
+                    return Ok(Event::Closed);
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+}

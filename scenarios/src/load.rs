@@ -1,0 +1,266 @@
+//! Loading scenario files and the statement catalogues, with errors that say file,
+//! line, column and what is wrong.
+
+use crate::model::{Scenario, Step, VersionName};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// One statement of a catalogue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Statement {
+    pub id: String,
+    pub section: String,
+    pub party: String,
+    pub layer: String,
+    pub broker_testable: bool,
+    pub summary: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub aliases: Option<Vec<String>>,
+}
+
+/// Both catalogues, shipped inside the binary.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    /// Statements by version.
+    pub by_version: BTreeMap<VersionName, Vec<Statement>>,
+}
+
+impl Catalogue {
+    /// The catalogues of `spec/`, compiled in.
+    pub fn builtin() -> Catalogue {
+        let parse = |text: &str, name: &str| -> Vec<Statement> {
+            serde_yaml::from_str(text).unwrap_or_else(|e| panic!("built-in catalogue {name} is invalid: {e}"))
+        };
+        let mut by_version = BTreeMap::new();
+        by_version.insert(
+            VersionName::V311,
+            parse(include_str!("../../spec/mqtt-3.1.1-statements.yaml"), "mqtt-3.1.1-statements.yaml"),
+        );
+        by_version.insert(VersionName::V5, parse(include_str!("../../spec/mqtt-5.0-statements.yaml"), "mqtt-5.0-statements.yaml"));
+        Catalogue { by_version }
+    }
+
+    /// Whether `id` is a statement of `version`.
+    pub fn has(&self, version: VersionName, id: &str) -> bool {
+        self.by_version
+            .get(&version)
+            .is_some_and(|s| s.iter().any(|st| st.id == id || st.aliases.iter().flatten().any(|a| a == id)))
+    }
+}
+
+/// A scenario with where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Its file.
+    pub path: PathBuf,
+    /// Line of each step in the file (1-based), for failure messages.
+    pub step_lines: Vec<usize>,
+}
+
+impl Loaded {
+    /// `file:line` of step `i`.
+    pub fn step_location(&self, i: usize) -> String {
+        format!("{}:{}", self.path.display(), self.step_lines.get(i).copied().unwrap_or(1))
+    }
+
+    /// The spec chapter the scenario belongs to (its folder).
+    pub fn chapter(&self) -> &str {
+        self.scenario.id.split('/').next().unwrap_or("")
+    }
+}
+
+/// A scenario file that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct LoadError {
+    /// The file (with `:line:column` where known).
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The corpus shipped with the crate.
+pub fn default_corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// Loads every `*.yaml` under `dir`, in path order. All errors are collected.
+pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<LoadError>> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "yaml"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(vec![LoadError { path: dir.display().to_string(), message: "no *.yaml scenario files".into() }]);
+    }
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    let mut ids = BTreeSet::new();
+    for f in files {
+        let rel = f.strip_prefix(dir).unwrap_or(&f).with_extension("");
+        let expected_id = rel.to_string_lossy().replace('\\', "/");
+        match std::fs::read_to_string(&f) {
+            Err(e) => errors.push(LoadError { path: f.display().to_string(), message: e.to_string() }),
+            Ok(text) => match parse(&text, &f, catalogue) {
+                Err(e) => errors.push(e),
+                Ok(l) if l.scenario.id != expected_id => errors.push(LoadError {
+                    path: f.display().to_string(),
+                    message: format!("id {:?} must equal the file's path in the corpus, {expected_id:?}", l.scenario.id),
+                }),
+                Ok(l) if !ids.insert(l.scenario.id.clone()) => {
+                    errors.push(LoadError { path: f.display().to_string(), message: "duplicate id".into() })
+                }
+                Ok(l) => loaded.push(l),
+            },
+        }
+    }
+    if errors.is_empty() { Ok(loaded) } else { Err(errors) }
+}
+
+/// Parses and validates one scenario.
+pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, LoadError> {
+    let err = |message: String| LoadError { path: path.display().to_string(), message };
+    // Steps and packets are written as single-key maps (`- send: {...}`), which
+    // serde_yaml reads as enums only through `singleton_map_recursive`.
+    let de = serde_yaml::Deserializer::from_str(text);
+    let scenario: Scenario = serde_yaml::with::singleton_map_recursive::deserialize(de).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        LoadError { path: format!("{}{at}", path.display()), message: e.to_string() }
+    })?;
+    if scenario.versions.is_empty() {
+        return Err(err("versions: at least one of 3.1.1 and 5.0".into()));
+    }
+    if scenario.statements.is_empty() {
+        return Err(err("statements: a scenario checks at least one statement".into()));
+    }
+    for id in &scenario.statements {
+        let known: Vec<&str> =
+            scenario.versions.iter().filter(|v| catalogue.has(**v, id)).map(|v| v.as_str()).collect();
+        if known.is_empty() {
+            let versions: Vec<&str> = scenario.versions.iter().map(|v| v.as_str()).collect();
+            return Err(err(format!("statements: {id} is not in the catalogue of {}", versions.join(" or "))));
+        }
+    }
+    if let Some(cfg) = &scenario.config {
+        broker_config(cfg).map_err(|e| err(format!("config: {e}")))?;
+    }
+    // Every client is introduced by a connect step before anything else uses it.
+    let mut known = BTreeSet::new();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let (client, introduces) = match step {
+            Step::Connect(c) => (Some(&c.client), true),
+            Step::Send(s) => (Some(&s.client), false),
+            Step::SendRaw(s) => (Some(&s.client), false),
+            Step::Expect(s) => {
+                if s.packet.is_some() == s.one_of.is_some() {
+                    return Err(err(format!("step {}: expect needs exactly one of `packet` and `one-of`", i + 1)));
+                }
+                (Some(&s.client), false)
+            }
+            Step::ExpectClosed(s) => (Some(&s.client), false),
+            Step::ExpectNothing(s) => (Some(&s.client), false),
+            Step::ExpectUnordered(s) => (Some(&s.client), false),
+            Step::Disconnect(s) => (Some(&s.client), false),
+            Step::Drop(s) => (Some(&s.client), false),
+            Step::Wait(_) => (None, false),
+        };
+        if let Some(c) = client {
+            if !c.chars().all(|ch| ch.is_ascii_alphanumeric()) || c.is_empty() {
+                return Err(err(format!("step {}: client name {c:?} must be ASCII letters and digits", i + 1)));
+            }
+            if introduces {
+                known.insert(c.clone());
+            } else if !known.contains(c) {
+                return Err(err(format!("step {}: client {c:?} is used before a connect step", i + 1)));
+            }
+        }
+    }
+    let step_lines = step_lines(text, scenario.steps.len());
+    Ok(Loaded { scenario, path: path.to_path_buf(), step_lines })
+}
+
+/// The broker configuration a scenario asks for.
+pub fn broker_config(
+    cfg: &BTreeMap<String, serde_yaml::Value>,
+) -> Result<mqttspec_broker::Config, String> {
+    let value = serde_yaml::to_value(cfg).map_err(|e| e.to_string())?;
+    let config: mqttspec_broker::Config = serde_yaml::from_value(value).map_err(|e| e.to_string())?;
+    config.validate().map_err(|(field, message)| format!("{field}: {message}"))?;
+    Ok(config)
+}
+
+/// Finds the line of each item of the top-level `steps:` list.
+fn step_lines(text: &str, count: usize) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let mut in_steps = false;
+    let mut indent = None;
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with("steps:") {
+            in_steps = true;
+            continue;
+        }
+        if !in_steps {
+            continue;
+        }
+        let trimmed = line.trim_start();
+        if !line.is_empty() && !line.starts_with(' ') && !line.starts_with('-') && !trimmed.starts_with('#') {
+            break;
+        }
+        if let Some(rest) = trimmed.strip_prefix("- ").or(if trimmed == "-" { Some("") } else { None }) {
+            let _ = rest;
+            let this = line.len() - trimmed.len();
+            if *indent.get_or_insert(this) == this {
+                lines.push(n + 1);
+            }
+        }
+    }
+    lines.resize(count.max(lines.len()), 1);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat() -> Catalogue {
+        Catalogue::builtin()
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_field() {
+        let text = "id: x\ntitle: t\nstatements: [MQTT-3.1.2-3]\nlevel: must\nversions: ['5.0']\nsteps:\n  - wait: {ms: 1, seconds: 2}\n";
+        let e = parse(text, Path::new("a/x.yaml"), &cat()).unwrap_err().to_string();
+        assert!(e.starts_with("a/x.yaml:7:"), "{e}");
+        assert!(e.contains("seconds"), "{e}");
+    }
+
+    #[test]
+    fn unknown_statement_is_refused() {
+        let text = "id: x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
+        let e = parse(text, Path::new("x.yaml"), &cat()).unwrap_err().to_string();
+        assert!(e.contains("MQTT-9.9.9-9") && e.contains("3.1.1"), "{e}");
+    }
+
+    #[test]
+    fn client_used_before_connect_is_refused() {
+        let text = "id: x\ntitle: t\nstatements: [MQTT-3.1.2-3]\nlevel: must\nversions: ['3.1.1']\nsteps:\n  - drop: {client: a}\n";
+        let e = parse(text, Path::new("x.yaml"), &cat()).unwrap_err().to_string();
+        assert!(e.contains("used before a connect"), "{e}");
+    }
+
+    #[test]
+    fn step_lines_are_found() {
+        let text = "id: x\nsteps:\n  - wait: {ms: 1}\n  # note\n  - connect:\n      client: a\n  - drop: {client: a}\n";
+        assert_eq!(step_lines(text, 3), vec![3, 5, 7]);
+    }
+}

@@ -1,0 +1,184 @@
+//! The `mqttspec` command line: run the corpus, list it, report coverage, or run the
+//! reference broker.
+
+use clap::{Parser, Subcommand};
+use mqttspec::model::VersionName;
+use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, report, run_all};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mqttspec", version, about = "MQTT 3.1.1 / 5.0 conformance suite")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the scenario corpus against a broker.
+    Run {
+        /// `embedded` (the reference broker, in-process) or `tcp://host:port`.
+        #[arg(long, default_value = "embedded")]
+        target: String,
+        /// Only this version (3.1.1 or 5.0); both by default.
+        #[arg(long)]
+        version: Option<String>,
+        /// Only scenarios whose id contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Only scenarios checking this statement ID.
+        #[arg(long)]
+        statement: Option<String>,
+        /// Cases run at once.
+        #[arg(long, default_value_t = 8)]
+        jobs: usize,
+        /// Multiply every timeout (e.g. 3 for a slow broker).
+        #[arg(long, default_value_t = 1.0)]
+        timeout_scale: f64,
+        /// Write every result, with transcripts, as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Print the transcript of every failed case.
+        #[arg(long)]
+        verbose: bool,
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// List the scenarios with their statements.
+    List {
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// Statements covered by the corpus, per version, against the catalogues.
+    Coverage {
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// Run the reference broker.
+    Broker {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:1883")]
+        listen: std::net::SocketAddr,
+        /// YAML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn load(corpus: Option<PathBuf>, catalogue: &Catalogue) -> Result<Vec<mqttspec::Loaded>, String> {
+    let dir = corpus.unwrap_or_else(default_corpus);
+    load_dir(&dir, catalogue).map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(real_main(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn real_main(cli: Cli) -> Result<ExitCode, String> {
+    let catalogue = Catalogue::builtin();
+    match cli.command {
+        Command::Run { target, version, filter, statement, jobs, timeout_scale, json, verbose, corpus } => {
+            let target = Target::parse(&target)?;
+            let versions = match version.as_deref() {
+                None => vec![VersionName::V311, VersionName::V5],
+                Some("3.1.1") => vec![VersionName::V311],
+                Some("5.0") | Some("5") => vec![VersionName::V5],
+                Some(other) => return Err(format!("--version {other}: expected 3.1.1 or 5.0")),
+            };
+            let mut scenarios = load(corpus, &catalogue)?;
+            if let Some(f) = &filter {
+                scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
+            }
+            if let Some(s) = &statement {
+                scenarios.retain(|l| l.scenario.statements.iter().any(|x| x == s));
+            }
+            if scenarios.is_empty() {
+                return Err("no scenario matches the filters".into());
+            }
+            let started = std::time::Instant::now();
+            let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
+            let results = run_all(&scenarios, &versions, &target, &opts).await?;
+            if verbose {
+                for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
+                    println!("--- {} ---", r.name());
+                    for e in &r.transcript {
+                        println!("{:>9.1} ms {:<8} {:?} {}\n{:>20}{}", e.at_ms, e.client, e.direction, e.text, "", e.hex);
+                    }
+                }
+            }
+            print!("{}", report::summary(&results, started.elapsed()));
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
+                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            let failed = results.iter().any(|r| r.verdict == Verdict::Fail);
+            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::List { corpus } => {
+            for l in load(corpus, &catalogue)? {
+                let versions: Vec<&str> = l.scenario.versions.iter().map(|v| v.as_str()).collect();
+                println!("{:<48} {:<10} {}", l.scenario.id, versions.join(","), l.scenario.statements.join(" "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Coverage { corpus } => {
+            let scenarios = load(corpus, &catalogue)?;
+            print!("{}", report::coverage(&scenarios, &catalogue));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Broker { listen, config } => {
+            let config = match config {
+                Some(path) => mqttspec_broker::Config::load(&path).map_err(|e| e.to_string())?,
+                None => mqttspec_broker::Config::default(),
+            };
+            let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
+            eprintln!("mqttspec reference broker listening on {}", listener.local_addr().map_err(|e| e.to_string())?);
+            mqttspec_broker::run(listener, config, shutdown_signal()).await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,538 @@
+//! Running scenarios: targets, one case (scenario × version), verdicts, and a whole
+//! run with parallel jobs.
+
+use crate::client::{Client, Direction, Event, Transcript};
+use crate::load::{Loaded, broker_config};
+use crate::model::*;
+use crate::packets::{self, Vars};
+use mqttspec_broker::{BrokerHandle, Config};
+use mqttspec_codec::{Packet, Version};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Where scenarios run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The reference broker, started in-process on a loopback port.
+    Embedded,
+    /// Any broker at a TCP address.
+    Tcp(SocketAddr),
+}
+
+impl Target {
+    /// Parses `embedded` or `tcp://host:port`.
+    pub fn parse(s: &str) -> Result<Target, String> {
+        if s == "embedded" {
+            return Ok(Target::Embedded);
+        }
+        let Some(addr) = s.strip_prefix("tcp://") else {
+            return Err(format!("target {s:?}: expected `embedded` or `tcp://host:port`"));
+        };
+        use std::net::ToSocketAddrs;
+        addr.to_socket_addrs()
+            .map_err(|e| format!("target {s:?}: {e}"))?
+            .next()
+            .map(Target::Tcp)
+            .ok_or_else(|| format!("target {s:?}: no address"))
+    }
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Behaved as the spec requires.
+    Pass,
+    /// A MUST is violated.
+    Fail,
+    /// A SHOULD is not met.
+    NonStrict,
+    /// A MAY-level behaviour differs; for information only.
+    Informational,
+    /// The target lacks a capability the scenario needs.
+    Unsupported,
+}
+
+impl Verdict {
+    /// Short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::NonStrict => "non-strict",
+            Verdict::Informational => "informational",
+            Verdict::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// The result of one scenario in one version.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// Scenario id.
+    pub id: String,
+    /// Version.
+    pub version: &'static str,
+    /// Statements the scenario checks.
+    pub statements: Vec<String>,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Why, when not a pass.
+    pub message: Option<String>,
+    /// Wall time of the case in milliseconds.
+    pub millis: u64,
+    /// Every packet sent and received.
+    pub transcript: Vec<crate::client::Entry>,
+}
+
+impl CaseResult {
+    /// `[5.0] chapter/name`.
+    pub fn name(&self) -> String {
+        format!("[{}] {}", self.version, self.id)
+    }
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Multiplies every timeout.
+    pub timeout_scale: f64,
+    /// Cases run at once.
+    pub jobs: usize,
+    /// Unique per run, so scenarios never share topics or client ids across runs.
+    pub run_id: String,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { timeout_scale: 1.0, jobs: 8, run_id: default_run_id() }
+    }
+}
+
+/// A run id from the process id and the clock (only for uniqueness, never in logic).
+pub fn default_run_id() -> String {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{:x}", (t as u64) ^ (u64::from(std::process::id()) << 32))
+}
+
+const DEFAULT_TIMEOUT_MS: u64 = 3000;
+const DEFAULT_NOTHING_MS: u64 = 300;
+
+/// Capabilities of a target.
+pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
+    let mut caps = BTreeSet::new();
+    if config.maximum_qos >= 1 {
+        caps.insert(Capability::Qos1);
+    }
+    if config.maximum_qos >= 2 {
+        caps.insert(Capability::Qos2);
+    }
+    if config.retain_available {
+        caps.insert(Capability::Retain);
+    }
+    if config.wildcard_subscription_available {
+        caps.insert(Capability::Wildcards);
+    }
+    if config.shared_subscription_available {
+        caps.insert(Capability::SharedSubscriptions);
+    }
+    if config.subscription_identifier_available {
+        caps.insert(Capability::SubscriptionIdentifiers);
+    }
+    if config.topic_alias_maximum > 0 {
+        caps.insert(Capability::TopicAlias);
+    }
+    caps
+}
+
+/// Where a case connects, and what the target there supports.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    addr: SocketAddr,
+    caps: BTreeSet<Capability>,
+}
+
+fn fnv(s: &str) -> u64 {
+    // FNV-1a: a stable, dependency-free short hash for unique names.
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+fn vars_for(loaded: &Loaded, version: VersionName, run_id: &str) -> Vars {
+    let key = format!("{run_id}/{}/{}", loaded.scenario.id, version.as_str());
+    let h = fnv(&key);
+    let mut ids = BTreeMap::new();
+    for step in &loaded.scenario.steps {
+        if let Step::Connect(c) = step {
+            // Short, alphanumeric, at most 23 characters: every server must accept
+            // these (MQTT-3.1.3-5).
+            let id: String = format!("s{:011x}{}", h & 0xFFF_FFFF_FFFF, c.client).chars().take(23).collect();
+            ids.insert(c.client.clone(), id);
+        }
+    }
+    Vars { prefix: format!("mqttspec/{:012x}", h & 0xFFFF_FFFF_FFFF), ids, captures: BTreeMap::new() }
+}
+
+struct Case<'a> {
+    loaded: &'a Loaded,
+    version: Version,
+    addr: SocketAddr,
+    vars: Vars,
+    clients: BTreeMap<String, Client>,
+    transcript: Transcript,
+    scale: f64,
+    /// Topics this case left a retained message on.
+    retained: BTreeSet<String>,
+    /// Clients that may have left a session behind.
+    sessions: BTreeSet<String>,
+}
+
+impl Case<'_> {
+    fn timeout(&self, ms: Option<u64>) -> Duration {
+        Duration::from_secs_f64(ms.unwrap_or(DEFAULT_TIMEOUT_MS) as f64 * self.scale / 1000.0)
+    }
+
+    fn client(&mut self, name: &str) -> Result<&mut Client, String> {
+        self.clients.get_mut(name).ok_or_else(|| format!("client {name:?} has no connection"))
+    }
+
+    async fn send_packet(&mut self, name: &str, packet: &Packet, tamper: &Option<TamperSpec>) -> Result<(), String> {
+        if let Packet::Publish(p) = packet {
+            if p.retain && !p.payload.is_empty() {
+                self.retained.insert(p.topic.to_string());
+            }
+        }
+        let client = self.client(name)?;
+        let bytes = packets::encode(packet, client.version, tamper)?;
+        let label = if tamper.is_some() { format!("{packet:?} (tampered)") } else { format!("{packet:?}") };
+        client.write(&bytes, label).await
+    }
+
+    /// Waits for an event and checks it against `outcomes`.
+    async fn expect(&mut self, name: &str, outcomes: &[Outcome], timeout: Duration) -> Result<Option<Packet>, String> {
+        let vars = self.vars.clone();
+        let client = self.client(name)?;
+        let event = client.recv(timeout).await.map_err(|f| f.0)?;
+        let describe = || -> String {
+            outcomes
+                .iter()
+                .map(|o| match o {
+                    Outcome::Closed => "the connection closed".to_string(),
+                    Outcome::Packet(p) => packets::spec_kind(p).to_uppercase(),
+                })
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        match event {
+            Event::Timeout => Err(format!("expected {} within {timeout:?}, got nothing", describe())),
+            Event::Closed => {
+                if outcomes.iter().any(|o| matches!(o, Outcome::Closed)) {
+                    Ok(None)
+                } else {
+                    Err(format!("expected {}, but the connection closed", describe()))
+                }
+            }
+            Event::Packet(p) => {
+                let mut mismatches = Vec::new();
+                for o in outcomes {
+                    match o {
+                        Outcome::Packet(spec) => match packets::matches(&vars, spec, &p) {
+                            Ok(()) => return Ok(Some(p)),
+                            Err(why) => mismatches.push(why),
+                        },
+                        // A 5.0 broker announces a close with DISCONNECT; accept it
+                        // as the close if the connection then ends.
+                        Outcome::Closed if matches!(p, Packet::Disconnect(_)) => {
+                            let client = self.client(name)?;
+                            return match client.recv(timeout).await.map_err(|f| f.0)? {
+                                Event::Closed => Ok(None),
+                                other => Err(format!("DISCONNECT was not followed by the close, but by {other:?}")),
+                            };
+                        }
+                        Outcome::Closed => mismatches.push(format!("expected the close, got {}", packets::kind_name(&p).to_uppercase())),
+                    }
+                }
+                Err(mismatches.join("; "))
+            }
+        }
+    }
+
+    fn capture(&mut self, captures: &BTreeMap<String, CaptureField>, p: Option<&Packet>) -> Result<(), String> {
+        for (name, field) in captures {
+            let value = p
+                .and_then(|p| packets::capture(*field, p))
+                .ok_or_else(|| format!("capture {name}: the packet has no {field:?}"))?;
+            self.vars.captures.insert(name.clone(), value);
+        }
+        Ok(())
+    }
+
+    async fn step(&mut self, step: &Step) -> Result<(), String> {
+        match step {
+            Step::Connect(c) => {
+                let fields = c.fields();
+                let version = packets::protocol_version(&fields.protocol, self.version)?;
+                let open = self.clients.get(&c.client).is_some_and(|cl| cl.is_open());
+                if !open {
+                    let client =
+                        Client::open(&c.client, self.addr, version, self.timeout(None), self.transcript.clone()).await?;
+                    self.clients.insert(c.client.clone(), client);
+                }
+                self.client(&c.client)?.set_version(version);
+                let connect = packets::build_connect(&self.vars, &fields, &c.client, self.version)?;
+                if !connect.clean_start || connect.properties.session_expiry_interval().is_some_and(|e| e > 0) {
+                    self.sessions.insert(c.client.clone());
+                }
+                self.send_packet(&c.client, &Packet::Connect(connect), &c.tamper).await?;
+                let default = [Outcome::Packet(PacketSpec::Connack(ConnackFields {
+                    reason_code: Some(Num::Lit(0)),
+                    ..ConnackFields::default()
+                }))];
+                let outcomes = c.expect.as_deref().unwrap_or(&default);
+                let got = self.expect(&c.client, outcomes, self.timeout(None)).await?;
+                self.capture(&c.capture, got.as_ref())
+            }
+            Step::Send(s) => {
+                let version = self.client(&s.client)?.version;
+                let packet = packets::build(&self.vars, &s.packet, &s.client, version)?;
+                self.send_packet(&s.client, &packet, &s.tamper).await
+            }
+            Step::SendRaw(s) => {
+                let bytes = packets::parse_hex(&s.hex)?;
+                self.client(&s.client)?.write(&bytes.clone().into(), "raw bytes".into()).await
+            }
+            Step::Expect(e) => {
+                let outcomes = match (&e.packet, &e.one_of) {
+                    (Some(p), _) => vec![Outcome::Packet(p.clone())],
+                    (None, Some(o)) => o.clone(),
+                    (None, None) => return Err("expect without packet or one-of".into()),
+                };
+                let got = self.expect(&e.client, &outcomes, self.timeout(e.timeout_ms)).await?;
+                self.capture(&e.capture, got.as_ref())
+            }
+            Step::ExpectClosed(e) => {
+                self.expect(&e.client, &[Outcome::Closed], self.timeout(e.timeout_ms)).await.map(|_| ())
+            }
+            Step::ExpectNothing(e) => {
+                let within = Duration::from_secs_f64(e.within_ms.unwrap_or(DEFAULT_NOTHING_MS) as f64 * self.scale / 1000.0);
+                match self.client(&e.client)?.recv(within).await.map_err(|f| f.0)? {
+                    Event::Timeout => Ok(()),
+                    Event::Closed => Err(format!("expected nothing for {within:?}, but the connection closed")),
+                    Event::Packet(p) => Err(format!("expected nothing for {within:?}, got {p:?}")),
+                }
+            }
+            Step::ExpectUnordered(e) => {
+                let timeout = self.timeout(e.timeout_ms);
+                let deadline = tokio::time::Instant::now() + timeout;
+                let mut remaining: Vec<&PacketSpec> = e.packets.iter().collect();
+                let vars = self.vars.clone();
+                while !remaining.is_empty() {
+                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                    match self.client(&e.client)?.recv(left).await.map_err(|f| f.0)? {
+                        Event::Timeout => {
+                            return Err(format!("{} expected packets did not arrive within {timeout:?}", remaining.len()));
+                        }
+                        Event::Closed => return Err("the connection closed while packets were still expected".into()),
+                        Event::Packet(p) => match remaining.iter().position(|spec| packets::matches(&vars, spec, &p).is_ok()) {
+                            Some(i) => {
+                                remaining.remove(i);
+                            }
+                            None => return Err(format!("unexpected {p:?}")),
+                        },
+                    }
+                }
+                Ok(())
+            }
+            Step::Disconnect(d) => {
+                let fields = ReasonFields { reason_code: d.reason_code.clone(), properties: d.properties.clone() };
+                let version = self.client(&d.client)?.version;
+                let packet = packets::build(&self.vars, &PacketSpec::Disconnect(fields), &d.client, version)?;
+                self.send_packet(&d.client, &packet, &None).await?;
+                self.client(&d.client)?.drop_connection().await;
+                Ok(())
+            }
+            Step::Drop(c) => {
+                self.client(&c.client)?.drop_connection().await;
+                Ok(())
+            }
+            Step::Wait(w) => {
+                tokio::time::sleep(Duration::from_millis(w.ms)).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Leaves the broker as the case found it: closes clients, clears retained
+    /// messages and sessions the case created. Best effort, bounded in time.
+    async fn cleanup(&mut self) {
+        for c in self.clients.values_mut() {
+            c.drop_connection().await;
+        }
+        if self.retained.is_empty() && self.sessions.is_empty() {
+            return;
+        }
+        let quiet = Transcript::default();
+        let timeout = self.timeout(Some(1000));
+        let v = if self.version == Version::V5 { Version::V5 } else { Version::V3_1_1 };
+        let mut ids: Vec<String> = self.sessions.iter().filter_map(|c| self.vars.ids.get(c).cloned()).collect();
+        ids.push(format!("{}x", self.vars.ids.values().next().cloned().unwrap_or_else(|| "mqttspecclean".into())));
+        for (i, id) in ids.iter().enumerate() {
+            let Ok(mut c) = Client::open("cleanup", self.addr, v, timeout, quiet.clone()).await else { return };
+            let mut connect = mqttspec_codec::Connect::new(v, id.as_str());
+            connect.clean_start = true;
+            let Ok(bytes) = Packet::Connect(connect).to_bytes(v) else { return };
+            let _ = c.write(&bytes, String::new()).await;
+            if !matches!(c.recv(timeout).await, Ok(Event::Packet(Packet::ConnAck(_)))) {
+                continue;
+            }
+            if i + 1 == ids.len() {
+                for topic in &self.retained {
+                    let mut p = mqttspec_codec::Publish::new(topic.as_str(), bytes::Bytes::new());
+                    p.retain = true;
+                    if let Ok(b) = Packet::Publish(p).to_bytes(v) {
+                        let _ = c.write(&b, String::new()).await;
+                    }
+                }
+            }
+            if let Ok(b) = Packet::Disconnect(mqttspec_codec::Disconnect::default()).to_bytes(v) {
+                let _ = c.write(&b, String::new()).await;
+            }
+            c.drop_connection().await;
+        }
+    }
+}
+
+async fn run_case(loaded: &Loaded, version: VersionName, endpoint: &Endpoint, opts: &RunOptions) -> CaseResult {
+    let started = std::time::Instant::now();
+    let s = &loaded.scenario;
+    let mut result = CaseResult {
+        id: s.id.clone(),
+        version: version.as_str(),
+        statements: s.statements.clone(),
+        verdict: Verdict::Pass,
+        message: None,
+        millis: 0,
+        transcript: Vec::new(),
+    };
+    let missing: Vec<String> =
+        s.requires.iter().filter(|c| !endpoint.caps.contains(c)).map(|c| format!("{c:?}")).collect();
+    if !missing.is_empty() {
+        result.verdict = Verdict::Unsupported;
+        result.message = Some(format!("target lacks {}", missing.join(", ")));
+        return result;
+    }
+    let transcript = Transcript::new();
+    let mut case = Case {
+        loaded,
+        version: version.version(),
+        addr: endpoint.addr,
+        vars: vars_for(loaded, version, &opts.run_id),
+        clients: BTreeMap::new(),
+        transcript: transcript.clone(),
+        scale: opts.timeout_scale,
+        retained: BTreeSet::new(),
+        sessions: BTreeSet::new(),
+    };
+    for (i, step) in s.steps.iter().enumerate() {
+        if let Err(why) = case.step(step).await {
+            result.verdict = match s.level {
+                Level::Must => Verdict::Fail,
+                Level::Should => Verdict::NonStrict,
+                Level::May => Verdict::Informational,
+            };
+            result.message = Some(format!("{}: step {}: {why}", case.loaded.step_location(i), i + 1));
+            transcript.add("runner", Direction::Event, format!("step {} failed: {why}", i + 1), &[]);
+            break;
+        }
+    }
+    case.cleanup().await;
+    result.transcript = transcript.entries();
+    result.millis = started.elapsed().as_millis() as u64;
+    result
+}
+
+/// Runs `scenarios` in `versions` against `target`.
+pub async fn run_all(
+    scenarios: &[Loaded],
+    versions: &[VersionName],
+    target: &Target,
+    opts: &RunOptions,
+) -> Result<Vec<CaseResult>, String> {
+    let mut brokers = Vec::new();
+    // Cases grouped by the endpoint they use: embedded scenarios with a config of
+    // their own get a broker of their own.
+    let mut plan: Vec<(Loaded, VersionName, Endpoint)> = Vec::new();
+    let mut default_endpoint = None;
+    for loaded in scenarios {
+        let endpoint = match (target, &loaded.scenario.config) {
+            (Target::Embedded, Some(cfg)) => {
+                let config = broker_config(cfg).map_err(|e| format!("{}: config: {e}", loaded.path.display()))?;
+                let caps = capabilities_of(&config);
+                let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
+                    .await
+                    .map_err(|e| format!("starting the reference broker: {e}"))?;
+                let ep = Endpoint { addr: b.local_addr(), caps };
+                brokers.push(b);
+                ep
+            }
+            (Target::Embedded, None) => match &default_endpoint {
+                Some(ep) => Endpoint::clone(ep),
+                None => {
+                    let config = Config::default();
+                    let caps = capabilities_of(&config);
+                    let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
+                        .await
+                        .map_err(|e| format!("starting the reference broker: {e}"))?;
+                    let ep = Endpoint { addr: b.local_addr(), caps };
+                    brokers.push(b);
+                    default_endpoint = Some(ep.clone());
+                    ep
+                }
+            },
+            (Target::Tcp(addr), None) => Endpoint { addr: *addr, caps: all_capabilities() },
+            (Target::Tcp(addr), Some(_)) => Endpoint { addr: *addr, caps: BTreeSet::new() },
+        };
+        for v in versions.iter().filter(|v| loaded.scenario.versions.contains(v)) {
+            plan.push((loaded.clone(), *v, endpoint.clone()));
+        }
+    }
+    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    let mut tasks = Vec::new();
+    for (loaded, v, ep) in plan {
+        let sem = sem.clone();
+        let opts = opts.clone();
+        let needs_config = loaded.scenario.config.is_some() && matches!(target, Target::Tcp(_));
+        tasks.push(tokio::spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            if needs_config {
+                return CaseResult {
+                    id: loaded.scenario.id.clone(),
+                    version: v.as_str(),
+                    statements: loaded.scenario.statements.clone(),
+                    verdict: Verdict::Unsupported,
+                    message: Some("needs a broker configuration the target's profile does not declare".into()),
+                    millis: 0,
+                    transcript: Vec::new(),
+                };
+            }
+            run_case(&loaded, v, &ep, &opts).await
+        }));
+    }
+    let mut results = Vec::new();
+    for t in tasks {
+        results.push(t.await.map_err(|e| format!("a case task failed: {e}"))?);
+    }
+    for b in brokers {
+        b.shutdown().await;
+    }
+    results.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    Ok(results)
+}
+
+fn all_capabilities() -> BTreeSet<Capability> {
+    use Capability::*;
+    [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias].into_iter().collect()
+}
