@@ -140,15 +140,20 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
     if scenario.versions.is_empty() {
         return Err(err("versions: at least one of 3.1.1 and 5.0".into()));
     }
-    if scenario.statements.is_empty() {
-        return Err(err("statements: a scenario checks at least one statement".into()));
+    for v in &scenario.versions {
+        let ids = scenario.statements.for_version(*v);
+        if ids.is_empty() {
+            return Err(err(format!("statements: none given for {}", v.as_str())));
+        }
+        for id in ids {
+            if !catalogue.has(*v, &id) {
+                return Err(err(format!("statements: {id} is not in the catalogue of {}", v.as_str())));
+            }
+        }
     }
-    for id in &scenario.statements {
-        let known: Vec<&str> =
-            scenario.versions.iter().filter(|v| catalogue.has(**v, id)).map(|v| v.as_str()).collect();
-        if known.is_empty() {
-            let versions: Vec<&str> = scenario.versions.iter().map(|v| v.as_str()).collect();
-            return Err(err(format!("statements: {id} is not in the catalogue of {}", versions.join(" or "))));
+    if let crate::model::Statements::PerVersion(map) = &scenario.statements {
+        if let Some(extra) = map.keys().find(|v| !scenario.versions.contains(v)) {
+            return Err(err(format!("statements: {} is not one of the scenario's versions", extra.as_str())));
         }
     }
     if let Some(cfg) = &scenario.config {
@@ -159,6 +164,7 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
     for (i, step) in scenario.steps.iter().enumerate() {
         let (client, introduces) = match step {
             Step::Connect(c) => (Some(&c.client), true),
+            Step::Open(c) => (Some(&c.client), true),
             Step::Send(s) => (Some(&s.client), false),
             Step::SendRaw(s) => (Some(&s.client), false),
             Step::Expect(s) => {

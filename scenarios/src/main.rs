@@ -112,7 +112,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
             }
             if let Some(s) = &statement {
-                scenarios.retain(|l| l.scenario.statements.iter().any(|x| x == s));
+                scenarios.retain(|l| l.scenario.statements.all().iter().any(|x| x == s));
             }
             if scenarios.is_empty() {
                 return Err("no scenario matches the filters".into());
@@ -139,7 +139,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
         Command::List { corpus } => {
             for l in load(corpus, &catalogue)? {
                 let versions: Vec<&str> = l.scenario.versions.iter().map(|v| v.as_str()).collect();
-                println!("{:<48} {:<10} {}", l.scenario.id, versions.join(","), l.scenario.statements.join(" "));
+                println!("{:<48} {:<10} {}", l.scenario.id, versions.join(","), l.scenario.statements.all().join(" "));
             }
             Ok(ExitCode::SUCCESS)
         }

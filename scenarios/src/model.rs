@@ -20,9 +20,10 @@ pub struct Scenario {
     /// Why the behaviour matters and what the spec says, in our words.
     #[serde(default)]
     pub description: String,
-    /// Normative statement IDs checked; each must be in the catalogue of every
-    /// version the scenario runs in.
-    pub statements: Vec<String>,
+    /// Normative statement IDs checked: a list (each ID must be in the catalogue of
+    /// every version the scenario runs in), or a map from version to list, for
+    /// behaviours whose IDs differ between versions.
+    pub statements: Statements,
     /// Requirement level of the behaviour.
     pub level: Level,
     /// Protocol versions the scenario runs in (once per version).
@@ -39,6 +40,34 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// What to do and what to expect, in order.
     pub steps: Vec<Step>,
+}
+
+/// Statement IDs, for all versions or per version.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Statements {
+    /// The same IDs in every version.
+    All(Vec<String>),
+    /// IDs per version.
+    PerVersion(BTreeMap<VersionName, Vec<String>>),
+}
+
+impl Statements {
+    /// The IDs a run in `v` checks.
+    pub fn for_version(&self, v: VersionName) -> Vec<String> {
+        match self {
+            Statements::All(ids) => ids.clone(),
+            Statements::PerVersion(map) => map.get(&v).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Every ID named, in any version.
+    pub fn all(&self) -> Vec<String> {
+        match self {
+            Statements::All(ids) => ids.clone(),
+            Statements::PerVersion(map) => map.values().flatten().cloned().collect(),
+        }
+    }
 }
 
 /// Requirement level.
@@ -110,6 +139,8 @@ pub enum Capability {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum Step {
+    /// Open a TCP connection without sending anything.
+    Open(ClientRef),
     /// Open a connection (if needed), send CONNECT, and expect CONNACK (success by
     /// default; `expect` overrides).
     Connect(ConnectStep),

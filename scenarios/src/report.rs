@@ -36,14 +36,14 @@ pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
 pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
     let mut out = String::new();
     for (version, statements) in &catalogue.by_version {
-        let covered: BTreeSet<&str> = scenarios
+        let covered: BTreeSet<String> = scenarios
             .iter()
             .filter(|l| l.scenario.versions.contains(version))
-            .flat_map(|l| l.scenario.statements.iter().map(String::as_str))
+            .flat_map(|l| l.scenario.statements.for_version(*version))
             .filter(|id| catalogue.has(*version, id))
             .collect();
         let testable: Vec<&str> = statements.iter().filter(|s| s.broker_testable).map(|s| s.id.as_str()).collect();
-        let covered_testable = testable.iter().filter(|id| covered.contains(*id)).count();
+        let covered_testable = testable.iter().filter(|id| covered.contains(**id)).count();
         let _ = writeln!(
             out,
             "MQTT {}: {} of {} statements covered; {} of {} broker-testable",
@@ -53,7 +53,7 @@ pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
             covered_testable,
             testable.len()
         );
-        let uncovered: Vec<&str> = testable.iter().copied().filter(|id| !covered.contains(id)).collect();
+        let uncovered: Vec<&str> = testable.iter().copied().filter(|id| !covered.contains(*id)).collect();
         let _ = writeln!(out, "  uncovered broker-testable: {}", uncovered.join(" "));
     }
     out

@@ -166,11 +166,11 @@ fn vars_for(loaded: &Loaded, version: VersionName, run_id: &str) -> Vars {
     let h = fnv(&key);
     let mut ids = BTreeMap::new();
     for step in &loaded.scenario.steps {
-        if let Step::Connect(c) = step {
+        if let Step::Connect(ConnectStep { client, .. }) | Step::Open(ClientRef { client }) = step {
             // Short, alphanumeric, at most 23 characters: every server must accept
             // these (MQTT-3.1.3-5).
-            let id: String = format!("s{:011x}{}", h & 0xFFF_FFFF_FFFF, c.client).chars().take(23).collect();
-            ids.insert(c.client.clone(), id);
+            let id: String = format!("s{:011x}{client}", h & 0xFFF_FFFF_FFFF).chars().take(23).collect();
+            ids.insert(client.clone(), id);
         }
     }
     Vars { prefix: format!("mqttspec/{:012x}", h & 0xFFFF_FFFF_FFFF), ids, captures: BTreeMap::new() }
@@ -295,6 +295,11 @@ impl Case<'_> {
                 let got = self.expect(&c.client, outcomes, self.timeout(None)).await?;
                 self.capture(&c.capture, got.as_ref())
             }
+            Step::Open(c) => {
+                let client = Client::open(&c.client, self.addr, self.version, self.timeout(None), self.transcript.clone()).await?;
+                self.clients.insert(c.client.clone(), client);
+                Ok(())
+            }
             Step::Send(s) => {
                 let version = self.client(&s.client)?.version;
                 let packet = packets::build(&self.vars, &s.packet, &s.client, version)?;
@@ -411,7 +416,7 @@ async fn run_case(loaded: &Loaded, version: VersionName, endpoint: &Endpoint, op
     let mut result = CaseResult {
         id: s.id.clone(),
         version: version.as_str(),
-        statements: s.statements.clone(),
+        statements: s.statements.for_version(version),
         verdict: Verdict::Pass,
         message: None,
         millis: 0,
@@ -511,7 +516,7 @@ pub async fn run_all(
                 return CaseResult {
                     id: loaded.scenario.id.clone(),
                     version: v.as_str(),
-                    statements: loaded.scenario.statements.clone(),
+                    statements: loaded.scenario.statements.for_version(v),
                     verdict: Verdict::Unsupported,
                     message: Some("needs a broker configuration the target's profile does not declare".into()),
                     millis: 0,

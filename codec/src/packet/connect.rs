@@ -60,16 +60,17 @@ impl Connect {
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Connect, Violation> {
         let name_at = r.pos();
-        let name = r.string().map_err(|mut v| {
-            v.rule = Rule::ProtocolName;
-            v
-        })?;
+        let name = r.binary()?;
         let level_at = r.pos();
         let level = r.u8()?;
-        let Some(version) = Version::from_name_and_level(name.as_bytes(), level) else {
+        let Some(version) = Version::from_name_and_level(&name, level) else {
+            // A refused CONNECT is read as the nearest version, so that a server
+            // answers in a layout the client understands: 3.1.1 below level 5, 5.0
+            // from level 5 up.
+            r.version = if level >= 5 { Version::V5 } else { Version::V3_1_1 };
             // MQTT-3.1.2-1: the protocol name is fixed; MQTT-3.1.2-2: an unsupported
             // level is refused (3.1.1 with return code 0x01, 5.0 with 0x84).
-            return Err(if name == "MQTT" || name == "MQIsdp" {
+            return Err(if &name[..] == b"MQTT" || &name[..] == b"MQIsdp" {
                 r.violation_at(Rule::ProtocolLevel, level_at)
             } else {
                 r.violation_at(Rule::ProtocolName, name_at)
