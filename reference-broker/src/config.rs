@@ -103,7 +103,8 @@ impl Config {
     /// Reads and validates a YAML configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: name.clone(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: name.clone(), source })?;
         Config::parse(&text, &name)
     }
 
@@ -115,7 +116,11 @@ impl Config {
             serde_yaml::from_str(text)
                 .map_err(|e| ConfigError::Parse { path: origin.to_string(), message: e.to_string() })?
         };
-        config.validate().map_err(|(field, message)| ConfigError::Invalid { path: origin.to_string(), field, message })?;
+        config.validate().map_err(|(field, message)| ConfigError::Invalid {
+            path: origin.to_string(),
+            field,
+            message,
+        })?;
         Ok(config)
     }
 

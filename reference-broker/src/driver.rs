@@ -5,8 +5,8 @@
 //! reader on one connection never blocks the core or other clients (a connection
 //! whose queue fills is dropped as a stalled consumer).
 
-use crate::core::{Action, Broker, ConnId, Input};
 use crate::Config;
+use crate::core::{Action, Broker, ConnId, Input};
 use bytes::BytesMut;
 use mqttspec_codec::{Packet, StreamDecoder};
 use std::collections::HashMap;

@@ -2,7 +2,7 @@
 //! every packet written to the transcript with a timestamp and its bytes in hex.
 
 use bytes::{Bytes, BytesMut};
-use mqttspec_codec::{Packet, StreamDecoder, Version};
+use mqttspec_codec::{DecodeOptions, Frame as CodecFrame, Packet, Role, Version, check_frame};
 use serde::Serialize;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -90,11 +90,24 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// What waiting for the broker produced.
+// Packets travel by value; boxing each would cost an allocation per packet.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {
     /// A packet the strict codec accepted.
     Packet(Packet),
     /// The broker closed the connection (or reset it).
+    Closed,
+    /// Nothing within the time.
+    Timeout,
+}
+
+/// One frame, undecoded.
+#[derive(Debug)]
+pub enum Frame {
+    /// The bytes of one whole packet.
+    Bytes(Bytes),
+    /// The connection closed.
     Closed,
     /// Nothing within the time.
     Timeout,
@@ -112,7 +125,6 @@ pub struct Client {
     /// Version packets are encoded and decoded in.
     pub version: Version,
     stream: Option<TcpStream>,
-    decoder: StreamDecoder,
     buf: BytesMut,
     transcript: Transcript,
 }
@@ -139,7 +151,6 @@ impl Client {
             name: name.to_string(),
             version,
             stream: Some(stream),
-            decoder: StreamDecoder::client(version, MAX_PACKET),
             buf: BytesMut::with_capacity(4096),
             transcript,
         })
@@ -153,7 +164,6 @@ impl Client {
     /// Switches the version (a CONNECT of another version was sent).
     pub fn set_version(&mut self, v: Version) {
         self.version = v;
-        self.decoder = StreamDecoder::client(if v == Version::V3_1 { Version::V3_1_1 } else { v }, MAX_PACKET);
     }
 
     /// Writes bytes; `label` describes them in the transcript.
@@ -178,40 +188,73 @@ impl Client {
         }
     }
 
-    /// Waits up to `timeout` for the next packet or the close.
-    pub async fn recv(&mut self, timeout: Duration) -> Result<Event, BrokerFault> {
+    /// Waits up to `timeout` for the next whole frame (not decoded) or the close.
+    pub async fn recv_frame(&mut self, timeout: Duration) -> Result<Frame, BrokerFault> {
         let deadline = Instant::now() + timeout;
         loop {
-            let before = self.buf.clone();
-            match self.decoder.decode(&mut self.buf) {
-                Ok(Some(p)) => {
-                    let used = before.len() - self.buf.len();
-                    self.transcript.add(&self.name, Direction::Received, format!("{p:?}"), &before[..used]);
-                    return Ok(Event::Packet(p));
+            match check_frame(&self.buf, MAX_PACKET, self.version) {
+                Ok(CodecFrame::Complete { len, .. }) => {
+                    return Ok(Frame::Bytes(self.buf.split_to(len).freeze()));
                 }
-                Ok(None) => {}
+                Ok(CodecFrame::Incomplete { .. }) => {}
                 Err(v) => {
-                    let bytes = self.buf.clone();
+                    let bytes = self.buf.split();
                     self.transcript.add(&self.name, Direction::Received, format!("MALFORMED: {v}"), &bytes);
                     self.stream = None;
-                    return Err(BrokerFault(format!("the broker sent bytes the strict decoder refuses: {v}")));
+                    return Err(BrokerFault(format!(
+                        "the broker sent bytes the strict decoder refuses: {v}"
+                    )));
                 }
             }
-            let Some(stream) = self.stream.as_mut() else { return Ok(Event::Closed) };
-            let read = tokio::time::timeout_at(deadline, stream.read_buf(&mut self.buf)).await;
-            match read {
-                Err(_) => return Ok(Event::Timeout),
+            let Some(stream) = self.stream.as_mut() else { return Ok(Frame::Closed) };
+            match tokio::time::timeout_at(deadline, stream.read_buf(&mut self.buf)).await {
+                Err(_) => return Ok(Frame::Timeout),
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     if !self.buf.is_empty() {
                         let rest = self.buf.split();
-                        self.transcript.add(&self.name, Direction::Received, "partial packet before close".into(), &rest);
+                        self.transcript.add(
+                            &self.name,
+                            Direction::Received,
+                            "partial packet before close".into(),
+                            &rest,
+                        );
                     }
                     self.stream = None;
                     self.transcript.add(&self.name, Direction::Event, "TCP closed by broker".into(), &[]);
-                    return Ok(Event::Closed);
+                    return Ok(Frame::Closed);
                 }
                 Ok(Ok(_)) => {}
             }
+        }
+    }
+
+    /// Records a frame that matched raw bytes without being decoded.
+    pub fn note_raw(&self, bytes: &[u8]) {
+        self.transcript.add(&self.name, Direction::Received, "raw bytes (matched as given)".into(), bytes);
+    }
+
+    /// Decodes one frame strictly, as a client reads what a server sends.
+    pub fn decode(&mut self, bytes: &Bytes) -> Result<Packet, BrokerFault> {
+        let version = if self.version == Version::V3_1 { Version::V3_1_1 } else { self.version };
+        let opts = DecodeOptions::new(version).with_role(Role::Client);
+        match Packet::decode(bytes, &opts) {
+            Ok(p) => {
+                self.transcript.add(&self.name, Direction::Received, format!("{p:?}"), bytes);
+                Ok(p)
+            }
+            Err(e) => {
+                self.transcript.add(&self.name, Direction::Received, format!("MALFORMED: {e}"), bytes);
+                Err(BrokerFault(format!("the broker sent bytes the strict decoder refuses: {e}")))
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for the next packet or the close.
+    pub async fn recv(&mut self, timeout: Duration) -> Result<Event, BrokerFault> {
+        match self.recv_frame(timeout).await? {
+            Frame::Bytes(b) => self.decode(&b).map(Event::Packet),
+            Frame::Closed => Ok(Event::Closed),
+            Frame::Timeout => Ok(Event::Timeout),
         }
     }
 }

@@ -41,7 +41,10 @@ impl Catalogue {
             VersionName::V311,
             parse(include_str!("../../spec/mqtt-3.1.1-statements.yaml"), "mqtt-3.1.1-statements.yaml"),
         );
-        by_version.insert(VersionName::V5, parse(include_str!("../../spec/mqtt-5.0-statements.yaml"), "mqtt-5.0-statements.yaml"));
+        by_version.insert(
+            VersionName::V5,
+            parse(include_str!("../../spec/mqtt-5.0-statements.yaml"), "mqtt-5.0-statements.yaml"),
+        );
         Catalogue { by_version }
     }
 
@@ -101,7 +104,10 @@ pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<Lo
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(vec![LoadError { path: dir.display().to_string(), message: "no *.yaml scenario files".into() }]);
+        return Err(vec![LoadError {
+            path: dir.display().to_string(),
+            message: "no *.yaml scenario files".into(),
+        }]);
     }
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
@@ -115,7 +121,10 @@ pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<Lo
                 Err(e) => errors.push(e),
                 Ok(l) if l.scenario.id != expected_id => errors.push(LoadError {
                     path: f.display().to_string(),
-                    message: format!("id {:?} must equal the file's path in the corpus, {expected_id:?}", l.scenario.id),
+                    message: format!(
+                        "id {:?} must equal the file's path in the corpus, {expected_id:?}",
+                        l.scenario.id
+                    ),
                 }),
                 Ok(l) if !ids.insert(l.scenario.id.clone()) => {
                     errors.push(LoadError { path: f.display().to_string(), message: "duplicate id".into() })
@@ -169,7 +178,10 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
             Step::SendRaw(s) => (Some(&s.client), false),
             Step::Expect(s) => {
                 if s.packet.is_some() == s.one_of.is_some() {
-                    return Err(err(format!("step {}: expect needs exactly one of `packet` and `one-of`", i + 1)));
+                    return Err(err(format!(
+                        "step {}: expect needs exactly one of `packet` and `one-of`",
+                        i + 1
+                    )));
                 }
                 (Some(&s.client), false)
             }
@@ -182,7 +194,10 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
         };
         if let Some(c) = client {
             if !c.chars().all(|ch| ch.is_ascii_alphanumeric()) || c.is_empty() {
-                return Err(err(format!("step {}: client name {c:?} must be ASCII letters and digits", i + 1)));
+                return Err(err(format!(
+                    "step {}: client name {c:?} must be ASCII letters and digits",
+                    i + 1
+                )));
             }
             if introduces {
                 known.insert(c.clone());
@@ -196,9 +211,7 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
 }
 
 /// The broker configuration a scenario asks for.
-pub fn broker_config(
-    cfg: &BTreeMap<String, serde_yaml::Value>,
-) -> Result<mqttspec_broker::Config, String> {
+pub fn broker_config(cfg: &BTreeMap<String, serde_yaml::Value>) -> Result<mqttspec_broker::Config, String> {
     let value = serde_yaml::to_value(cfg).map_err(|e| e.to_string())?;
     let config: mqttspec_broker::Config = serde_yaml::from_value(value).map_err(|e| e.to_string())?;
     config.validate().map_err(|(field, message)| format!("{field}: {message}"))?;
@@ -252,7 +265,8 @@ mod tests {
 
     #[test]
     fn unknown_statement_is_refused() {
-        let text = "id: x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
+        let text =
+            "id: x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
         let e = parse(text, Path::new("x.yaml"), &cat()).unwrap_err().to_string();
         assert!(e.contains("MQTT-9.9.9-9") && e.contains("3.1.1"), "{e}");
     }

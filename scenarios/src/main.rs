@@ -36,6 +36,9 @@ enum Command {
         /// Multiply every timeout (e.g. 3 for a slow broker).
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
+        /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml).
+        #[arg(long)]
+        profile: Option<PathBuf>,
         /// Write every result, with transcripts, as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -71,13 +74,16 @@ enum Command {
 
 fn load(corpus: Option<PathBuf>, catalogue: &Catalogue) -> Result<Vec<mqttspec::Loaded>, String> {
     let dir = corpus.unwrap_or_else(default_corpus);
-    load_dir(&dir, catalogue).map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+    load_dir(&dir, catalogue)
+        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
@@ -99,7 +105,18 @@ fn main() -> ExitCode {
 async fn real_main(cli: Cli) -> Result<ExitCode, String> {
     let catalogue = Catalogue::builtin();
     match cli.command {
-        Command::Run { target, version, filter, statement, jobs, timeout_scale, json, verbose, corpus } => {
+        Command::Run {
+            target,
+            version,
+            filter,
+            statement,
+            jobs,
+            timeout_scale,
+            profile,
+            json,
+            verbose,
+            corpus,
+        } => {
             let target = Target::parse(&target)?;
             let versions = match version.as_deref() {
                 None => vec![VersionName::V311, VersionName::V5],
@@ -108,6 +125,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 Some(other) => return Err(format!("--version {other}: expected 3.1.1 or 5.0")),
             };
             let mut scenarios = load(corpus, &catalogue)?;
+            let profile = profile.map(|p| mqttspec::profile::Profile::load(&p, &scenarios)).transpose()?;
             if let Some(f) = &filter {
                 scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
             }
@@ -119,12 +137,18 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             }
             let started = std::time::Instant::now();
             let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
-            let results = run_all(&scenarios, &versions, &target, &opts).await?;
+            let mut results = run_all(&scenarios, &versions, &target, &opts).await?;
+            if let Some(p) = &profile {
+                p.apply(&mut results);
+            }
             if verbose {
                 for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
                     println!("--- {} ---", r.name());
                     for e in &r.transcript {
-                        println!("{:>9.1} ms {:<8} {:?} {}\n{:>20}{}", e.at_ms, e.client, e.direction, e.text, "", e.hex);
+                        println!(
+                            "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}",
+                            e.at_ms, e.client, e.direction, e.text, "", e.hex
+                        );
                     }
                 }
             }
@@ -133,13 +157,18 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
-            let failed = results.iter().any(|r| r.verdict == Verdict::Fail);
+            let failed = results.iter().any(|r| r.verdict.is_failure());
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::List { corpus } => {
             for l in load(corpus, &catalogue)? {
                 let versions: Vec<&str> = l.scenario.versions.iter().map(|v| v.as_str()).collect();
-                println!("{:<48} {:<10} {}", l.scenario.id, versions.join(","), l.scenario.statements.all().join(" "));
+                println!(
+                    "{:<48} {:<10} {}",
+                    l.scenario.id,
+                    versions.join(","),
+                    l.scenario.statements.all().join(" ")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -153,8 +182,12 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 Some(path) => mqttspec_broker::Config::load(&path).map_err(|e| e.to_string())?,
                 None => mqttspec_broker::Config::default(),
             };
-            let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
-            eprintln!("mqttspec reference broker listening on {}", listener.local_addr().map_err(|e| e.to_string())?);
+            let listener =
+                tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
+            eprintln!(
+                "mqttspec reference broker listening on {}",
+                listener.local_addr().map_err(|e| e.to_string())?
+            );
             mqttspec_broker::run(listener, config, shutdown_signal()).await;
             Ok(ExitCode::SUCCESS)
         }

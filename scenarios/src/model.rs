@@ -328,17 +328,24 @@ pub enum CaptureField {
 }
 
 /// One acceptable outcome of an expectation.
+// Scenario data is parsed once per file; variant size does not matter here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// The connection closes (with or without a DISCONNECT first).
     Closed,
+    /// The next packet is exactly these bytes (hex), compared before decoding: for
+    /// replies whose layout the spec leaves open, such as the CONNACK to an unknown
+    /// protocol level.
+    Raw(String),
     /// A packet matching this.
     #[serde(untagged)]
     Packet(PacketSpec),
 }
 
 /// A packet, to send or to match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[allow(missing_docs)]

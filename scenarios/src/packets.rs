@@ -4,8 +4,9 @@
 use crate::model::*;
 use bytes::Bytes;
 use mqttspec_codec::{
-    Ack, Auth, ConnAck, Connect, Disconnect, MqttString, Packet, Properties, Property, Publish, QoS, ReasonCode,
-    SubAck, Subscribe, Subscription, SubscriptionOptions, Tamper, UnsubAck, Unsubscribe, Version, Will,
+    Ack, Auth, ConnAck, Connect, Disconnect, MqttString, Packet, Properties, Property, Publish, QoS,
+    ReasonCode, SubAck, Subscribe, Subscription, SubscriptionOptions, Tamper, UnsubAck, Unsubscribe, Version,
+    Will,
 };
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -34,7 +35,10 @@ impl Vars {
             let value = if name == "prefix" {
                 self.prefix.clone()
             } else if let Some(client) = name.strip_prefix("id:") {
-                self.ids.get(client).cloned().ok_or_else(|| format!("no client {client:?} for {{{{{name}}}}}"))?
+                self.ids
+                    .get(client)
+                    .cloned()
+                    .ok_or_else(|| format!("no client {client:?} for {{{{{name}}}}}"))?
             } else {
                 self.captures.get(name).cloned().ok_or_else(|| format!("nothing captured as {name:?} yet"))?
             };
@@ -87,7 +91,9 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     }
     (0..digits.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|_| format!("bad hex {:?}", &digits[i..i + 2])))
+        .map(|i| {
+            u8::from_str_radix(&digits[i..i + 2], 16).map_err(|_| format!("bad hex {:?}", &digits[i..i + 2]))
+        })
         .collect()
 }
 
@@ -169,7 +175,12 @@ pub fn protocol_version(p: &Option<String>, default: Version) -> Result<Version,
 }
 
 /// Builds the CONNECT of a connect step or `send: {packet: {connect: ...}}`.
-pub fn build_connect(vars: &Vars, f: &ConnectFields, client: &str, version: Version) -> Result<Connect, String> {
+pub fn build_connect(
+    vars: &Vars,
+    f: &ConnectFields,
+    client: &str,
+    version: Version,
+) -> Result<Connect, String> {
     let version = protocol_version(&f.protocol, version)?;
     let client_id = match &f.client_id {
         Some(s) => vars.string(s, "client-id")?,
@@ -189,7 +200,12 @@ pub fn build_connect(vars: &Vars, f: &ConnectFields, client: &str, version: Vers
             retain: w.retain.unwrap_or(false),
             properties: build_props(vars, &w.properties)?,
             topic: vars.string(&w.topic, "will topic")?,
-            payload: w.payload.as_ref().map(|p| vars.bytes(p, "will payload")).transpose()?.unwrap_or_default(),
+            payload: w
+                .payload
+                .as_ref()
+                .map(|p| vars.bytes(p, "will payload"))
+                .transpose()?
+                .unwrap_or_default(),
         });
     }
     Ok(c)
@@ -198,7 +214,9 @@ pub fn build_connect(vars: &Vars, f: &ConnectFields, client: &str, version: Vers
 fn ack(vars: &Vars, f: &AckFields) -> Result<Ack, String> {
     Ok(Ack {
         packet_id: f.packet_id.as_ref().map(|p| vars.num_as(p, "packet-id")).transpose()?.unwrap_or(1),
-        reason_code: ReasonCode(f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0)),
+        reason_code: ReasonCode(
+            f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0),
+        ),
         properties: build_props(vars, &f.properties)?,
     })
 }
@@ -216,7 +234,9 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
         PacketSpec::Connect(f) => Packet::Connect(build_connect(vars, f, client, version)?),
         PacketSpec::Connack(f) => Packet::ConnAck(ConnAck {
             session_present: f.session_present.unwrap_or(false),
-            code: ReasonCode(f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0)),
+            code: ReasonCode(
+                f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0),
+            ),
             properties: build_props(vars, &f.properties)?,
         }),
         PacketSpec::Publish(f) => {
@@ -233,7 +253,12 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
                 topic: f.topic.as_ref().map(|t| vars.string(t, "topic")).transpose()?.unwrap_or_default(),
                 packet_id,
                 properties: build_props(vars, &f.properties)?,
-                payload: f.payload.as_ref().map(|p| vars.bytes(p, "payload")).transpose()?.unwrap_or_default(),
+                payload: f
+                    .payload
+                    .as_ref()
+                    .map(|p| vars.bytes(p, "payload"))
+                    .transpose()?
+                    .unwrap_or_default(),
             })
         }
         PacketSpec::Puback(f) => Packet::PubAck(ack(vars, f)?),
@@ -247,7 +272,12 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
                     Some(raw) => SubscriptionOptions(vars.num_as(raw, "options")?),
                     None => {
                         let q: u8 = s.qos.as_ref().map(|q| vars.num_as(q, "qos")).transpose()?.unwrap_or(0);
-                        let rh: u8 = s.retain_handling.as_ref().map(|r| vars.num_as(r, "retain-handling")).transpose()?.unwrap_or(0);
+                        let rh: u8 = s
+                            .retain_handling
+                            .as_ref()
+                            .map(|r| vars.num_as(r, "retain-handling"))
+                            .transpose()?
+                            .unwrap_or(0);
                         SubscriptionOptions(
                             q | (u8::from(s.no_local.unwrap_or(false)) << 2)
                                 | (u8::from(s.retain_as_published.unwrap_or(false)) << 3)
@@ -257,7 +287,11 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
                 };
                 filters.push(Subscription { filter: vars.string(&s.filter, "filter")?, options });
             }
-            Packet::Subscribe(Subscribe { packet_id: pid(&f.packet_id)?, properties: build_props(vars, &f.properties)?, filters })
+            Packet::Subscribe(Subscribe {
+                packet_id: pid(&f.packet_id)?,
+                properties: build_props(vars, &f.properties)?,
+                filters,
+            })
         }
         PacketSpec::Suback(f) => Packet::SubAck(SubAck {
             packet_id: pid(&f.packet_id)?,
@@ -277,11 +311,15 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
         PacketSpec::Pingreq(_) => Packet::PingReq,
         PacketSpec::Pingresp(_) => Packet::PingResp,
         PacketSpec::Disconnect(f) => Packet::Disconnect(Disconnect {
-            reason_code: ReasonCode(f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0)),
+            reason_code: ReasonCode(
+                f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0),
+            ),
             properties: build_props(vars, &f.properties)?,
         }),
         PacketSpec::Auth(f) => Packet::Auth(Auth {
-            reason_code: ReasonCode(f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0)),
+            reason_code: ReasonCode(
+                f.reason_code.as_ref().map(|r| vars.num_as(r, "reason-code")).transpose()?.unwrap_or(0),
+            ),
             properties: build_props(vars, &f.properties)?,
         }),
     })
@@ -323,7 +361,15 @@ fn check_num(vars: &Vars, what: &str, want: &Option<Num>, got: Option<u64>) -> R
         (Num::Match(NumMatch::OneOf(vs)), Some(g)) => vs.contains(&g),
         (Num::Match(NumMatch::Range([lo, hi])), Some(g)) => (*lo..=*hi).contains(&g),
     };
-    if ok { Ok(()) } else { Err(format!("{what}: expected {}, got {}", show_num(want), got.map_or("nothing".into(), |g| format!("{g} (0x{g:02X})")))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: expected {}, got {}",
+            show_num(want),
+            got.map_or("nothing".into(), |g| format!("{g} (0x{g:02X})"))
+        ))
+    }
 }
 
 fn show_num(n: &Num) -> String {
@@ -351,7 +397,8 @@ fn check_str(vars: &Vars, what: &str, want: &Option<Str>, got: Option<&[u8]>) ->
             any
         }
         (Str::Match(StrMatch::Regex(r)), Some(g)) => {
-            let re = Regex::new(&format!("^(?:{})$", vars.expand(r)?)).map_err(|e| format!("{what}: bad regex: {e}"))?;
+            let re = Regex::new(&format!("^(?:{})$", vars.expand(r)?))
+                .map_err(|e| format!("{what}: bad regex: {e}"))?;
             std::str::from_utf8(g).is_ok_and(|s| re.is_match(s))
         }
     };
@@ -378,31 +425,49 @@ fn check_props(vars: &Vars, want: &Option<PropsSpec>, got: &Properties) -> Resul
     let Some(w) = want else { return Ok(()) };
     macro_rules! num {
         ($field:ident, $variant:ident) => {
-            check_num(vars, stringify!($field), &w.$field, find_num(got, |p| match p {
-                Property::$variant(v) => Some(u64::from(*v)),
-                _ => None,
-            }))?;
+            check_num(
+                vars,
+                stringify!($field),
+                &w.$field,
+                find_num(got, |p| match p {
+                    Property::$variant(v) => Some(u64::from(*v)),
+                    _ => None,
+                }),
+            )?;
         };
     }
     macro_rules! string {
         ($field:ident, $variant:ident) => {
-            check_str(vars, stringify!($field), &w.$field, find_bytes(got, |p| match p {
-                Property::$variant(v) => Some(v.bytes().clone()),
-                _ => None,
-            }).as_deref())?;
+            check_str(
+                vars,
+                stringify!($field),
+                &w.$field,
+                find_bytes(got, |p| match p {
+                    Property::$variant(v) => Some(v.bytes().clone()),
+                    _ => None,
+                })
+                .as_deref(),
+            )?;
         };
     }
     num!(payload_format_indicator, PayloadFormatIndicator);
     num!(message_expiry_interval, MessageExpiryInterval);
     string!(content_type, ContentType);
     string!(response_topic, ResponseTopic);
-    check_str(vars, "correlation-data", &w.correlation_data, find_bytes(got, |p| match p {
-        Property::CorrelationData(v) => Some(v.clone()),
-        _ => None,
-    }).as_deref())?;
+    check_str(
+        vars,
+        "correlation-data",
+        &w.correlation_data,
+        find_bytes(got, |p| match p {
+            Property::CorrelationData(v) => Some(v.clone()),
+            _ => None,
+        })
+        .as_deref(),
+    )?;
     if let Some(ids) = &w.subscription_identifier {
         let mut got_ids: Vec<u64> = got.subscription_identifiers().map(u64::from).collect();
-        let mut want_ids: Vec<u64> = ids.iter().map(|i| vars.num(i, "subscription-identifier")).collect::<Result<_, _>>()?;
+        let mut want_ids: Vec<u64> =
+            ids.iter().map(|i| vars.num(i, "subscription-identifier")).collect::<Result<_, _>>()?;
         // MQTT-3.3.4-4 (5.0): the identifiers may come in any order.
         got_ids.sort_unstable();
         want_ids.sort_unstable();
@@ -511,7 +576,11 @@ fn check_codes(vars: &Vars, want: &Option<Vec<Num>>, got: &[ReasonCode]) -> Resu
 /// Whether `got` matches `want`; the error says which field differs.
 pub fn matches(vars: &Vars, want: &PacketSpec, got: &Packet) -> Result<(), String> {
     if spec_kind(want) != kind_name(got) {
-        return Err(format!("expected {}, got {}", spec_kind(want).to_uppercase(), kind_name(got).to_uppercase()));
+        return Err(format!(
+            "expected {}, got {}",
+            spec_kind(want).to_uppercase(),
+            kind_name(got).to_uppercase()
+        ));
     }
     match (want, got) {
         (PacketSpec::Connack(f), Packet::ConnAck(c)) => {
@@ -566,9 +635,10 @@ pub fn matches(vars: &Vars, want: &PacketSpec, got: &Packet) -> Result<(), Strin
 pub fn capture(field: CaptureField, p: &Packet) -> Option<String> {
     match (field, p) {
         (CaptureField::PacketId, Packet::Publish(p)) => p.packet_id.map(|i| i.to_string()),
-        (CaptureField::PacketId, Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a)) => {
-            Some(a.packet_id.to_string())
-        }
+        (
+            CaptureField::PacketId,
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a),
+        ) => Some(a.packet_id.to_string()),
         (CaptureField::PacketId, Packet::SubAck(s)) => Some(s.packet_id.to_string()),
         (CaptureField::PacketId, Packet::UnsubAck(s)) => Some(s.packet_id.to_string()),
         (CaptureField::Topic, Packet::Publish(p)) => Some(p.topic.to_string()),

@@ -28,7 +28,8 @@ pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
         let _ = writeln!(out, "  {chapter:<24} {}", parts.join(", "));
     }
     let parts: Vec<String> = by_verdict.iter().map(|(v, n)| format!("{n} {}", v.label())).collect();
-    let _ = writeln!(out, "\n{} cases in {:.2} s: {}", results.len(), elapsed.as_secs_f64(), parts.join(", "));
+    let _ =
+        writeln!(out, "\n{} cases in {:.2} s: {}", results.len(), elapsed.as_secs_f64(), parts.join(", "));
     out
 }
 
@@ -42,7 +43,8 @@ pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
             .flat_map(|l| l.scenario.statements.for_version(*version))
             .filter(|id| catalogue.has(*version, id))
             .collect();
-        let testable: Vec<&str> = statements.iter().filter(|s| s.broker_testable).map(|s| s.id.as_str()).collect();
+        let testable: Vec<&str> =
+            statements.iter().filter(|s| s.broker_testable).map(|s| s.id.as_str()).collect();
         let covered_testable = testable.iter().filter(|id| covered.contains(**id)).count();
         let _ = writeln!(
             out,

@@ -1,7 +1,7 @@
 //! Running scenarios: targets, one case (scenario × version), verdicts, and a whole
 //! run with parallel jobs.
 
-use crate::client::{Client, Direction, Event, Transcript};
+use crate::client::{Client, Direction, Event, Frame, Transcript};
 use crate::load::{Loaded, broker_config};
 use crate::model::*;
 use crate::packets::{self, Vars};
@@ -55,6 +55,10 @@ pub enum Verdict {
     Informational,
     /// The target lacks a capability the scenario needs.
     Unsupported,
+    /// Failed, as the target's profile says it does.
+    ExpectedFail,
+    /// Passed although the target's profile lists it as a deviation.
+    UnexpectedPass,
 }
 
 impl Verdict {
@@ -66,7 +70,14 @@ impl Verdict {
             Verdict::NonStrict => "non-strict",
             Verdict::Informational => "informational",
             Verdict::Unsupported => "unsupported",
+            Verdict::ExpectedFail => "expected-fail",
+            Verdict::UnexpectedPass => "UNEXPECTED-PASS",
         }
+    }
+
+    /// Whether the run as a whole fails because of this case.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::Fail | Verdict::UnexpectedPass)
     }
 }
 
@@ -115,7 +126,8 @@ impl Default for RunOptions {
 
 /// A run id from the process id and the clock (only for uniqueness, never in logic).
 pub fn default_run_id() -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let t =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:x}", (t as u64) ^ (u64::from(std::process::id()) << 32))
 }
 
@@ -199,7 +211,12 @@ impl Case<'_> {
         self.clients.get_mut(name).ok_or_else(|| format!("client {name:?} has no connection"))
     }
 
-    async fn send_packet(&mut self, name: &str, packet: &Packet, tamper: &Option<TamperSpec>) -> Result<(), String> {
+    async fn send_packet(
+        &mut self,
+        name: &str,
+        packet: &Packet,
+        tamper: &Option<TamperSpec>,
+    ) -> Result<(), String> {
         if let Packet::Publish(p) = packet {
             if p.retain && !p.payload.is_empty() {
                 self.retained.insert(p.topic.to_string());
@@ -212,15 +229,36 @@ impl Case<'_> {
     }
 
     /// Waits for an event and checks it against `outcomes`.
-    async fn expect(&mut self, name: &str, outcomes: &[Outcome], timeout: Duration) -> Result<Option<Packet>, String> {
+    async fn expect(
+        &mut self,
+        name: &str,
+        outcomes: &[Outcome],
+        timeout: Duration,
+    ) -> Result<Option<Packet>, String> {
         let vars = self.vars.clone();
+        let raws: Vec<Vec<u8>> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Raw(hex) => Some(packets::parse_hex(hex)),
+                _ => None,
+            })
+            .collect::<Result<_, _>>()?;
         let client = self.client(name)?;
-        let event = client.recv(timeout).await.map_err(|f| f.0)?;
+        let event = match client.recv_frame(timeout).await.map_err(|f| f.0)? {
+            Frame::Bytes(b) if raws.iter().any(|r| r[..] == b[..]) => {
+                client.note_raw(&b);
+                return Ok(None);
+            }
+            Frame::Bytes(b) => Event::Packet(client.decode(&b).map_err(|f| f.0)?),
+            Frame::Closed => Event::Closed,
+            Frame::Timeout => Event::Timeout,
+        };
         let describe = || -> String {
             outcomes
                 .iter()
                 .map(|o| match o {
                     Outcome::Closed => "the connection closed".to_string(),
+                    Outcome::Raw(hex) => format!("bytes {hex}"),
                     Outcome::Packet(p) => packets::spec_kind(p).to_uppercase(),
                 })
                 .collect::<Vec<_>>()
@@ -249,10 +287,16 @@ impl Case<'_> {
                             let client = self.client(name)?;
                             return match client.recv(timeout).await.map_err(|f| f.0)? {
                                 Event::Closed => Ok(None),
-                                other => Err(format!("DISCONNECT was not followed by the close, but by {other:?}")),
+                                other => {
+                                    Err(format!("DISCONNECT was not followed by the close, but by {other:?}"))
+                                }
                             };
                         }
-                        Outcome::Closed => mismatches.push(format!("expected the close, got {}", packets::kind_name(&p).to_uppercase())),
+                        Outcome::Closed => mismatches.push(format!(
+                            "expected the close, got {}",
+                            packets::kind_name(&p).to_uppercase()
+                        )),
+                        Outcome::Raw(hex) => mismatches.push(format!("expected bytes {hex}")),
                     }
                 }
                 Err(mismatches.join("; "))
@@ -260,7 +304,11 @@ impl Case<'_> {
         }
     }
 
-    fn capture(&mut self, captures: &BTreeMap<String, CaptureField>, p: Option<&Packet>) -> Result<(), String> {
+    fn capture(
+        &mut self,
+        captures: &BTreeMap<String, CaptureField>,
+        p: Option<&Packet>,
+    ) -> Result<(), String> {
         for (name, field) in captures {
             let value = p
                 .and_then(|p| packets::capture(*field, p))
@@ -277,13 +325,20 @@ impl Case<'_> {
                 let version = packets::protocol_version(&fields.protocol, self.version)?;
                 let open = self.clients.get(&c.client).is_some_and(|cl| cl.is_open());
                 if !open {
-                    let client =
-                        Client::open(&c.client, self.addr, version, self.timeout(None), self.transcript.clone()).await?;
+                    let client = Client::open(
+                        &c.client,
+                        self.addr,
+                        version,
+                        self.timeout(None),
+                        self.transcript.clone(),
+                    )
+                    .await?;
                     self.clients.insert(c.client.clone(), client);
                 }
                 self.client(&c.client)?.set_version(version);
                 let connect = packets::build_connect(&self.vars, &fields, &c.client, self.version)?;
-                if !connect.clean_start || connect.properties.session_expiry_interval().is_some_and(|e| e > 0) {
+                if !connect.clean_start || connect.properties.session_expiry_interval().is_some_and(|e| e > 0)
+                {
                     self.sessions.insert(c.client.clone());
                 }
                 self.send_packet(&c.client, &Packet::Connect(connect), &c.tamper).await?;
@@ -296,7 +351,14 @@ impl Case<'_> {
                 self.capture(&c.capture, got.as_ref())
             }
             Step::Open(c) => {
-                let client = Client::open(&c.client, self.addr, self.version, self.timeout(None), self.transcript.clone()).await?;
+                let client = Client::open(
+                    &c.client,
+                    self.addr,
+                    self.version,
+                    self.timeout(None),
+                    self.transcript.clone(),
+                )
+                .await?;
                 self.clients.insert(c.client.clone(), client);
                 Ok(())
             }
@@ -322,10 +384,14 @@ impl Case<'_> {
                 self.expect(&e.client, &[Outcome::Closed], self.timeout(e.timeout_ms)).await.map(|_| ())
             }
             Step::ExpectNothing(e) => {
-                let within = Duration::from_secs_f64(e.within_ms.unwrap_or(DEFAULT_NOTHING_MS) as f64 * self.scale / 1000.0);
+                let within = Duration::from_secs_f64(
+                    e.within_ms.unwrap_or(DEFAULT_NOTHING_MS) as f64 * self.scale / 1000.0,
+                );
                 match self.client(&e.client)?.recv(within).await.map_err(|f| f.0)? {
                     Event::Timeout => Ok(()),
-                    Event::Closed => Err(format!("expected nothing for {within:?}, but the connection closed")),
+                    Event::Closed => {
+                        Err(format!("expected nothing for {within:?}, but the connection closed"))
+                    }
                     Event::Packet(p) => Err(format!("expected nothing for {within:?}, got {p:?}")),
                 }
             }
@@ -338,21 +404,30 @@ impl Case<'_> {
                     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
                     match self.client(&e.client)?.recv(left).await.map_err(|f| f.0)? {
                         Event::Timeout => {
-                            return Err(format!("{} expected packets did not arrive within {timeout:?}", remaining.len()));
+                            return Err(format!(
+                                "{} expected packets did not arrive within {timeout:?}",
+                                remaining.len()
+                            ));
                         }
-                        Event::Closed => return Err("the connection closed while packets were still expected".into()),
-                        Event::Packet(p) => match remaining.iter().position(|spec| packets::matches(&vars, spec, &p).is_ok()) {
-                            Some(i) => {
-                                remaining.remove(i);
+                        Event::Closed => {
+                            return Err("the connection closed while packets were still expected".into());
+                        }
+                        Event::Packet(p) => {
+                            match remaining.iter().position(|spec| packets::matches(&vars, spec, &p).is_ok())
+                            {
+                                Some(i) => {
+                                    remaining.remove(i);
+                                }
+                                None => return Err(format!("unexpected {p:?}")),
                             }
-                            None => return Err(format!("unexpected {p:?}")),
-                        },
+                        }
                     }
                 }
                 Ok(())
             }
             Step::Disconnect(d) => {
-                let fields = ReasonFields { reason_code: d.reason_code.clone(), properties: d.properties.clone() };
+                let fields =
+                    ReasonFields { reason_code: d.reason_code.clone(), properties: d.properties.clone() };
                 let version = self.client(&d.client)?.version;
                 let packet = packets::build(&self.vars, &PacketSpec::Disconnect(fields), &d.client, version)?;
                 self.send_packet(&d.client, &packet, &None).await?;
@@ -382,10 +457,16 @@ impl Case<'_> {
         let quiet = Transcript::default();
         let timeout = self.timeout(Some(1000));
         let v = if self.version == Version::V5 { Version::V5 } else { Version::V3_1_1 };
-        let mut ids: Vec<String> = self.sessions.iter().filter_map(|c| self.vars.ids.get(c).cloned()).collect();
-        ids.push(format!("{}x", self.vars.ids.values().next().cloned().unwrap_or_else(|| "mqttspecclean".into())));
+        let mut ids: Vec<String> =
+            self.sessions.iter().filter_map(|c| self.vars.ids.get(c).cloned()).collect();
+        ids.push(format!(
+            "{}x",
+            self.vars.ids.values().next().cloned().unwrap_or_else(|| "mqttspecclean".into())
+        ));
         for (i, id) in ids.iter().enumerate() {
-            let Ok(mut c) = Client::open("cleanup", self.addr, v, timeout, quiet.clone()).await else { return };
+            let Ok(mut c) = Client::open("cleanup", self.addr, v, timeout, quiet.clone()).await else {
+                return;
+            };
             let mut connect = mqttspec_codec::Connect::new(v, id.as_str());
             connect.clean_start = true;
             let Ok(bytes) = Packet::Connect(connect).to_bytes(v) else { return };
@@ -410,7 +491,12 @@ impl Case<'_> {
     }
 }
 
-async fn run_case(loaded: &Loaded, version: VersionName, endpoint: &Endpoint, opts: &RunOptions) -> CaseResult {
+async fn run_case(
+    loaded: &Loaded,
+    version: VersionName,
+    endpoint: &Endpoint,
+    opts: &RunOptions,
+) -> CaseResult {
     let started = std::time::Instant::now();
     let s = &loaded.scenario;
     let mut result = CaseResult {
@@ -474,7 +560,8 @@ pub async fn run_all(
     for loaded in scenarios {
         let endpoint = match (target, &loaded.scenario.config) {
             (Target::Embedded, Some(cfg)) => {
-                let config = broker_config(cfg).map_err(|e| format!("{}: config: {e}", loaded.path.display()))?;
+                let config =
+                    broker_config(cfg).map_err(|e| format!("{}: config: {e}", loaded.path.display()))?;
                 let caps = capabilities_of(&config);
                 let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
                     .await
@@ -518,7 +605,9 @@ pub async fn run_all(
                     version: v.as_str(),
                     statements: loaded.scenario.statements.for_version(v),
                     verdict: Verdict::Unsupported,
-                    message: Some("needs a broker configuration the target's profile does not declare".into()),
+                    message: Some(
+                        "needs a broker configuration the target's profile does not declare".into(),
+                    ),
                     millis: 0,
                     transcript: Vec::new(),
                 };
@@ -539,5 +628,7 @@ pub async fn run_all(
 
 fn all_capabilities() -> BTreeSet<Capability> {
     use Capability::*;
-    [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias].into_iter().collect()
+    [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias]
+        .into_iter()
+        .collect()
 }

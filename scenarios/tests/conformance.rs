@@ -32,7 +32,11 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn run_one(runtime: &tokio::runtime::Runtime, loaded: mqttspec::Loaded, version: VersionName) -> Result<(), Failed> {
+fn run_one(
+    runtime: &tokio::runtime::Runtime,
+    loaded: mqttspec::Loaded,
+    version: VersionName,
+) -> Result<(), Failed> {
     let opts = RunOptions { jobs: 1, ..RunOptions::default() };
     let results = runtime
         .block_on(run_all(std::slice::from_ref(&loaded), &[version], &Target::Embedded, &opts))
@@ -43,7 +47,10 @@ fn run_one(runtime: &tokio::runtime::Runtime, loaded: mqttspec::Loaded, version:
         other => {
             let mut text = format!("{}: {}\n", other.label(), result.message.unwrap_or_default());
             for e in &result.transcript {
-                text.push_str(&format!("{:>9.1} ms {:<8} {:?} {}\n{:>20}{}\n", e.at_ms, e.client, e.direction, e.text, "", e.hex));
+                text.push_str(&format!(
+                    "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}\n",
+                    e.at_ms, e.client, e.direction, e.text, "", e.hex
+                ));
             }
             Err(text.into())
         }

@@ -226,7 +226,11 @@ impl Broker {
             let packet = if c.accepted {
                 Packet::Disconnect(Disconnect::new(reason))
             } else {
-                Packet::ConnAck(ConnAck { session_present: false, code: reason, properties: Properties::new() })
+                Packet::ConnAck(ConnAck {
+                    session_present: false,
+                    code: reason,
+                    properties: Properties::new(),
+                })
             };
             self.send(conn, packet);
         }
@@ -243,7 +247,11 @@ impl Broker {
                 self.drop_conn(conn, false);
                 return;
             }
-            let code = if v.version.is_v5() { Some(v.reason_code()) } else { v.rule.v311_connack_code().map(ReasonCode) };
+            let code = if v.version.is_v5() {
+                Some(v.reason_code())
+            } else {
+                v.rule.v311_connack_code().map(ReasonCode)
+            };
             if let Some(code) = code {
                 let ack = ConnAck { session_present: false, code, properties: Properties::new() };
                 self.send_as(conn, v.version, Packet::ConnAck(ack));
@@ -312,8 +320,12 @@ impl Broker {
                 self.drop_conn(conn, false);
             }
         }
-        let wills: Vec<String> =
-            self.sessions.iter().filter(|(_, s)| s.will_due.is_some_and(|d| d <= now)).map(|(k, _)| k.clone()).collect();
+        let wills: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.will_due.is_some_and(|d| d <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
         for id in wills {
             self.fire_will(&id);
         }
@@ -440,7 +452,8 @@ impl Broker {
             conn_state.send_window = max_inflight;
         }
         let now = self.now;
-        let session = self.sessions.entry(client_id.clone()).or_insert_with(|| Session::new(client_id.clone()));
+        let session =
+            self.sessions.entry(client_id.clone()).or_insert_with(|| Session::new(client_id.clone()));
         session.attach(conn, v, expiry);
         session.will = c.will.map(|w| {
             let delay = w.properties.will_delay_interval().unwrap_or(0);
@@ -587,9 +600,12 @@ impl Broker {
             // One member of each group receives the message, round-robin, preferring
             // connected sessions (MQTT-4.8.2 "Shared Subscriptions").
             members.sort();
-            let online: Vec<&(String, usize)> =
-                members.iter().filter(|(id, _)| self.sessions.get(id).is_some_and(|s| s.conn.is_some())).collect();
-            let pool: Vec<&(String, usize)> = if online.is_empty() { members.iter().collect() } else { online };
+            let online: Vec<&(String, usize)> = members
+                .iter()
+                .filter(|(id, _)| self.sessions.get(id).is_some_and(|s| s.conn.is_some()))
+                .collect();
+            let pool: Vec<&(String, usize)> =
+                if online.is_empty() { members.iter().collect() } else { online };
             let cursor = self.share_cursor.entry(key).or_insert(0);
             let (id, index) = pool[*cursor % pool.len()].clone();
             *cursor = cursor.wrapping_add(1);
@@ -694,7 +710,8 @@ impl Broker {
     fn resume(&mut self, id: &str) {
         let Some(s) = self.sessions.get(id) else { return };
         let Some(conn) = s.conn else { return };
-        let inflight: Vec<(u16, session::Inflight)> = s.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let inflight: Vec<(u16, session::Inflight)> =
+            s.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
         for (pid, state) in inflight {
             match state {
                 session::Inflight::Publish(d) => self.transmit(conn, d, Some(pid), true),
@@ -707,7 +724,8 @@ impl Broker {
     fn puback(&mut self, conn: ConnId, a: Ack) {
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
-            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce) {
+            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
+            {
                 s.inflight.remove(&a.packet_id);
             }
         }
@@ -802,7 +820,10 @@ impl Broker {
             codes.push(code);
         }
         // MQTT-3.8.4-1, -2 (both): every SUBSCRIBE gets a SUBACK with its identifier.
-        self.send(conn, Packet::SubAck(SubAck { packet_id: sub.packet_id, properties: Properties::new(), codes }));
+        self.send(
+            conn,
+            Packet::SubAck(SubAck { packet_id: sub.packet_id, properties: Properties::new(), codes }),
+        );
         for (filter, options) in retained_for {
             let matching: Vec<Arc<Message>> =
                 self.retained.values().filter(|m| topic::matches(&filter, &m.topic)).cloned().collect();
@@ -830,7 +851,10 @@ impl Broker {
             .collect();
         let codes = if v.is_v5() { codes } else { Vec::new() };
         // MQTT-3.10.4-4, -5 (3.1.1) / MQTT-3.10.4-4, -5 (5.0): UNSUBACK with its identifier.
-        self.send(conn, Packet::UnsubAck(UnsubAck { packet_id: u.packet_id, properties: Properties::new(), codes }));
+        self.send(
+            conn,
+            Packet::UnsubAck(UnsubAck { packet_id: u.packet_id, properties: Properties::new(), codes }),
+        );
     }
 
     fn disconnect(&mut self, conn: ConnId, d: Disconnect) {

@@ -35,7 +35,8 @@ fn forwardable(p: &Property) -> bool {
 
 impl Message {
     pub fn from_publish(origin: &str, p: Publish, now: Duration) -> Message {
-        let expires_at = p.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
+        let expires_at =
+            p.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
         Message {
             topic: p.topic.to_string(),
             payload: p.payload,
@@ -48,7 +49,8 @@ impl Message {
     }
 
     pub fn from_will(origin: &str, w: Will, now: Duration) -> Message {
-        let expires_at = w.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
+        let expires_at =
+            w.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
         Message {
             topic: w.topic.to_string(),
             payload: w.payload,
@@ -79,7 +81,13 @@ impl Delivery {
     }
 
     /// The PUBLISH for this delivery, or `None` once the message has expired.
-    pub fn to_publish(&self, now: Duration, packet_id: Option<u16>, dup: bool, v: Version) -> Option<Publish> {
+    pub fn to_publish(
+        &self,
+        now: Duration,
+        packet_id: Option<u16>,
+        dup: bool,
+        v: Version,
+    ) -> Option<Publish> {
         let remaining = match self.msg.expires_at {
             Some(at) if at <= now => return None,
             Some(at) => Some((at - now).as_millis().div_ceil(1000) as u32),
@@ -209,7 +217,13 @@ impl Session {
     }
 
     /// Adds or replaces (MQTT-3.8.4-3) a subscription; says whether it existed.
-    pub fn add_subscription(&mut self, filter: &str, options: SubscriptionOptions, id: Option<u32>, v: Version) -> bool {
+    pub fn add_subscription(
+        &mut self,
+        filter: &str,
+        options: SubscriptionOptions,
+        id: Option<u32>,
+        v: Version,
+    ) -> bool {
         let share = if v.is_v5() {
             topic::split_shared(filter).map(|(g, f)| (g.to_string(), f.to_string()))
         } else {
