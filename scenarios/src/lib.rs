@@ -8,6 +8,7 @@ pub mod client;
 pub mod load;
 pub mod model;
 pub mod packets;
+pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod run;

@@ -39,6 +39,12 @@ enum Command {
         /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml).
         #[arg(long)]
         profile: Option<PathBuf>,
+        /// Do not probe an external target's capabilities; assume it has them all.
+        #[arg(long)]
+        no_probe: bool,
+        /// Write JUnit XML (statement IDs and version as properties of each case).
+        #[arg(long)]
+        junit: Option<PathBuf>,
         /// Write every result, with transcripts, as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -61,6 +67,8 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Print the JSON Schema of scenario files (for editor validation and completion).
+    Schema,
     /// Run the reference broker.
     Broker {
         /// Address to listen on.
@@ -113,10 +121,13 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             jobs,
             timeout_scale,
             profile,
+            no_probe,
+            junit,
             json,
             verbose,
             corpus,
         } => {
+            let target_text = target.clone();
             let target = Target::parse(&target)?;
             let versions = match version.as_deref() {
                 None => vec![VersionName::V311, VersionName::V5],
@@ -136,7 +147,18 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 return Err("no scenario matches the filters".into());
             }
             let started = std::time::Instant::now();
-            let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
+            let total: usize = scenarios
+                .iter()
+                .map(|l| versions.iter().filter(|v| l.scenario.versions.contains(v)).count())
+                .sum();
+            let progress = progress_reporter(total as u64);
+            let opts = RunOptions {
+                timeout_scale,
+                jobs,
+                on_result: Some(progress.clone()),
+                probe: !no_probe,
+                ..RunOptions::default()
+            };
             let mut results = run_all(&scenarios, &versions, &target, &opts).await?;
             if let Some(p) = &profile {
                 p.apply(&mut results);
@@ -153,6 +175,10 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
             print!("{}", report::summary(&results, started.elapsed()));
+            if let Some(path) = junit {
+                let xml = report::junit(&results, &target_text)?;
+                std::fs::write(&path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
             if let Some(path) = json {
                 let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -177,6 +203,11 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", report::coverage(&scenarios, &catalogue));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schema => {
+            let schema = schemars::schema_for!(mqttspec::model::Scenario);
+            println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Broker { listen, config } => {
             let config = match config {
                 Some(path) => mqttspec_broker::Config::load(&path).map_err(|e| e.to_string())?,
@@ -191,6 +222,29 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             mqttspec_broker::run(listener, config, shutdown_signal()).await;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A progress bar on a terminal; plain lines otherwise.
+fn progress_reporter(total: u64) -> mqttspec::run::OnResult {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        std::sync::Arc::new(move |r: &mqttspec::CaseResult| {
+            bar.inc(1);
+            bar.set_message(r.name());
+            if bar.position() >= total {
+                bar.finish_and_clear();
+            }
+        })
+    } else {
+        std::sync::Arc::new(|r: &mqttspec::CaseResult| {
+            eprintln!("{:<13} {} ({} ms)", r.verdict.label(), r.name(), r.millis);
+        })
     }
 }
 

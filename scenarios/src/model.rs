@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One conformance scenario.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Scenario {
     /// Unique id, conventionally `chapter/what-it-checks` (the file path).
@@ -34,6 +34,7 @@ pub struct Scenario {
     /// Broker configuration the scenario needs (the embedded target starts a broker
     /// configured so; an external target runs it only if its profile says so).
     #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
     pub config: Option<BTreeMap<String, serde_yaml::Value>>,
     /// Free-form tags.
     #[serde(default)]
@@ -43,7 +44,7 @@ pub struct Scenario {
 }
 
 /// Statement IDs, for all versions or per version.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Statements {
     /// The same IDs in every version.
@@ -71,7 +72,7 @@ impl Statements {
 }
 
 /// Requirement level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Level {
     /// MUST / MUST NOT: a failure is `fail`.
@@ -83,7 +84,9 @@ pub enum Level {
 }
 
 /// A protocol version a scenario runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize,
+)]
 pub enum VersionName {
     /// MQTT 3.1.1.
     #[serde(rename = "3.1.1")]
@@ -112,7 +115,9 @@ impl VersionName {
 }
 
 /// Something a target may or may not support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(
+    schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
     /// QoS 1.
@@ -136,7 +141,7 @@ pub enum Capability {
 }
 
 /// One step.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum Step {
     /// Open a TCP connection without sending anything.
@@ -165,7 +170,7 @@ pub enum Step {
 }
 
 /// A step naming only a client.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ClientRef {
     /// Client name within the scenario.
@@ -173,7 +178,7 @@ pub struct ClientRef {
 }
 
 /// `connect`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConnectStep {
     /// Client name within the scenario.
@@ -214,7 +219,7 @@ pub struct ConnectStep {
 }
 
 /// `send`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SendStep {
     /// Client name.
@@ -227,7 +232,7 @@ pub struct SendStep {
 }
 
 /// `send-raw`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SendRawStep {
     /// Client name.
@@ -237,7 +242,7 @@ pub struct SendRawStep {
 }
 
 /// `expect`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ExpectStep {
     /// Client name.
@@ -257,7 +262,7 @@ pub struct ExpectStep {
 }
 
 /// `expect-closed`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ClosedStep {
     /// Client name.
@@ -268,7 +273,7 @@ pub struct ClosedStep {
 }
 
 /// `expect-nothing`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct NothingStep {
     /// Client name.
@@ -279,7 +284,7 @@ pub struct NothingStep {
 }
 
 /// `expect-unordered`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct UnorderedStep {
     /// Client name.
@@ -292,7 +297,7 @@ pub struct UnorderedStep {
 }
 
 /// `disconnect`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DisconnectStep {
     /// Client name.
@@ -306,7 +311,7 @@ pub struct DisconnectStep {
 }
 
 /// `wait`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WaitStep {
     /// Milliseconds (not scaled).
@@ -314,7 +319,7 @@ pub struct WaitStep {
 }
 
 /// A value the `capture` of an expectation can take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CaptureField {
     /// The packet identifier.
@@ -330,7 +335,7 @@ pub enum CaptureField {
 /// One acceptable outcome of an expectation.
 // Scenario data is parsed once per file; variant size does not matter here.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// The connection closes (with or without a DISCONNECT first).
@@ -346,7 +351,7 @@ pub enum Outcome {
 
 /// A packet, to send or to match.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum PacketSpec {
@@ -368,12 +373,12 @@ pub enum PacketSpec {
 }
 
 /// No fields.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
 /// CONNECT.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConnectFields {
     /// "3.1", "3.1.1" or "5.0"; defaults to the version the scenario runs in.
@@ -403,7 +408,7 @@ pub struct ConnectFields {
 }
 
 /// Will.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct WillFields {
     /// Will Topic.
@@ -423,7 +428,7 @@ pub struct WillFields {
 }
 
 /// CONNACK.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ConnackFields {
     /// Session Present.
@@ -438,7 +443,7 @@ pub struct ConnackFields {
 }
 
 /// PUBLISH.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PublishFields {
     /// Topic Name.
@@ -465,7 +470,7 @@ pub struct PublishFields {
 }
 
 /// PUBACK, PUBREC, PUBREL, PUBCOMP.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct AckFields {
     /// Packet Identifier.
@@ -480,7 +485,7 @@ pub struct AckFields {
 }
 
 /// SUBSCRIBE.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SubscribeFields {
     /// Packet Identifier (default 1).
@@ -494,7 +499,7 @@ pub struct SubscribeFields {
 }
 
 /// One SUBSCRIBE filter.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FilterSpec {
     /// Topic Filter.
@@ -517,7 +522,7 @@ pub struct FilterSpec {
 }
 
 /// SUBACK, UNSUBACK.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CodesFields {
     /// Packet Identifier.
@@ -532,7 +537,7 @@ pub struct CodesFields {
 }
 
 /// UNSUBSCRIBE.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct UnsubscribeFields {
     /// Packet Identifier (default 1).
@@ -546,7 +551,7 @@ pub struct UnsubscribeFields {
 }
 
 /// DISCONNECT, AUTH.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ReasonFields {
     /// 5.0 reason code.
@@ -559,7 +564,7 @@ pub struct ReasonFields {
 
 /// 5.0 properties by name. In a match, listed properties must be present with the
 /// value; `absent` names properties that must not be.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct PropsSpec {
@@ -599,7 +604,7 @@ pub struct PropsSpec {
 }
 
 /// Faults applied to a sent packet (see `mqttspec_codec::Tamper`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub struct TamperSpec {
@@ -618,7 +623,7 @@ pub struct TamperSpec {
 }
 
 /// A number: literal, a `{{capture}}` template, or a matcher.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Num {
     /// A literal.
@@ -630,7 +635,7 @@ pub enum Num {
 }
 
 /// Number matchers.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum NumMatch {
     /// Any value (the field must be present).
@@ -642,7 +647,7 @@ pub enum NumMatch {
 }
 
 /// A string or bytes: text (with templates), raw hex, or a matcher.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum Str {
     /// UTF-8 text; `{{prefix}}`, `{{id:<client>}}` and captures are expanded.
@@ -657,7 +662,7 @@ pub enum Str {
 }
 
 /// String matchers.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum StrMatch {
     /// Any value.

@@ -64,3 +64,48 @@ pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
 fn version_label(v: VersionName) -> &'static str {
     v.as_str()
 }
+
+/// The results as JUnit XML: one suite per spec chapter, statement IDs and the
+/// protocol version as properties of each case, the transcript of a failure as its
+/// output.
+pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
+    use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("mqttspec");
+    let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
+    for r in results {
+        let chapter = r.id.split('/').next().unwrap_or("").to_string();
+        let mut status = match r.verdict {
+            Verdict::Fail | Verdict::UnexpectedPass => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            Verdict::Unsupported => TestCaseStatus::skipped(),
+            _ => TestCaseStatus::success(),
+        };
+        if let Some(m) = &r.message {
+            status.set_message(m.as_str());
+        }
+        let mut case = TestCase::new(r.name(), status);
+        case.set_classname(format!("mqttspec.{chapter}"));
+        case.set_time(std::time::Duration::from_millis(r.millis));
+        case.add_property(Property::new("verdict", r.verdict.label()));
+        case.add_property(Property::new("mqtt-version", r.version));
+        case.add_property(Property::new("target", target));
+        for s in &r.statements {
+            case.add_property(Property::new("statement", s.as_str()));
+        }
+        if r.verdict != Verdict::Pass {
+            let text: String = r
+                .transcript
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}\n",
+                        e.at_ms, e.client, e.direction, e.text, "", e.hex
+                    )
+                })
+                .collect();
+            case.set_system_out(text);
+        }
+        suites.entry(chapter.clone()).or_insert_with(|| TestSuite::new(chapter)).add_test_case(case);
+    }
+    report.add_test_suites(suites.into_values());
+    report.to_string().map_err(|e| e.to_string())
+}

@@ -107,8 +107,11 @@ impl CaseResult {
     }
 }
 
+/// Called with each result as soon as its case ends (progress reporting).
+pub type OnResult = Arc<dyn Fn(&CaseResult) + Send + Sync>;
+
 /// Options of a run.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunOptions {
     /// Multiplies every timeout.
     pub timeout_scale: f64,
@@ -116,11 +119,26 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Unique per run, so scenarios never share topics or client ids across runs.
     pub run_id: String,
+    /// Progress callback.
+    pub on_result: Option<OnResult>,
+    /// Probe an external target's capabilities first; when false, assume it has
+    /// them all.
+    pub probe: bool,
+}
+
+impl std::fmt::Debug for RunOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions")
+            .field("timeout_scale", &self.timeout_scale)
+            .field("jobs", &self.jobs)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { timeout_scale: 1.0, jobs: 8, run_id: default_run_id() }
+        RunOptions { timeout_scale: 1.0, jobs: 8, run_id: default_run_id(), on_result: None, probe: true }
     }
 }
 
@@ -161,11 +179,20 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
     caps
 }
 
-/// Where a case connects, and what the target there supports.
+/// Where a case connects, and what the target there supports in each version
+/// (`None`: the target refuses that version).
 #[derive(Debug, Clone)]
 struct Endpoint {
     addr: SocketAddr,
-    caps: BTreeSet<Capability>,
+    caps: BTreeMap<VersionName, Option<BTreeSet<Capability>>>,
+}
+
+impl Endpoint {
+    fn same_caps(addr: SocketAddr, caps: BTreeSet<Capability>) -> Endpoint {
+        let caps =
+            [VersionName::V311, VersionName::V5].into_iter().map(|v| (v, Some(caps.clone()))).collect();
+        Endpoint { addr, caps }
+    }
 }
 
 fn fnv(s: &str) -> u64 {
@@ -508,8 +535,13 @@ async fn run_case(
         millis: 0,
         transcript: Vec::new(),
     };
+    let Some(caps) = endpoint.caps.get(&version).cloned().flatten() else {
+        result.verdict = Verdict::Unsupported;
+        result.message = Some(format!("the target refuses MQTT {}", version.as_str()));
+        return result;
+    };
     let missing: Vec<String> =
-        s.requires.iter().filter(|c| !endpoint.caps.contains(c)).map(|c| format!("{c:?}")).collect();
+        s.requires.iter().filter(|c| !caps.contains(c)).map(|c| format!("{c:?}")).collect();
     if !missing.is_empty() {
         result.verdict = Verdict::Unsupported;
         result.message = Some(format!("target lacks {}", missing.join(", ")));
@@ -566,7 +598,7 @@ pub async fn run_all(
                 let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
                     .await
                     .map_err(|e| format!("starting the reference broker: {e}"))?;
-                let ep = Endpoint { addr: b.local_addr(), caps };
+                let ep = Endpoint::same_caps(b.local_addr(), caps);
                 brokers.push(b);
                 ep
             }
@@ -578,14 +610,20 @@ pub async fn run_all(
                     let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
                         .await
                         .map_err(|e| format!("starting the reference broker: {e}"))?;
-                    let ep = Endpoint { addr: b.local_addr(), caps };
+                    let ep = Endpoint::same_caps(b.local_addr(), caps);
                     brokers.push(b);
                     default_endpoint = Some(ep.clone());
                     ep
                 }
             },
-            (Target::Tcp(addr), None) => Endpoint { addr: *addr, caps: all_capabilities() },
-            (Target::Tcp(addr), Some(_)) => Endpoint { addr: *addr, caps: BTreeSet::new() },
+            (Target::Tcp(addr), _) => match &default_endpoint {
+                Some(ep) => Endpoint::clone(ep),
+                None => {
+                    let ep = probe_target(*addr, opts).await;
+                    default_endpoint = Some(ep.clone());
+                    ep
+                }
+            },
         };
         for v in versions.iter().filter(|v| loaded.scenario.versions.contains(v)) {
             plan.push((loaded.clone(), *v, endpoint.clone()));
@@ -599,8 +637,8 @@ pub async fn run_all(
         let needs_config = loaded.scenario.config.is_some() && matches!(target, Target::Tcp(_));
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
-            if needs_config {
-                return CaseResult {
+            let result = if needs_config {
+                CaseResult {
                     id: loaded.scenario.id.clone(),
                     version: v.as_str(),
                     statements: loaded.scenario.statements.for_version(v),
@@ -610,9 +648,14 @@ pub async fn run_all(
                     ),
                     millis: 0,
                     transcript: Vec::new(),
-                };
+                }
+            } else {
+                run_case(&loaded, v, &ep, &opts).await
+            };
+            if let Some(cb) = &opts.on_result {
+                cb(&result);
             }
-            run_case(&loaded, v, &ep, &opts).await
+            result
         }));
     }
     let mut results = Vec::new();
@@ -626,9 +669,17 @@ pub async fn run_all(
     Ok(results)
 }
 
-fn all_capabilities() -> BTreeSet<Capability> {
-    use Capability::*;
-    [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias]
-        .into_iter()
-        .collect()
+/// Asks an external target what it supports, before any case runs.
+async fn probe_target(addr: SocketAddr, opts: &RunOptions) -> Endpoint {
+    if !opts.probe {
+        use Capability::*;
+        let all = [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias];
+        return Endpoint::same_caps(addr, all.into_iter().collect());
+    }
+    let timeout = Duration::from_secs_f64(DEFAULT_TIMEOUT_MS as f64 * opts.timeout_scale / 1000.0);
+    let prefix = format!("{:x}", fnv(&opts.run_id) & 0xFFFF_FFFF);
+    let v5 = crate::probe::probe_v5(addr, &prefix, timeout).await;
+    let v311 = crate::probe::probe_v311(addr, &prefix, timeout).await;
+    let caps = [(VersionName::V311, v311), (VersionName::V5, v5)].into_iter().collect();
+    Endpoint { addr, caps }
 }
