@@ -4,12 +4,45 @@
 //! test client can discover capabilities from the wire.
 
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Transport of a listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ListenerKind {
+    /// MQTT over TCP.
+    Tcp,
+    /// MQTT over TLS (needs `cert` and `key`).
+    Tls,
+    /// MQTT over WebSocket (§6).
+    Ws,
+    /// MQTT over WebSocket over TLS (needs `cert` and `key`).
+    Wss,
+}
+
+/// One listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ListenerConfig {
+    /// Transport.
+    pub kind: ListenerKind,
+    /// Address to bind (port 0 picks a free port).
+    pub address: SocketAddr,
+    /// PEM certificate chain, for `tls` and `wss`.
+    #[serde(default)]
+    pub cert: Option<PathBuf>,
+    /// PEM private key, for `tls` and `wss`.
+    #[serde(default)]
+    pub key: Option<PathBuf>,
+}
 
 /// Limits and capabilities of the broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
 pub struct Config {
+    /// Listeners (`mqttspec broker --listen` adds a TCP one).
+    pub listeners: Vec<ListenerConfig>,
     /// Accept clients without user name.
     pub allow_anonymous: bool,
     /// Largest packet accepted from a client, in bytes (advertised as Maximum Packet Size).
@@ -49,6 +82,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            listeners: Vec::new(),
             allow_anonymous: true,
             max_packet_size: 1 << 20,
             receive_maximum: 64,
@@ -140,6 +174,12 @@ impl Config {
         }
         if self.outgoing_buffer == 0 {
             return Err(("outgoing-buffer", "must be at least 1"));
+        }
+        for l in &self.listeners {
+            let secure = matches!(l.kind, ListenerKind::Tls | ListenerKind::Wss);
+            if secure && (l.cert.is_none() || l.key.is_none()) {
+                return Err(("listeners", "tls and wss listeners need cert and key"));
+            }
         }
         Ok(())
     }

@@ -1,4 +1,4 @@
-//! The tokio driver: accepts TCP connections, frames and decodes bytes with the strict
+//! The tokio driver: accepts TCP, TLS and WebSocket connections, frames and decodes bytes with the strict
 //! codec, feeds the core, writes what it says, and wakes it for its timers.
 //!
 //! One task per connection reads; a second writes from a bounded queue, so a slow
@@ -6,7 +6,9 @@
 //! whose queue fills is dropped as a stalled consumer).
 
 use crate::Config;
+use crate::config::{ListenerConfig, ListenerKind};
 use crate::core::{Action, Broker, ConnId, Input};
+use crate::transport;
 use bytes::BytesMut;
 use mqttspec_codec::{Packet, StreamDecoder};
 use std::collections::HashMap;
@@ -14,10 +16,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
 
 enum Outgoing {
     Bytes(bytes::Bytes),
@@ -93,33 +96,110 @@ impl Shared {
     }
 }
 
+/// A bound listener, ready to serve.
+pub enum Listener {
+    /// MQTT over TCP.
+    Tcp(TcpListener),
+    /// MQTT over TLS.
+    Tls(TcpListener, TlsAcceptor),
+    /// MQTT over WebSocket.
+    Ws(TcpListener),
+    /// MQTT over WebSocket over TLS.
+    Wss(TcpListener, TlsAcceptor),
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, l) = match self {
+            Listener::Tcp(l) => ("tcp", l),
+            Listener::Tls(l, _) => ("tls", l),
+            Listener::Ws(l) => ("ws", l),
+            Listener::Wss(l, _) => ("wss", l),
+        };
+        write!(f, "{kind}://{:?}", l.local_addr().ok())
+    }
+}
+
+impl Listener {
+    fn tcp(&self) -> &TcpListener {
+        match self {
+            Listener::Tcp(l) | Listener::Tls(l, _) | Listener::Ws(l) | Listener::Wss(l, _) => l,
+        }
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.tcp().local_addr()
+    }
+}
+
+/// Binds every configured listener (certificates are loaded here, so a bad file is
+/// reported before anything is served).
+pub async fn bind_listeners(configs: &[ListenerConfig]) -> Result<Vec<Listener>, String> {
+    let mut out = Vec::new();
+    for c in configs {
+        let tcp = TcpListener::bind(c.address).await.map_err(|e| format!("{}: {e}", c.address))?;
+        let acceptor = || -> Result<TlsAcceptor, String> {
+            let (Some(cert), Some(key)) = (&c.cert, &c.key) else {
+                return Err(format!("{}: tls and wss listeners need cert and key", c.address));
+            };
+            Ok(TlsAcceptor::from(transport::tls_server_config(cert, key)?))
+        };
+        out.push(match c.kind {
+            ListenerKind::Tcp => Listener::Tcp(tcp),
+            ListenerKind::Tls => Listener::Tls(tcp, acceptor()?),
+            ListenerKind::Ws => Listener::Ws(tcp),
+            ListenerKind::Wss => Listener::Wss(tcp, acceptor()?),
+        });
+    }
+    Ok(out)
+}
+
 /// A running broker.
 #[derive(Debug)]
 pub struct BrokerHandle {
-    local_addr: SocketAddr,
+    local_addrs: Vec<SocketAddr>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl BrokerHandle {
-    /// Binds `addr` (use port 0 in tests) and starts serving.
+    /// Binds `addr` (use port 0 in tests) and starts serving plain TCP.
     pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<BrokerHandle> {
         let listener = TcpListener::bind(addr).await?;
-        let local_addr = listener.local_addr()?;
+        Ok(BrokerHandle::serve(config, vec![Listener::Tcp(listener)]))
+    }
+
+    /// Binds the listeners of `config` and starts serving.
+    pub async fn start_configured(config: Config) -> Result<BrokerHandle, String> {
+        let listeners = bind_listeners(&config.listeners).await?;
+        if listeners.is_empty() {
+            return Err("no listeners configured".into());
+        }
+        Ok(BrokerHandle::serve(config, listeners))
+    }
+
+    fn serve(config: Config, listeners: Vec<Listener>) -> BrokerHandle {
+        let local_addrs = listeners.iter().filter_map(|l| l.local_addr().ok()).collect();
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut rx = rx;
-            run(listener, config, async move {
+            run_listeners(listeners, config, async move {
                 let _ = rx.wait_for(|stop| *stop).await;
             })
             .await;
         });
-        Ok(BrokerHandle { local_addr, shutdown, task })
+        BrokerHandle { local_addrs, shutdown, task }
     }
 
-    /// Where the broker listens.
+    /// Where the first listener listens.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.local_addrs[0]
+    }
+
+    /// Where every listener listens, in configuration order.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.local_addrs
     }
 
     /// Stops accepting, closes every connection, and waits for the broker to end.
@@ -132,6 +212,14 @@ impl BrokerHandle {
 /// Serves MQTT on `listener` until `shutdown` completes. The caller binds, so tests
 /// can use `127.0.0.1:0`.
 pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) {
+    run_listeners(vec![Listener::Tcp(listener)], config, shutdown).await;
+}
+
+/// How long a TLS or WebSocket handshake may take.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves MQTT on every listener until `shutdown` completes.
+pub async fn run_listeners(listeners: Vec<Listener>, config: Config, shutdown: impl Future<Output = ()>) {
     let shared = Arc::new(Shared {
         outgoing_buffer: config.outgoing_buffer,
         max_packet_size: config.max_packet_size,
@@ -143,26 +231,103 @@ pub async fn run(listener: TcpListener, config: Config, shutdown: impl Future<Ou
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let timer = tokio::spawn(timers(shared.clone(), stop_rx.clone()));
-    tokio::pin!(shutdown);
+    let mut accept_loops = Vec::new();
+    for listener in listeners {
+        accept_loops.push(tokio::spawn(accept_loop(shared.clone(), listener, stop_rx.clone())));
+    }
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    for l in accept_loops {
+        let _ = l.await;
+    }
+    let _ = timer.await;
+    lock(&shared.writers).clear();
+}
+
+async fn accept_loop(shared: Arc<Shared>, listener: Listener, mut stop: watch::Receiver<bool>) {
     loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                    tracing::debug!(conn = id, %peer, "accepted");
-                    tokio::spawn(connection(shared.clone(), id, stream, stop_rx.clone()));
-                }
-                Err(e) => {
-                    tracing::warn!(%e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                }
+        let accepted = tokio::select! {
+            a = listener.tcp().accept() => a,
+            _ = stop.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(%e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(conn = id, %peer, "accepted");
+        let shared = shared.clone();
+        let stop = stop.clone();
+        match &listener {
+            Listener::Tcp(_) => {
+                tokio::spawn(connection(shared, id, stream, stop));
+            }
+            Listener::Tls(_, acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => connection(shared, id, tls, stop).await,
+                        _ => tracing::debug!(conn = id, "TLS handshake failed"),
+                    }
+                });
+            }
+            Listener::Ws(_) => {
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, websocket(stream)).await {
+                        Ok(Some(ws)) => connection(shared, id, ws, stop).await,
+                        _ => tracing::debug!(conn = id, "WebSocket handshake failed"),
+                    }
+                });
+            }
+            Listener::Wss(_, acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let handshake = async {
+                        let tls = acceptor.accept(stream).await.ok()?;
+                        websocket(tls).await
+                    };
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+                        Ok(Some(ws)) => connection(shared, id, ws, stop).await,
+                        _ => tracing::debug!(conn = id, "TLS/WebSocket handshake failed"),
+                    }
+                });
             }
         }
     }
-    let _ = stop_tx.send(true);
-    let _ = timer.await;
-    lock(&shared.writers).clear();
+}
+
+/// Accepts a WebSocket upgrade that offers the `mqtt` subprotocol and selects it
+/// (MQTT-6.0.0-3, MQTT-6.0.0-4).
+async fn websocket<S>(stream: S) -> Option<tokio::io::DuplexStream>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+    use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
+        let offers_mqtt = req
+            .headers()
+            .get_all("Sec-WebSocket-Protocol")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|p| p.trim().eq_ignore_ascii_case(transport::WS_SUBPROTOCOL));
+        if !offers_mqtt {
+            let mut refuse = ErrorResponse::new(Some("the mqtt subprotocol is required".into()));
+            *refuse.status_mut() = StatusCode::BAD_REQUEST;
+            return Err(refuse);
+        }
+        resp.headers_mut()
+            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(transport::WS_SUBPROTOCOL));
+        Ok(resp)
+    };
+    let ws = tokio_tungstenite::accept_hdr_async(stream, callback).await.ok()?;
+    Some(transport::bridge_websocket(ws))
 }
 
 async fn timers(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
@@ -182,9 +347,11 @@ async fn timers(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn connection(shared: Arc<Shared>, id: ConnId, stream: TcpStream, mut stop: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
+async fn connection<S>(shared: Arc<Shared>, id: ConnId, stream: S, mut stop: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::channel::<Outgoing>(shared.outgoing_buffer);
     lock(&shared.writers).insert(id, tx);
     let writer_task = tokio::spawn(async move {

@@ -7,6 +7,7 @@
 mod config;
 pub mod core;
 pub mod driver;
+pub mod transport;
 
-pub use config::{Config, ConfigError};
-pub use driver::{BrokerHandle, run};
+pub use config::{Config, ConfigError, ListenerConfig, ListenerKind};
+pub use driver::{BrokerHandle, Listener, bind_listeners, run, run_listeners};

@@ -1,14 +1,13 @@
 //! A scenario's MQTT client: raw TCP, every received byte decoded by the strict codec,
 //! every packet written to the transcript with a timestamp and its bytes in hex.
 
+use crate::target::{Connector, Transport};
 use bytes::{Bytes, BytesMut};
 use mqttspec_codec::{DecodeOptions, Frame as CodecFrame, Packet, Role, Version, check_frame};
 use serde::Serialize;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 /// Direction of a transcript line.
@@ -119,34 +118,40 @@ pub enum Frame {
 pub struct BrokerFault(pub String);
 
 /// One MQTT connection of a scenario.
-#[derive(Debug)]
 pub struct Client {
     name: String,
     /// Version packets are encoded and decoded in.
     pub version: Version,
-    stream: Option<TcpStream>,
+    stream: Option<Box<dyn Transport>>,
     buf: BytesMut,
     transcript: Transcript,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Largest packet accepted from a broker.
 const MAX_PACKET: u32 = 16 << 20;
 
 impl Client {
-    /// Opens a TCP connection to `addr` within `timeout`.
+    /// Opens a connection through `connector` within `timeout`.
     pub async fn open(
         name: &str,
-        addr: SocketAddr,
+        connector: &Connector,
         version: Version,
         timeout: Duration,
         transcript: Transcript,
     ) -> Result<Client, String> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        let stream = tokio::time::timeout(timeout, connector.connect())
             .await
-            .map_err(|_| format!("connecting to {addr} timed out after {timeout:?}"))?
-            .map_err(|e| format!("connecting to {addr}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        transcript.add(name, Direction::Event, format!("TCP connected to {addr}"), &[]);
+            .map_err(|_| format!("connecting to {connector:?} timed out after {timeout:?}"))??;
+        transcript.add(name, Direction::Event, format!("connected to {connector:?}"), &[]);
         Ok(Client {
             name: name.to_string(),
             version,

@@ -12,6 +12,7 @@ pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod run;
+pub mod target;
 
 pub use load::{Catalogue, Loaded, default_corpus, load_dir};
 pub use run::{CaseResult, RunOptions, Target, Verdict, run_all};

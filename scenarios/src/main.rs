@@ -18,9 +18,16 @@ struct Cli {
 enum Command {
     /// Run the scenario corpus against a broker.
     Run {
-        /// `embedded` (the reference broker, in-process) or `tcp://host:port`.
+        /// `embedded` (the reference broker, in-process), `tcp://host:port`,
+        /// `tls://host:port`, `ws://host:port/path` or `wss://host:port/path`.
         #[arg(long, default_value = "embedded")]
         target: String,
+        /// CA certificate(s) (PEM) that sign a TLS target's certificate.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Accept any TLS certificate.
+        #[arg(long)]
+        insecure: bool,
         /// Only this version (3.1.1 or 5.0); both by default.
         #[arg(long)]
         version: Option<String>,
@@ -115,6 +122,8 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Run {
             target,
+            ca,
+            insecure,
             version,
             filter,
             statement,
@@ -128,7 +137,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             corpus,
         } => {
             let target_text = target.clone();
-            let target = Target::parse(&target)?;
+            let target = Target::parse(&target, &mqttspec::target::TlsOptions { ca, insecure })?;
             let versions = match version.as_deref() {
                 None => vec![VersionName::V311, VersionName::V5],
                 Some("3.1.1") => vec![VersionName::V311],

@@ -3,17 +3,17 @@
 
 use crate::client::{Client, Event, Transcript};
 use crate::model::Capability;
+use crate::target::Connector;
 use bytes::Bytes;
 use mqttspec_codec::{Connect, Disconnect, Packet, Publish, QoS, SubAck, Subscribe, Subscription, Version};
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 /// What probing found for one version: `None` when the target refuses that version.
 pub type Probed = Option<BTreeSet<Capability>>;
 
 async fn connect(
-    addr: SocketAddr,
+    addr: &Connector,
     v: Version,
     id: &str,
     timeout: Duration,
@@ -40,7 +40,7 @@ async fn next(c: &mut Client, timeout: Duration) -> Option<Packet> {
 }
 
 /// Capabilities a 5.0 target announces in CONNACK (absent properties mean "yes").
-pub async fn probe_v5(addr: SocketAddr, prefix: &str, timeout: Duration) -> Probed {
+pub async fn probe_v5(addr: &Connector, prefix: &str, timeout: Duration) -> Probed {
     let (mut c, ack) = connect(addr, Version::V5, &format!("{prefix}p5"), timeout).await.ok()?;
     let Packet::ConnAck(ack) = ack else { return None };
     if ack.code.is_error() {
@@ -86,7 +86,7 @@ pub async fn probe_v5(addr: SocketAddr, prefix: &str, timeout: Duration) -> Prob
 }
 
 /// Capabilities of a 3.1.1 target, found by trying them.
-pub async fn probe_v311(addr: SocketAddr, prefix: &str, timeout: Duration) -> Probed {
+pub async fn probe_v311(addr: &Connector, prefix: &str, timeout: Duration) -> Probed {
     let (mut c, ack) = connect(addr, Version::V3_1_1, &format!("{prefix}p3"), timeout).await.ok()?;
     let Packet::ConnAck(ack) = ack else { return None };
     if ack.code.0 != 0 {

@@ -5,41 +5,15 @@ use crate::client::{Client, Direction, Event, Frame, Transcript};
 use crate::load::{Loaded, broker_config};
 use crate::model::*;
 use crate::packets::{self, Vars};
+use crate::target::Connector;
+pub use crate::target::Target;
 use mqttspec_broker::{BrokerHandle, Config};
 use mqttspec_codec::{Packet, Version};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
-
-/// Where scenarios run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The reference broker, started in-process on a loopback port.
-    Embedded,
-    /// Any broker at a TCP address.
-    Tcp(SocketAddr),
-}
-
-impl Target {
-    /// Parses `embedded` or `tcp://host:port`.
-    pub fn parse(s: &str) -> Result<Target, String> {
-        if s == "embedded" {
-            return Ok(Target::Embedded);
-        }
-        let Some(addr) = s.strip_prefix("tcp://") else {
-            return Err(format!("target {s:?}: expected `embedded` or `tcp://host:port`"));
-        };
-        use std::net::ToSocketAddrs;
-        addr.to_socket_addrs()
-            .map_err(|e| format!("target {s:?}: {e}"))?
-            .next()
-            .map(Target::Tcp)
-            .ok_or_else(|| format!("target {s:?}: no address"))
-    }
-}
 
 /// The outcome of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -183,15 +157,15 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
 /// (`None`: the target refuses that version).
 #[derive(Debug, Clone)]
 struct Endpoint {
-    addr: SocketAddr,
+    connector: Connector,
     caps: BTreeMap<VersionName, Option<BTreeSet<Capability>>>,
 }
 
 impl Endpoint {
-    fn same_caps(addr: SocketAddr, caps: BTreeSet<Capability>) -> Endpoint {
+    fn same_caps(connector: Connector, caps: BTreeSet<Capability>) -> Endpoint {
         let caps =
             [VersionName::V311, VersionName::V5].into_iter().map(|v| (v, Some(caps.clone()))).collect();
-        Endpoint { addr, caps }
+        Endpoint { connector, caps }
     }
 }
 
@@ -218,7 +192,7 @@ fn vars_for(loaded: &Loaded, version: VersionName, run_id: &str) -> Vars {
 struct Case<'a> {
     loaded: &'a Loaded,
     version: Version,
-    addr: SocketAddr,
+    connector: Connector,
     vars: Vars,
     clients: BTreeMap<String, Client>,
     transcript: Transcript,
@@ -354,7 +328,7 @@ impl Case<'_> {
                 if !open {
                     let client = Client::open(
                         &c.client,
-                        self.addr,
+                        &self.connector,
                         version,
                         self.timeout(None),
                         self.transcript.clone(),
@@ -380,7 +354,7 @@ impl Case<'_> {
             Step::Open(c) => {
                 let client = Client::open(
                     &c.client,
-                    self.addr,
+                    &self.connector,
                     self.version,
                     self.timeout(None),
                     self.transcript.clone(),
@@ -491,7 +465,7 @@ impl Case<'_> {
             self.vars.ids.values().next().cloned().unwrap_or_else(|| "mqttspecclean".into())
         ));
         for (i, id) in ids.iter().enumerate() {
-            let Ok(mut c) = Client::open("cleanup", self.addr, v, timeout, quiet.clone()).await else {
+            let Ok(mut c) = Client::open("cleanup", &self.connector, v, timeout, quiet.clone()).await else {
                 return;
             };
             let mut connect = mqttspec_codec::Connect::new(v, id.as_str());
@@ -551,7 +525,7 @@ async fn run_case(
     let mut case = Case {
         loaded,
         version: version.version(),
-        addr: endpoint.addr,
+        connector: endpoint.connector.clone(),
         vars: vars_for(loaded, version, &opts.run_id),
         clients: BTreeMap::new(),
         transcript: transcript.clone(),
@@ -598,7 +572,7 @@ pub async fn run_all(
                 let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
                     .await
                     .map_err(|e| format!("starting the reference broker: {e}"))?;
-                let ep = Endpoint::same_caps(b.local_addr(), caps);
+                let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
                 brokers.push(b);
                 ep
             }
@@ -610,16 +584,16 @@ pub async fn run_all(
                     let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
                         .await
                         .map_err(|e| format!("starting the reference broker: {e}"))?;
-                    let ep = Endpoint::same_caps(b.local_addr(), caps);
+                    let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
                     brokers.push(b);
                     default_endpoint = Some(ep.clone());
                     ep
                 }
             },
-            (Target::Tcp(addr), _) => match &default_endpoint {
+            (Target::Remote(connector), _) => match &default_endpoint {
                 Some(ep) => Endpoint::clone(ep),
                 None => {
-                    let ep = probe_target(*addr, opts).await;
+                    let ep = probe_target(connector.clone(), opts).await;
                     default_endpoint = Some(ep.clone());
                     ep
                 }
@@ -634,7 +608,7 @@ pub async fn run_all(
     for (loaded, v, ep) in plan {
         let sem = sem.clone();
         let opts = opts.clone();
-        let needs_config = loaded.scenario.config.is_some() && matches!(target, Target::Tcp(_));
+        let needs_config = loaded.scenario.config.is_some() && matches!(target, Target::Remote(_));
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
             let result = if needs_config {
@@ -670,16 +644,16 @@ pub async fn run_all(
 }
 
 /// Asks an external target what it supports, before any case runs.
-async fn probe_target(addr: SocketAddr, opts: &RunOptions) -> Endpoint {
+async fn probe_target(connector: Connector, opts: &RunOptions) -> Endpoint {
     if !opts.probe {
         use Capability::*;
         let all = [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias];
-        return Endpoint::same_caps(addr, all.into_iter().collect());
+        return Endpoint::same_caps(connector, all.into_iter().collect());
     }
     let timeout = Duration::from_secs_f64(DEFAULT_TIMEOUT_MS as f64 * opts.timeout_scale / 1000.0);
     let prefix = format!("{:x}", fnv(&opts.run_id) & 0xFFFF_FFFF);
-    let v5 = crate::probe::probe_v5(addr, &prefix, timeout).await;
-    let v311 = crate::probe::probe_v311(addr, &prefix, timeout).await;
+    let v5 = crate::probe::probe_v5(&connector, &prefix, timeout).await;
+    let v311 = crate::probe::probe_v311(&connector, &prefix, timeout).await;
     let caps = [(VersionName::V311, v311), (VersionName::V5, v5)].into_iter().collect();
-    Endpoint { addr, caps }
+    Endpoint { connector, caps }
 }

@@ -34,7 +34,7 @@ async fn every_case_fails(close_at_once: bool) {
     // Short timeouts: against a silent target every wait runs to its end.
     // No capability probe: the doubles would fail it, and every case must run.
     let opts = RunOptions { timeout_scale: 0.1, jobs: 64, probe: false, ..RunOptions::default() };
-    let results = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &Target::Tcp(addr), &opts)
+    let results = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &Target::tcp(addr), &opts)
         .await
         .expect("run completes");
     let ran: Vec<_> = results.iter().filter(|r| r.verdict != Verdict::Unsupported).collect();

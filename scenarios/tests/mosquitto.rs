@@ -62,7 +62,7 @@ async fn corpus_against_mosquitto_matches_its_profile() {
     let profile_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/mosquitto.yaml");
     let profile = Profile::load(&profile_path, &scenarios).expect("profile loads");
     let opts = RunOptions { jobs: 8, ..RunOptions::default() };
-    let mut results = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &Target::Tcp(addr), &opts)
+    let mut results = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &Target::tcp(addr), &opts)
         .await
         .expect("run completes");
     profile.apply(&mut results);

@@ -1,0 +1,247 @@
+//! Where scenarios run: the embedded reference broker, or a broker reached over TCP,
+//! TLS, or WebSocket (MQTT 3.1.1 / 5.0 §6).
+
+use mqttspec_broker::transport::{WS_SUBPROTOCOL, bridge_websocket, crypto_provider};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::{self, ClientConfig};
+
+/// Anything a client can talk MQTT over.
+pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
+
+/// How to verify a TLS server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    /// PEM file with the CA certificate(s) to trust.
+    pub ca: Option<PathBuf>,
+    /// Accept any certificate (testing only).
+    pub insecure: bool,
+}
+
+/// Where scenarios run.
+#[derive(Clone)]
+pub enum Target {
+    /// The reference broker, started in-process on a loopback port.
+    Embedded,
+    /// A broker reached through `connector`.
+    Remote(Connector),
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Embedded => f.write_str("embedded"),
+            Target::Remote(c) => write!(f, "{c:?}"),
+        }
+    }
+}
+
+impl Target {
+    /// A plain TCP target.
+    pub fn tcp(addr: SocketAddr) -> Target {
+        Target::Remote(Connector::Tcp(addr))
+    }
+
+    /// Parses `embedded`, `tcp://host:port`, `tls://host:port`, `ws://host:port/path`
+    /// or `wss://host:port/path`.
+    pub fn parse(s: &str, tls: &TlsOptions) -> Result<Target, String> {
+        if s == "embedded" {
+            return Ok(Target::Embedded);
+        }
+        let (scheme, rest) = s.split_once("://").ok_or_else(|| {
+            format!("target {s:?}: expected embedded, tcp://host:port, tls://host:port, ws://host:port/path or wss://...")
+        })?;
+        let (hostport, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let addr = hostport
+            .to_socket_addrs()
+            .map_err(|e| format!("target {s:?}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("target {s:?}: no address"))?;
+        let host =
+            hostport.rsplit_once(':').map_or(hostport, |(h, _)| h).trim_matches(['[', ']']).to_string();
+        let tls_config = || client_config(tls).map_err(|e| format!("target {s:?}: {e}"));
+        let server_name = || {
+            rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| format!("target {s:?}: {e}"))
+        };
+        Ok(Target::Remote(match scheme {
+            "tcp" => Connector::Tcp(addr),
+            "tls" => Connector::Tls { addr, server_name: server_name()?, config: tls_config()? },
+            "ws" => Connector::Ws { addr, url: format!("ws://{hostport}{path}"), tls: None },
+            "wss" => Connector::Ws {
+                addr,
+                url: format!("wss://{hostport}{path}"),
+                tls: Some((server_name()?, tls_config()?)),
+            },
+            other => return Err(format!("target {s:?}: unknown scheme {other:?}")),
+        }))
+    }
+}
+
+/// How a client reaches a broker.
+#[derive(Clone)]
+pub enum Connector {
+    /// Plain TCP.
+    Tcp(SocketAddr),
+    /// TLS over TCP.
+    Tls {
+        /// Address.
+        addr: SocketAddr,
+        /// Name the certificate must carry.
+        server_name: rustls::pki_types::ServerName<'static>,
+        /// Verification settings.
+        config: Arc<ClientConfig>,
+    },
+    /// WebSocket (over TLS when `tls` is set), subprotocol `mqtt`.
+    Ws {
+        /// Address.
+        addr: SocketAddr,
+        /// Full URL for the upgrade request.
+        url: String,
+        /// TLS, for `wss://`.
+        tls: Option<(rustls::pki_types::ServerName<'static>, Arc<ClientConfig>)>,
+    },
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Connector::Tcp(a) => write!(f, "tcp://{a}"),
+            Connector::Tls { addr, .. } => write!(f, "tls://{addr}"),
+            Connector::Ws { url, .. } => f.write_str(url),
+        }
+    }
+}
+
+impl Connector {
+    /// Opens a connection ready for MQTT bytes.
+    pub async fn connect(&self) -> Result<Box<dyn Transport>, String> {
+        match self {
+            Connector::Tcp(addr) => {
+                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
+                let _ = s.set_nodelay(true);
+                Ok(Box::new(s))
+            }
+            Connector::Tls { addr, server_name, config } => {
+                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
+                let _ = s.set_nodelay(true);
+                let tls = TlsConnector::from(config.clone())
+                    .connect(server_name.clone(), s)
+                    .await
+                    .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
+                Ok(Box::new(tls))
+            }
+            Connector::Ws { addr, url, tls } => {
+                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
+                let _ = s.set_nodelay(true);
+                match tls {
+                    None => websocket(url, s).await,
+                    Some((name, config)) => {
+                        let t = TlsConnector::from(config.clone())
+                            .connect(name.clone(), s)
+                            .await
+                            .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
+                        websocket(url, t).await
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn websocket<S>(url: &str, stream: S) -> Result<Box<dyn Transport>, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let mut req = url.into_client_request().map_err(|e| format!("{url}: {e}"))?;
+    // MQTT-6.0.0-3: the client offers the "mqtt" subprotocol.
+    req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(WS_SUBPROTOCOL));
+    let (ws, resp) = tokio_tungstenite::client_async(req, stream)
+        .await
+        .map_err(|e| format!("WebSocket upgrade at {url}: {e}"))?;
+    let chosen = resp.headers().get("Sec-WebSocket-Protocol").and_then(|v| v.to_str().ok());
+    if chosen != Some(WS_SUBPROTOCOL) {
+        return Err(format!(
+            "{url}: the server did not select the mqtt subprotocol (MQTT-6.0.0-4), got {chosen:?}"
+        ));
+    }
+    Ok(Box::new(bridge_websocket(ws)))
+}
+
+/// A TLS client configuration from the options.
+pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, String> {
+    let builder = ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let config = if opts.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate))
+            .with_no_client_auth()
+    } else {
+        let Some(ca) = &opts.ca else {
+            return Err("a TLS target needs --ca FILE (or --insecure)".into());
+        };
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca)
+            .map_err(|e| format!("{}: {e}", ca.display()))?
+        {
+            roots
+                .add(cert.map_err(|e| format!("{}: {e}", ca.display()))?)
+                .map_err(|e| format!("{}: {e}", ca.display()))?;
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--insecure`: accepts any server certificate, still checking handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCertificate;
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        let algs = crypto_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        let algs = crypto_provider().signature_verification_algorithms;
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        crypto_provider().signature_verification_algorithms.supported_schemes()
+    }
+}
