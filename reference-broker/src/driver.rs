@@ -309,6 +309,8 @@ where
 {
     use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
     use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+    // The callback's signature is tungstenite's; its error type is large by design.
+    #[allow(clippy::result_large_err)]
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
         let offers_mqtt = req
             .headers()

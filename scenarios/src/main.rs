@@ -78,9 +78,10 @@ enum Command {
     Schema,
     /// Run the reference broker.
     Broker {
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:1883")]
-        listen: std::net::SocketAddr,
+        /// TCP address to listen on (default 127.0.0.1:1883 when the configuration
+        /// names no listeners).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
         /// YAML configuration file.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -218,17 +219,29 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Broker { listen, config } => {
+            let listen_given = listen.is_some();
+            let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 1883)));
             let config = match config {
                 Some(path) => mqttspec_broker::Config::load(&path).map_err(|e| e.to_string())?,
                 None => mqttspec_broker::Config::default(),
             };
-            let listener =
-                tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
-            eprintln!(
-                "mqttspec reference broker listening on {}",
-                listener.local_addr().map_err(|e| e.to_string())?
-            );
-            mqttspec_broker::run(listener, config, shutdown_signal()).await;
+            let mut config = config;
+            if config.listeners.is_empty() || listen_given {
+                config.listeners.insert(
+                    0,
+                    mqttspec_broker::ListenerConfig {
+                        kind: mqttspec_broker::ListenerKind::Tcp,
+                        address: listen,
+                        cert: None,
+                        key: None,
+                    },
+                );
+            }
+            let listeners = mqttspec_broker::bind_listeners(&config.listeners).await?;
+            for l in &listeners {
+                eprintln!("mqttspec reference broker listening: {l:?}");
+            }
+            mqttspec_broker::run_listeners(listeners, config, shutdown_signal()).await;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -74,12 +74,14 @@ fn assert_all_pass(results: &[mqttspec::CaseResult], what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corpus_runs_over_tls_ws_and_wss() {
     let pki = Pki::new("all");
-    let mut config = Config::default();
-    config.listeners = vec![
-        listener(ListenerKind::Tls, &pki),
-        listener(ListenerKind::Ws, &pki),
-        listener(ListenerKind::Wss, &pki),
-    ];
+    let config = Config {
+        listeners: vec![
+            listener(ListenerKind::Tls, &pki),
+            listener(ListenerKind::Ws, &pki),
+            listener(ListenerKind::Wss, &pki),
+        ],
+        ..Config::default()
+    };
     let broker = BrokerHandle::start_configured(config).await.expect("broker starts");
     let [tls, ws, wss] = [broker.local_addrs()[0], broker.local_addrs()[1], broker.local_addrs()[2]];
     let trust = TlsOptions { ca: Some(pki.path("ca.pem")), insecure: false };
@@ -96,8 +98,7 @@ async fn corpus_runs_over_tls_ws_and_wss() {
 async fn an_untrusted_certificate_fails_clearly() {
     let pki = Pki::new("bad");
     let other = Pki::new("other");
-    let mut config = Config::default();
-    config.listeners = vec![listener(ListenerKind::Tls, &pki)];
+    let config = Config { listeners: vec![listener(ListenerKind::Tls, &pki)], ..Config::default() };
     let broker = BrokerHandle::start_configured(config).await.expect("broker starts");
     let wrong_ca = TlsOptions { ca: Some(other.path("ca.pem")), insecure: false };
     let results = run_over(&format!("tls://{}", broker.local_addr()), &wrong_ca, "3.1-connect/accepts").await;
