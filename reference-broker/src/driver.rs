@@ -116,7 +116,10 @@ impl std::fmt::Debug for Listener {
             Listener::Ws(l) => ("ws", l),
             Listener::Wss(l, _) => ("wss", l),
         };
-        write!(f, "{kind}://{:?}", l.local_addr().ok())
+        match l.local_addr() {
+            Ok(a) => write!(f, "{kind}://{a}"),
+            Err(_) => write!(f, "{kind}://(unbound)"),
+        }
     }
 }
 

@@ -37,26 +37,33 @@ pub struct Entry {
     pub hex: String,
 }
 
-/// Everything that happened in one case, in order.
+/// Everything that happened in one case, in order. The default transcript records
+/// nothing (for cleanup, probes and load generation).
 #[derive(Debug, Clone, Default)]
-pub struct Transcript(Arc<Mutex<(Option<Instant>, Vec<Entry>)>>);
+pub struct Transcript(Option<Arc<Mutex<(Instant, Vec<Entry>)>>>);
 
 impl Transcript {
     /// Starts the clock.
     pub fn new() -> Self {
-        Transcript(Arc::new(Mutex::new((Some(Instant::now()), Vec::new()))))
+        Transcript(Some(Arc::new(Mutex::new((Instant::now(), Vec::new())))))
+    }
+
+    /// Whether lines are recorded.
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
     }
 
     /// Adds a line.
     pub fn add(&self, client: &str, direction: Direction, text: String, bytes: &[u8]) {
-        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let at_ms = g.0.map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+        let Some(inner) = &self.0 else { return };
+        let mut g = inner.lock().unwrap_or_else(|p| p.into_inner());
+        let at_ms = g.0.elapsed().as_secs_f64() * 1000.0;
         g.1.push(Entry { at_ms, client: client.to_string(), direction, text, hex: hex(bytes) });
     }
 
     /// The lines so far.
     pub fn entries(&self) -> Vec<Entry> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).1.clone()
+        self.0.as_ref().map(|i| i.lock().unwrap_or_else(|p| p.into_inner()).1.clone()).unwrap_or_default()
     }
 
     /// The transcript as text, one line per entry.
@@ -244,7 +251,9 @@ impl Client {
         let opts = DecodeOptions::new(version).with_role(Role::Client);
         match Packet::decode(bytes, &opts) {
             Ok(p) => {
-                self.transcript.add(&self.name, Direction::Received, format!("{p:?}"), bytes);
+                if self.transcript.is_on() {
+                    self.transcript.add(&self.name, Direction::Received, format!("{p:?}"), bytes);
+                }
                 Ok(p)
             }
             Err(e) => {

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod load;
+pub mod loadgen;
 pub mod model;
 pub mod packets;
 pub mod probe;

@@ -74,6 +74,19 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Load a broker with QoS 1 traffic between publisher/subscriber pairs and report
+    /// throughput; fails if any message is lost or out of order.
+    Load {
+        /// `embedded` or a target URL, as for `run`.
+        #[arg(long, default_value = "embedded")]
+        target: String,
+        /// Concurrent connections (half publish, half subscribe).
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Messages in total.
+        #[arg(long, default_value_t = 100_000)]
+        messages: u64,
+    },
     /// Print the JSON Schema of scenario files (for editor validation and completion).
     Schema,
     /// Run the reference broker.
@@ -212,6 +225,41 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let scenarios = load(corpus, &catalogue)?;
             print!("{}", report::coverage(&scenarios, &catalogue));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Load { target, connections, messages } => {
+            let target = Target::parse(&target, &mqttspec::target::TlsOptions::default())?;
+            let (connector, broker) = match target {
+                Target::Remote(c) => (c, None),
+                Target::Embedded => {
+                    let b = mqttspec_broker::BrokerHandle::start(
+                        mqttspec_broker::Config::default(),
+                        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    (mqttspec::target::Connector::Tcp(b.local_addr()), Some(b))
+                }
+            };
+            let report =
+                mqttspec::loadgen::run(&connector, connections, messages, &mqttspec::run::default_run_id())
+                    .await?;
+            if let Some(b) = broker {
+                b.shutdown().await;
+            }
+            println!(
+                "{} connections, {} published, {} delivered, {} lost or out of order, {:.2} s, {:.0} msg/s",
+                report.connections,
+                report.published,
+                report.delivered,
+                report.lost_or_disordered,
+                report.elapsed.as_secs_f64(),
+                report.rate()
+            );
+            Ok(if report.lost_or_disordered == 0 && report.delivered == report.published {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Schema => {
             let schema = schemars::schema_for!(mqttspec::model::Scenario);

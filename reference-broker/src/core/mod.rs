@@ -5,6 +5,7 @@
 //! never does I/O and holds no randomness, so tests and fuzzers can drive it exactly:
 //! time is a [`Duration`] since an arbitrary start, chosen by the caller.
 
+mod index;
 mod session;
 pub mod topic;
 
@@ -102,6 +103,8 @@ pub struct Broker {
     conns: HashMap<ConnId, Conn>,
     sessions: HashMap<String, Session>,
     retained: BTreeMap<String, Arc<Message>>,
+    /// Sessions by the filters they subscribe to.
+    index: index::SubIndex,
     /// Round-robin position per shared subscription group.
     share_cursor: HashMap<(String, String), usize>,
     assigned_ids: u64,
@@ -118,6 +121,7 @@ impl Broker {
             conns: HashMap::new(),
             sessions: HashMap::new(),
             retained: BTreeMap::new(),
+            index: index::SubIndex::default(),
             share_cursor: HashMap::new(),
             assigned_ids: 0,
             now: Duration::ZERO,
@@ -294,7 +298,11 @@ impl Broker {
             // than its delay.
             self.fire_will(id);
         }
-        self.sessions.remove(id);
+        if let Some(s) = self.sessions.remove(id) {
+            for sub in &s.subs {
+                self.index.remove(id, &sub.filter, sub.share.is_some());
+            }
+        }
     }
 
     fn fire_will(&mut self, id: &str) {
@@ -580,7 +588,8 @@ impl Broker {
     fn route(&mut self, msg: &Arc<Message>) {
         let mut shared: BTreeMap<(String, String), Vec<(String, usize)>> = BTreeMap::new();
         let mut direct: Vec<(String, session::Delivery)> = Vec::new();
-        for (id, s) in &self.sessions {
+        for id in self.index.candidates(&msg.topic) {
+            let Some(s) = self.sessions.get(&id) else { continue };
             if let Some(d) = s.match_direct(msg) {
                 direct.push((id.clone(), d));
             }
@@ -803,6 +812,9 @@ impl Broker {
                 let options = mqttspec_codec::SubscriptionOptions((f.options.0 & !0x03) | granted as u8);
                 let s = self.sessions.get_mut(&id).expect("session of a connection");
                 let existed = s.add_subscription(&filter, options, sub_id, v);
+                if !existed {
+                    self.index.add(&id, &filter, v.is_v5());
+                }
                 // MQTT-3.3.1-9..11 (5.0): Retain Handling; MQTT-3.8.4-3 (3.1.1):
                 // retained messages on every subscribe. Shared subscriptions receive
                 // none (§4.8.2).
@@ -838,17 +850,17 @@ impl Broker {
         let v = self.conn_version(conn);
         let Some(id) = self.session_of(conn) else { return };
         let s = self.sessions.get_mut(&id).expect("session of a connection");
-        let codes: Vec<ReasonCode> = u
-            .filters
-            .iter()
-            .map(|f| {
-                if s.remove_subscription(&f.to_string()) {
-                    ReasonCode::SUCCESS
-                } else {
-                    ReasonCode::NO_SUBSCRIPTION_EXISTED
-                }
-            })
-            .collect();
+        let mut codes = Vec::with_capacity(u.filters.len());
+        for f in &u.filters {
+            let filter = f.to_string();
+            // MQTT-3.10.4-1: filters are compared character by character.
+            if s.remove_subscription(&filter) {
+                self.index.remove(&id, &filter, v.is_v5());
+                codes.push(ReasonCode::SUCCESS);
+            } else {
+                codes.push(ReasonCode::NO_SUBSCRIPTION_EXISTED);
+            }
+        }
         let codes = if v.is_v5() { codes } else { Vec::new() };
         // MQTT-3.10.4-4, -5 (3.1.1) / MQTT-3.10.4-4, -5 (5.0): UNSUBACK with its identifier.
         self.send(
