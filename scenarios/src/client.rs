@@ -40,7 +40,10 @@ pub struct Entry {
 /// Everything that happened in one case, in order. The default transcript records
 /// nothing (for cleanup, probes and load generation).
 #[derive(Debug, Clone, Default)]
-pub struct Transcript(Option<Arc<Mutex<(Instant, Vec<Entry>)>>>);
+pub struct Transcript(Option<Arc<Mutex<Lines>>>);
+
+/// When the transcript started, and its lines.
+type Lines = (Instant, Vec<Entry>);
 
 impl Transcript {
     /// Starts the clock.
