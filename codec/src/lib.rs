@@ -40,8 +40,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "arbitrary")]
+mod arb;
 pub mod error;
 pub mod fixed_header;
+pub mod fuzzing;
 pub mod packet;
 pub mod property;
 mod reader;

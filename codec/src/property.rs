@@ -168,18 +168,19 @@ impl fmt::Debug for PropertyId {
 /// One property with its typed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is the Table 2-4 property of the same name
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Property {
     PayloadFormatIndicator(u8),
     MessageExpiryInterval(u32),
     ContentType(MqttString),
     ResponseTopic(MqttString),
-    CorrelationData(Bytes),
+    CorrelationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))] Bytes),
     SubscriptionIdentifier(u32),
     SessionExpiryInterval(u32),
     AssignedClientIdentifier(MqttString),
     ServerKeepAlive(u16),
     AuthenticationMethod(MqttString),
-    AuthenticationData(Bytes),
+    AuthenticationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))] Bytes),
     RequestProblemInformation(u8),
     WillDelayInterval(u32),
     RequestResponseInformation(u8),

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// One reason-code byte as it appears on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ReasonCode(pub u8);
 
 macro_rules! codes {
@@ -80,6 +81,22 @@ impl ReasonCode {
     pub const GRANTED_QOS_0: ReasonCode = ReasonCode(0x00);
     /// 3.1.1 SUBACK failure return code (§3.9.3).
     pub const V311_SUBACK_FAILURE: ReasonCode = ReasonCode(0x80);
+
+    /// Whether MQTT 5.0 (Table 2-6) defines this code for packets of type `ty`.
+    pub fn is_allowed_in(self, ty: crate::PacketType) -> bool {
+        use crate::PacketType as T;
+        let set = match ty {
+            T::ConnAck => ReasonSet::Connack,
+            T::PubAck | T::PubRec => ReasonSet::PubackPubrec,
+            T::PubRel | T::PubComp => ReasonSet::PubrelPubcomp,
+            T::SubAck => ReasonSet::Suback,
+            T::UnsubAck => ReasonSet::Unsuback,
+            T::Disconnect => ReasonSet::Disconnect,
+            T::Auth => ReasonSet::Auth,
+            _ => return false,
+        };
+        set.allows(self)
+    }
 
     /// Whether the code reports an error (0x80 and above).
     pub const fn is_error(self) -> bool {

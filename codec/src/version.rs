@@ -7,6 +7,7 @@ use std::fmt;
 /// 3.1 exists only so that a CONNECT carrying `MQIsdp`/level 3 can be decoded and
 /// built; every other packet of 3.1 has the 3.1.1 layout and is handled as such.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Version {
     /// MQTT 3.1, protocol name `MQIsdp`, level 3.
     V3_1,

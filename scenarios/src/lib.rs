@@ -13,6 +13,7 @@ pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod run;
+pub mod seeds;
 pub mod target;
 
 pub use load::{Catalogue, Loaded, default_corpus, load_dir};

@@ -210,6 +210,18 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
     Ok(Loaded { scenario, path: path.to_path_buf(), step_lines })
 }
 
+/// Fuzzing entry: any bytes, as UTF-8 text, into the loader. Errors are fine; panics
+/// are not (the caller is the `scenario_loader` fuzz target and its corpus replay).
+pub fn fuzz(data: &[u8]) {
+    thread_local! {
+        static CATALOGUE: Catalogue = Catalogue::builtin();
+    }
+    let text = String::from_utf8_lossy(data);
+    CATALOGUE.with(|c| {
+        let _ = parse(&text, Path::new("fuzz.yaml"), c);
+    });
+}
+
 /// The broker configuration a scenario asks for.
 pub fn broker_config(cfg: &BTreeMap<String, serde_yaml::Value>) -> Result<mqttspec_broker::Config, String> {
     let value = serde_yaml::to_value(cfg).map_err(|e| e.to_string())?;

@@ -87,6 +87,17 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         messages: u64,
     },
+    /// Write fuzzing seed corpora: every packet the scenario corpus sends (tampered
+    /// ones included), encoded, and the scenario files themselves.
+    #[command(hide = true)]
+    Seeds {
+        /// The fuzz corpus directory (fuzz/corpus).
+        #[arg(long)]
+        out: PathBuf,
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
     /// Print the JSON Schema of scenario files (for editor validation and completion).
     Schema,
     /// Run the reference broker.
@@ -260,6 +271,14 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Seeds { out, corpus } => {
+            let dir = corpus.unwrap_or_else(default_corpus);
+            let scenarios = load(Some(dir.clone()), &catalogue)?;
+            let counts =
+                mqttspec::seeds::write(&scenarios, &out).map_err(|e| format!("{}: {e}", out.display()))?;
+            println!("{counts:?}");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
             let schema = schemars::schema_for!(mqttspec::model::Scenario);

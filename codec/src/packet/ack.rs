@@ -15,6 +15,7 @@ use bytes::BufMut;
 
 /// PUBACK / PUBREC / PUBREL / PUBCOMP body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Ack {
     /// Packet Identifier of the PUBLISH being acknowledged.
     pub packet_id: u16,

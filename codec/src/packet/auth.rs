@@ -9,6 +9,7 @@ use bytes::BufMut;
 
 /// Authentication exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Auth {
     /// Authenticate Reason Code.
     pub reason_code: ReasonCode,

@@ -10,6 +10,7 @@ use bytes::BufMut;
 
 /// Connection acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ConnAck {
     /// Session Present.
     pub session_present: bool,

@@ -9,6 +9,7 @@ use bytes::{BufMut, Bytes};
 
 /// Connection request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Connect {
     /// The version this CONNECT declares (protocol name and level).
     pub version: Version,
@@ -25,11 +26,13 @@ pub struct Connect {
     /// User Name.
     pub username: Option<MqttString>,
     /// Password.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::opt_bytes))]
     pub password: Option<Bytes>,
 }
 
 /// The Will of a CONNECT.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Will {
     /// Will QoS.
     pub qos: QoS,
@@ -40,6 +43,7 @@ pub struct Will {
     /// Will Topic.
     pub topic: MqttString,
     /// Will Payload.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))]
     pub payload: Bytes,
 }
 

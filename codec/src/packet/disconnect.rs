@@ -10,6 +10,7 @@ use bytes::BufMut;
 
 /// Disconnect notification.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Disconnect {
     /// 5.0 Disconnect Reason Code.
     pub reason_code: ReasonCode,

@@ -35,6 +35,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 /// Quality of Service levels (§4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum QoS {
     /// QoS 0.
     #[default]
@@ -99,6 +100,7 @@ impl DecodeOptions {
 /// Any control packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Packet {
     Connect(Connect),
     ConnAck(ConnAck),

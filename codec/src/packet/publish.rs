@@ -9,6 +9,7 @@ use bytes::{BufMut, Bytes};
 
 /// Application message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Publish {
     /// DUP flag.
     pub dup: bool,
@@ -23,6 +24,7 @@ pub struct Publish {
     /// 5.0 properties.
     pub properties: Properties,
     /// Application payload.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))]
     pub payload: Bytes,
 }
 

@@ -10,6 +10,7 @@ use bytes::BufMut;
 
 /// Subscribe acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SubAck {
     /// Packet Identifier of the SUBSCRIBE.
     pub packet_id: u16,

@@ -9,6 +9,7 @@ use bytes::BufMut;
 
 /// Subscribe request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Subscribe {
     /// Packet Identifier.
     pub packet_id: u16,
@@ -20,6 +21,7 @@ pub struct Subscribe {
 
 /// One topic filter and its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Subscription {
     /// Topic Filter.
     pub filter: MqttString,
@@ -48,6 +50,7 @@ pub enum RetainHandling {
 
 /// The subscription options byte, kept whole so that reserved bits can be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SubscriptionOptions(pub u8);
 
 impl SubscriptionOptions {

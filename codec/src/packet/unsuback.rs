@@ -10,6 +10,7 @@ use bytes::BufMut;
 
 /// Unsubscribe acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct UnsubAck {
     /// Packet Identifier of the UNSUBSCRIBE.
     pub packet_id: u16,

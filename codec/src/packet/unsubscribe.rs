@@ -9,6 +9,7 @@ use bytes::BufMut;
 
 /// Unsubscribe request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Unsubscribe {
     /// Packet Identifier.
     pub packet_id: u16,

@@ -228,7 +228,10 @@ impl Broker {
         let Some(c) = self.conns.get(&conn) else { return };
         if c.version == Some(Version::V5) {
             let packet = if c.accepted {
-                Packet::Disconnect(Disconnect::new(reason))
+                // Some refusals have codes only CONNACK may carry (0x84, 0x85, ...);
+                // after acceptance they are protocol errors (MQTT-3.14.2-1).
+                let allowed = reason.is_allowed_in(mqttspec_codec::PacketType::Disconnect);
+                Packet::Disconnect(Disconnect::new(if allowed { reason } else { ReasonCode::PROTOCOL_ERROR }))
             } else {
                 Packet::ConnAck(ConnAck {
                     session_present: false,
@@ -252,7 +255,12 @@ impl Broker {
                 return;
             }
             let code = if v.version.is_v5() {
-                Some(v.reason_code())
+                let r = v.reason_code();
+                Some(if r.is_allowed_in(mqttspec_codec::PacketType::ConnAck) {
+                    r
+                } else {
+                    ReasonCode::PROTOCOL_ERROR
+                })
             } else {
                 v.rule.v311_connack_code().map(ReasonCode)
             };
@@ -468,22 +476,39 @@ impl Broker {
             let msg = Message::from_will(&client_id, w, now);
             session::StoredWill { msg: Arc::new(msg), delay }
         });
-        let properties = Properties::build(props).unwrap_or_default();
+        // MQTT-3.1.2-24 (5.0): not even the CONNACK may exceed the client's Maximum
+        // Packet Size. The properties are ordered by importance; the least important
+        // go first until the packet fits.
+        let max = self.conns.get(&conn).map_or(u32::MAX, |c| c.max_packet_size) as usize;
+        let connack = loop {
+            let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
+            let ack = Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties });
+            if ack.encoded_len(v).is_ok_and(|len| len <= max) {
+                break Some(ack);
+            }
+            if props.pop().is_none() {
+                break None;
+            }
+        };
+        let Some(connack) = connack else {
+            // Nothing fits a Maximum Packet Size this small: no CONNACK can be sent.
+            self.drop_conn(conn, false);
+            return;
+        };
         // MQTT-3.2.2-1..3 (3.1.1) / MQTT-3.2.2-2, -3 (5.0): Session Present.
-        self.send(conn, Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties }));
+        self.send(conn, connack);
         if session_present {
             self.resume(&client_id);
         }
     }
 
     /// CONNACK properties that describe what this broker supports.
+    /// CONNACK properties that describe what this broker supports, most important
+    /// first (a client assuming a default for a missing one does the least harm at
+    /// the end of the list).
     fn capabilities(&self) -> Vec<Property> {
         let cfg = &self.config;
-        let mut props = vec![
-            Property::ReceiveMaximum(cfg.receive_maximum),
-            Property::MaximumPacketSize(cfg.max_packet_size),
-            Property::TopicAliasMaximum(cfg.topic_alias_maximum),
-        ];
+        let mut props = Vec::new();
         if cfg.maximum_qos < 2 {
             props.push(Property::MaximumQos(cfg.maximum_qos));
         }
@@ -499,6 +524,9 @@ impl Broker {
         if !cfg.shared_subscription_available {
             props.push(Property::SharedSubscriptionAvailable(0));
         }
+        props.push(Property::ReceiveMaximum(cfg.receive_maximum));
+        props.push(Property::MaximumPacketSize(cfg.max_packet_size));
+        props.push(Property::TopicAliasMaximum(cfg.topic_alias_maximum));
         props
     }
 

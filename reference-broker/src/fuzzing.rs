@@ -1,0 +1,235 @@
+//! The oracle behind the `broker` fuzz target, in the library so that `cargo test`
+//! replays committed inputs through it. Input bytes become a sequence of client
+//! actions — connections, well-formed packets, raw bytes, clock advances, abrupt
+//! losses — driven into the deterministic core. Oracles: no panic; every packet the
+//! core emits passes the strict decoder as the client reads it; nothing goes to a
+//! connection after it was closed; no packet exceeds the client's Maximum Packet Size
+//! (MQTT-3.1.2-24).
+
+use crate::Config;
+use crate::core::{Action, Broker, ConnId, Input};
+use arbitrary::{Result as ArbResult, Unstructured};
+use bytes::{Bytes, BytesMut};
+use mqttspec_codec::{
+    Ack, Connect, DecodeOptions, Disconnect, Packet, Properties, Property, Publish, QoS, ReasonCode, Role,
+    StreamDecoder, Subscribe, Subscription, Unsubscribe, Version,
+};
+use std::collections::HashMap;
+use std::time::Duration;
+
+const TOPICS: &[&str] = &["a", "a/b", "$x/a", "a/+", "#", "$share/g/a", "+/b", ""];
+const IDS: &[&str] = &["c1", "c2", ""];
+
+#[derive(Default)]
+struct ClientView {
+    version: Option<Version>,
+    max_packet: Option<u32>,
+    decoder: Option<StreamDecoder>,
+    closed: bool,
+}
+
+fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
+    let topic = *u.choose(TOPICS)?;
+    let qos = QoS::from_u8(u.int_in_range(0..=2)?).unwrap_or_default();
+    let pid: u16 = u.int_in_range(1..=4)?;
+    Ok(match u.int_in_range(0..=9)? {
+        0 => {
+            let mut c = Connect::new(*u.choose(&[Version::V3_1_1, Version::V5])?, *u.choose(IDS)?);
+            c.clean_start = u.arbitrary()?;
+            c.keep_alive = u.int_in_range(0..=5)?;
+            if c.version.is_v5() {
+                let mut props = vec![Property::SessionExpiryInterval(u.int_in_range(0..=10)?)];
+                if u.arbitrary()? {
+                    props.push(Property::MaximumPacketSize(u.int_in_range(16..=64)?));
+                }
+                if u.arbitrary()? {
+                    props.push(Property::ReceiveMaximum(u.int_in_range(1..=3)?));
+                }
+                c.properties = Properties::build(props).unwrap_or_default();
+            }
+            if u.arbitrary()? {
+                c.will = Some(mqttspec_codec::Will {
+                    qos,
+                    retain: u.arbitrary()?,
+                    properties: if c.version.is_v5() {
+                        Properties::build([Property::WillDelayInterval(u.int_in_range(0..=3)?)])
+                            .unwrap_or_default()
+                    } else {
+                        Properties::new()
+                    },
+                    topic: "a".into(),
+                    payload: Bytes::from_static(b"will"),
+                });
+            }
+            Packet::Connect(c)
+        }
+        1 | 2 => {
+            let mut p = Publish::new(topic, Bytes::from(vec![b'x'; u.int_in_range(0..=80)?]));
+            p.qos = qos;
+            p.retain = u.arbitrary()?;
+            p.packet_id = (qos != QoS::AtMostOnce).then_some(pid);
+            if version.is_v5() && u.arbitrary()? {
+                p.properties = Properties::build([Property::MessageExpiryInterval(u.int_in_range(0..=3)?)])
+                    .unwrap_or_default();
+            }
+            Packet::Publish(p)
+        }
+        3 => {
+            let mut s = Subscription::new(topic, qos);
+            if version.is_v5() {
+                s.options = s.options.with_retain_handling(match u.int_in_range(0..=2)? {
+                    0 => mqttspec_codec::RetainHandling::SendAtSubscribe,
+                    1 => mqttspec_codec::RetainHandling::SendIfNew,
+                    _ => mqttspec_codec::RetainHandling::DoNotSend,
+                });
+            }
+            Packet::Subscribe(Subscribe { packet_id: pid, properties: Properties::new(), filters: vec![s] })
+        }
+        4 => Packet::Unsubscribe(Unsubscribe {
+            packet_id: pid,
+            properties: Properties::new(),
+            filters: vec![topic.into()],
+        }),
+        5 => Packet::PubAck(Ack::new(pid)),
+        6 => Packet::PubRec(Ack::new(pid)),
+        7 => Packet::PubRel(Ack::new(pid)),
+        8 => Packet::PubComp(Ack::new(pid)),
+        _ => {
+            if u.arbitrary()? {
+                Packet::PingReq
+            } else {
+                let reason = if version.is_v5() && u.arbitrary()? {
+                    ReasonCode::DISCONNECT_WITH_WILL
+                } else {
+                    ReasonCode::SUCCESS
+                };
+                Packet::Disconnect(Disconnect::new(reason))
+            }
+        }
+    })
+}
+
+struct Run {
+    broker: Broker,
+    now: Duration,
+    clients: HashMap<ConnId, ClientView>,
+}
+
+impl Run {
+    fn feed(&mut self, input: Input) -> Result<(), String> {
+        if let Input::Packet(conn, Packet::Connect(c)) = &input {
+            let view = self.clients.entry(*conn).or_default();
+            view.version.get_or_insert(c.version);
+            view.max_packet = c.properties.maximum_packet_size();
+        }
+        for action in self.broker.handle(self.now, input) {
+            match action {
+                Action::Close(conn) => self.clients.entry(conn).or_default().closed = true,
+                Action::Send { conn, version, packet } => {
+                    let view = self.clients.entry(conn).or_default();
+                    if view.closed {
+                        return Err(format!("{packet:?} sent to connection {conn} after closing it"));
+                    }
+                    let bytes =
+                        packet.to_bytes(version).map_err(|e| format!("{packet:?} does not encode: {e}"))?;
+                    let read_as = if version == Version::V3_1 { Version::V3_1_1 } else { version };
+                    let opts = DecodeOptions::new(read_as).with_role(Role::Client);
+                    let back = Packet::decode(&bytes, &opts)
+                        .map_err(|e| format!("broker sent {bytes:02X?} ({packet:?}), which breaks {e}"))?;
+                    if back != packet {
+                        return Err(format!("{packet:?} decodes as {back:?}"));
+                    }
+                    if let Some(max) = view.max_packet {
+                        if bytes.len() > max as usize {
+                            return Err(format!(
+                                "MQTT-3.1.2-24: a {}-byte packet went to a client whose Maximum Packet Size is {max}: {packet:?}",
+                                bytes.len()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes from a client, through the server's strict stream decoder.
+    fn bytes(&mut self, conn: ConnId, data: &[u8]) -> Result<(), String> {
+        let view = self.clients.entry(conn).or_default();
+        if view.closed {
+            return Ok(());
+        }
+        let mut decoder = view.decoder.take().unwrap_or_else(|| StreamDecoder::server(1 << 16));
+        let mut buf = BytesMut::from(data);
+        let mut result = Ok(());
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(p)) => {
+                    result = self.feed(Input::Packet(conn, p));
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(v) => {
+                    result = self.feed(Input::Invalid(conn, v));
+                    break;
+                }
+            }
+        }
+        self.clients.entry(conn).or_default().decoder = Some(decoder);
+        result
+    }
+}
+
+/// Runs one fuzz input through the broker core.
+pub fn broker(data: &[u8]) -> Result<(), String> {
+    let mut u = Unstructured::new(data);
+    let config =
+        Config { max_queued_messages: 8, receive_maximum: 3, topic_alias_maximum: 2, ..Config::default() };
+    let mut run = Run { broker: Broker::new(config), now: Duration::ZERO, clients: HashMap::new() };
+    // Three client slots; opening a slot starts a fresh connection number, as the
+    // driver never reuses one.
+    let mut slots: [ConnId; 3] = [1, 2, 3];
+    let mut opened = 0u64;
+    for _ in 0..64 {
+        if u.is_empty() {
+            break;
+        }
+        let slot = u.int_in_range(0..=2usize).unwrap_or(0);
+        let step = u.int_in_range(0..=9u8).unwrap_or(0);
+        let conn = slots[slot];
+        match step {
+            0 => {
+                opened += 1;
+                slots[slot] = 100 + opened;
+                run.feed(Input::Open(slots[slot]))?;
+            }
+            1..=5 => {
+                let version = run.clients.get(&conn).and_then(|c| c.version).unwrap_or(Version::V5);
+                let Ok(p) = packet(&mut u, version) else { break };
+                let Ok(bytes) = p.to_bytes(if let Packet::Connect(c) = &p { c.version } else { version })
+                else {
+                    continue;
+                };
+                run.bytes(conn, &bytes)?;
+            }
+            6 => {
+                let len = u.int_in_range(0..=24usize).unwrap_or(0);
+                let raw = u.bytes(len).unwrap_or_default().to_vec();
+                run.bytes(conn, &raw)?;
+            }
+            7 => {
+                let ms = u.int_in_range(0..=20_000u64).unwrap_or(0);
+                run.now += Duration::from_millis(ms);
+                run.feed(Input::Tick)?;
+            }
+            8 => run.feed(Input::Lost(conn))?,
+            _ => {
+                run.now += Duration::from_millis(500);
+                run.feed(Input::Tick)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! Seed corpora for the fuzz targets, generated from the scenario corpus: every
+//! packet a scenario sends, as the bytes it sends (tampered ones included), and the
+//! scenario files themselves for the loader.
+
+use crate::load::Loaded;
+use crate::model::{Step, VersionName};
+use crate::packets::{self, Vars};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn name(bytes: &[u8]) -> String {
+    // FNV-1a of the content: stable file names, duplicates collapse.
+    let h =
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    format!("seed-{h:016x}")
+}
+
+/// Writes `<out>/<target>/seed-*`; returns how many files each target got.
+pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'static str, usize>> {
+    let mut sets: BTreeMap<&'static str, BTreeSet<Vec<u8>>> = BTreeMap::new();
+    for l in scenarios {
+        let text = std::fs::read(&l.path)?;
+        sets.entry("scenario_loader").or_default().insert(text);
+        for version in &l.scenario.versions {
+            let target = match version {
+                VersionName::V311 => "decode_v311",
+                VersionName::V5 => "decode_v5",
+            };
+            let mut vars = Vars { prefix: "seed".into(), ..Vars::default() };
+            for step in &l.scenario.steps {
+                if let Step::Connect(c) = step {
+                    vars.ids.insert(c.client.clone(), format!("seed{}", c.client));
+                }
+            }
+            let mut stream = Vec::new();
+            for step in &l.scenario.steps {
+                let bytes = match step {
+                    Step::Connect(c) => {
+                        packets::build_connect(&vars, &c.fields(), &c.client, version.version())
+                            .ok()
+                            .and_then(|p| {
+                                packets::encode(
+                                    &mqttspec_codec::Packet::Connect(p),
+                                    version.version(),
+                                    &c.tamper,
+                                )
+                                .ok()
+                            })
+                    }
+                    Step::Send(s) => packets::build(&vars, &s.packet, &s.client, version.version())
+                        .ok()
+                        .and_then(|p| packets::encode(&p, version.version(), &s.tamper).ok()),
+                    Step::SendRaw(s) => packets::parse_hex(&s.hex).ok().map(Into::into),
+                    _ => None,
+                };
+                if let Some(b) = bytes {
+                    stream.extend_from_slice(&b);
+                    sets.entry(target).or_default().insert(b.to_vec());
+                }
+            }
+            if !stream.is_empty() {
+                // The stream target's first byte picks the version and chunk size.
+                let selector = if *version == VersionName::V5 { 0x0F } else { 0x0E };
+                let mut s = vec![selector];
+                s.extend_from_slice(&stream);
+                sets.entry("stream").or_default().insert(s);
+            }
+        }
+    }
+    let mut counts = BTreeMap::new();
+    for (target, files) in sets {
+        let dir = out.join(target);
+        std::fs::create_dir_all(&dir)?;
+        for f in &files {
+            std::fs::write(dir.join(name(f)), f)?;
+        }
+        counts.insert(target, files.len());
+    }
+    Ok(counts)
+}
