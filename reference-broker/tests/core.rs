@@ -381,3 +381,33 @@ fn core_is_deterministic() {
     };
     assert_eq!(run(), run());
 }
+
+/// Found by the `broker` fuzz target: the CONNACK itself must respect the client's
+/// Maximum Packet Size (MQTT-3.1.2-24), so optional properties give way.
+#[test]
+fn connack_fits_a_small_maximum_packet_size() {
+    let mut h = Harness::new(Config::default());
+    let mut c = v5("");
+    c.properties = props([Property::MaximumPacketSize(16)]);
+    h.feed(Input::Open(1));
+    let out = h.packet(1, Packet::Connect(c));
+    let [Packet::ConnAck(ack)] = &sent(&out, 1)[..] else { panic!("{out:?}") };
+    assert_eq!(ack.code, ReasonCode::SUCCESS);
+    assert!(Packet::ConnAck(ack.clone()).encoded_len(Version::V5).unwrap() <= 16);
+    assert!(ack.properties.assigned_client_identifier().is_some(), "the most important property stays");
+}
+
+/// Found by the `broker` fuzz target: a refusal code that only CONNACK may carry
+/// (here 0x85 from a second, 3.1.1-style CONNECT) becomes 0x82 in a DISCONNECT.
+#[test]
+fn disconnect_never_carries_a_connack_only_code() {
+    let mut h = Harness::new(Config::default());
+    h.connect(1, v5("a"));
+    let mut second = Connect::new(Version::V3_1_1, "");
+    second.clean_start = false;
+    let bytes = Packet::Connect(second).to_bytes(Version::V3_1_1).unwrap();
+    let violation = *Packet::decode(&bytes, &DecodeOptions::new(Version::V5)).unwrap_err().violation().unwrap();
+    assert_eq!(violation.reason_code(), ReasonCode::CLIENT_IDENTIFIER_NOT_VALID);
+    let out = h.feed(Input::Invalid(1, violation));
+    assert!(matches!(&sent(&out, 1)[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::PROTOCOL_ERROR));
+}

@@ -411,8 +411,15 @@ impl Broker {
         let mut props = Vec::new();
         let client_id = match c.client_id.as_str() {
             Ok("") => {
-                self.assigned_ids += 1;
-                let id = format!("mqttspec-{}", self.assigned_ids);
+                // Short (it must fit small Maximum Packet Sizes) and unused
+                // (MQTT-3.2.2-16: unique among the server's sessions).
+                let id = loop {
+                    self.assigned_ids += 1;
+                    let id = format!("~{}", self.assigned_ids);
+                    if !self.sessions.contains_key(&id) {
+                        break id;
+                    }
+                };
                 // MQTT-3.2.2-16 (5.0): report the identifier the server chose.
                 if v.is_v5() {
                     props.push(Property::AssignedClientIdentifier(id.as_str().into()));
@@ -479,20 +486,41 @@ impl Broker {
         // MQTT-3.1.2-24 (5.0): not even the CONNACK may exceed the client's Maximum
         // Packet Size. The properties are ordered by importance; the least important
         // go first until the packet fits.
+        // The Assigned Client Identifier (first, if present) is never dropped: without
+        // it the client could not resume its session (MQTT-3.2.2-16).
         let max = self.conns.get(&conn).map_or(u32::MAX, |c| c.max_packet_size) as usize;
+        let essential = usize::from(matches!(props.first(), Some(Property::AssignedClientIdentifier(_))));
         let connack = loop {
             let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
             let ack = Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties });
             if ack.encoded_len(v).is_ok_and(|len| len <= max) {
                 break Some(ack);
             }
-            if props.pop().is_none() {
+            if props.len() == essential {
                 break None;
             }
+            props.pop();
         };
         let Some(connack) = connack else {
-            // Nothing fits a Maximum Packet Size this small: no CONNACK can be sent.
-            self.drop_conn(conn, false);
+            // Not even the essentials fit: refuse with the smallest CONNACK there is,
+            // leaving a session that existed before as it was.
+            if session_present {
+                let now = self.now;
+                if let Some(s) = self.sessions.get_mut(&client_id) {
+                    s.detach(now, false);
+                }
+            } else {
+                self.sessions.remove(&client_id);
+            }
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.accepted = false;
+                c.client_id = None;
+            }
+            if max >= 5 {
+                self.fail(conn, ReasonCode::PACKET_TOO_LARGE);
+            } else {
+                self.drop_conn(conn, false);
+            }
             return;
         };
         // MQTT-3.2.2-1..3 (3.1.1) / MQTT-3.2.2-2, -3 (5.0): Session Present.
