@@ -406,8 +406,11 @@ fn disconnect_never_carries_a_connack_only_code() {
     let mut second = Connect::new(Version::V3_1_1, "");
     second.clean_start = false;
     let bytes = Packet::Connect(second).to_bytes(Version::V3_1_1).unwrap();
-    let violation = *Packet::decode(&bytes, &DecodeOptions::new(Version::V5)).unwrap_err().violation().unwrap();
+    let violation =
+        *Packet::decode(&bytes, &DecodeOptions::new(Version::V5)).unwrap_err().violation().unwrap();
     assert_eq!(violation.reason_code(), ReasonCode::CLIENT_IDENTIFIER_NOT_VALID);
     let out = h.feed(Input::Invalid(1, violation));
-    assert!(matches!(&sent(&out, 1)[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::PROTOCOL_ERROR));
+    assert!(
+        matches!(&sent(&out, 1)[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::PROTOCOL_ERROR)
+    );
 }
