@@ -558,6 +558,19 @@ pub async fn run_all(
     target: &Target,
     opts: &RunOptions,
 ) -> Result<Vec<CaseResult>, String> {
+    // An unreachable target is one clear error, not a run of failed cases.
+    if let Target::Remote(connector) = target {
+        let timeout = Duration::from_secs_f64(DEFAULT_TIMEOUT_MS as f64 * opts.timeout_scale / 1000.0);
+        match tokio::time::timeout(timeout, connector.connect()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(format!("cannot reach the target: {e}")),
+            Err(_) => {
+                return Err(format!(
+                    "cannot reach the target {connector:?}: no connection within {timeout:?}"
+                ));
+            }
+        }
+    }
     let mut brokers = Vec::new();
     // Cases grouped by the endpoint they use: embedded scenarios with a config of
     // their own get a broker of their own.

@@ -101,15 +101,23 @@ async fn an_untrusted_certificate_fails_clearly() {
     let config = Config { listeners: vec![listener(ListenerKind::Tls, &pki)], ..Config::default() };
     let broker = BrokerHandle::start_configured(config).await.expect("broker starts");
     let wrong_ca = TlsOptions { ca: Some(other.path("ca.pem")), insecure: false };
-    let results = run_over(&format!("tls://{}", broker.local_addr()), &wrong_ca, "3.1-connect/accepts").await;
-    // The probe cannot connect, so both versions are reported unsupported with the reason.
-    assert!(!results.is_empty());
-    for r in &results {
-        assert_ne!(r.verdict, Verdict::Pass, "{}", r.name());
-    }
+    let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
+    let target = Target::parse(&format!("tls://{}", broker.local_addr()), &wrong_ca).expect("target parses");
+    let err = run_all(&scenarios, &[VersionName::V5], &target, &RunOptions::default()).await.unwrap_err();
+    assert!(err.contains("TLS handshake"), "{err}");
     broker.shutdown().await;
     assert!(
         Target::parse("tls://127.0.0.1:1", &TlsOptions::default()).is_err(),
         "TLS without --ca or --insecure"
     );
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_one_clear_error() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
+    let target = Target::parse(&format!("tcp://127.0.0.1:{port}"), &TlsOptions::default()).unwrap();
+    let err = run_all(&scenarios, &[VersionName::V5], &target, &RunOptions::default()).await.unwrap_err();
+    assert!(err.contains("cannot reach the target"), "{err}");
 }
