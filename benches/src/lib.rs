@@ -121,7 +121,7 @@ pub fn w4(pairs: usize) -> Workload {
     };
     let mut packets = Vec::with_capacity(pairs * 2);
     for _ in 0..pairs {
-        packets.push(Packet::Connect(c.clone()));
+        packets.push(Packet::Connect(Box::new(c.clone())));
         packets.push(Packet::Subscribe(s.clone()));
     }
     stream("W4", Version::V5, packets)

@@ -1,10 +1,10 @@
 //! Decoding a byte stream: framing first, then the strict parse (MQTT 5.0 §2.1.4,
 //! §3.1.2.11.4 Maximum Packet Size).
 
+use crate::Version;
 use crate::error::{Rule, Violation};
 use crate::fixed_header::{Frame, PacketType, check_frame};
 use crate::packet::{DecodeOptions, Packet, Role};
-use crate::{DecodeError, Version};
 use bytes::BytesMut;
 
 /// Cuts packets off the front of a growing buffer.
@@ -65,23 +65,17 @@ impl StreamDecoder {
     /// Decodes the packet at the front of `buf`, removing its bytes; `Ok(None)` when
     /// the packet is not complete yet (nothing is consumed).
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Packet>, Violation> {
-        let len = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
+        let (len, header_len) = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
             Frame::Incomplete { .. } => return Ok(None),
-            Frame::Complete { len, .. } => len,
+            Frame::Complete { len, header_len } => (len, header_len),
         };
         // MQTT-3.1.0-1: a server's first packet from the client is CONNECT.
         if !self.version_known && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect) {
             return Err(Violation::new(Rule::FirstPacketNotConnect, self.opts.version, 0));
         }
         let frame = buf.split_to(len).freeze();
-        let packet = match Packet::decode(&frame, &self.opts) {
-            Ok(p) => p,
-            Err(DecodeError::Invalid(v)) => return Err(v),
-            // check_frame said the frame is whole; keep the error honest anyway.
-            Err(DecodeError::Incomplete { .. }) => {
-                return Err(Violation::new(Rule::Truncated, self.opts.version, len));
-            }
-        };
+        // The frame is whole (checked above), so parse it directly.
+        let packet = crate::packet::decode_frame(&frame, header_len, &self.opts)?;
         if let Packet::Connect(c) = &packet {
             if !self.version_known {
                 self.opts.version = c.version;

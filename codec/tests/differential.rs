@@ -54,7 +54,7 @@ fn v311_packet() -> impl Strategy<Value = Packet> {
                 c.username = Some(u.as_str().into());
                 c.password = Some(Bytes::from(p));
             }
-            Packet::Connect(c)
+            Packet::Connect(Box::new(c))
         },
     );
     prop_oneof![

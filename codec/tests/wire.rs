@@ -28,7 +28,7 @@ fn connect_v311_full() {
     c.username = Some("u".into());
     c.password = Some(Bytes::from_static(b"p"));
     check(
-        Packet::Connect(c),
+        Packet::Connect(Box::new(c)),
         Version::V3_1_1,
         &[
             0x10, // CONNECT, flags 0000
@@ -67,7 +67,7 @@ fn connect_v311_full() {
 fn connect_v31_mqisdp() {
     let c = Connect::new(Version::V3_1, "abc");
     check(
-        Packet::Connect(c),
+        Packet::Connect(Box::new(c)),
         Version::V3_1,
         &[
             0x10, // CONNECT
@@ -95,7 +95,7 @@ fn connect_v5_with_properties() {
         payload: Bytes::new(),
     });
     check(
-        Packet::Connect(c),
+        Packet::Connect(Box::new(c)),
         Version::V5,
         &[
             0x10, // CONNECT
@@ -424,7 +424,10 @@ fn five_zero_features_refused_in_v311() {
     };
     assert!(matches!(Packet::Subscribe(s).to_bytes(Version::V3_1_1), Err(EncodeError::NotInVersion { .. })));
     let c = Connect::new(Version::V5, "x");
-    assert!(matches!(Packet::Connect(c).to_bytes(Version::V3_1_1), Err(EncodeError::VersionMismatch { .. })));
+    assert!(matches!(
+        Packet::Connect(Box::new(c)).to_bytes(Version::V3_1_1),
+        Err(EncodeError::VersionMismatch { .. })
+    ));
 }
 
 #[test]

@@ -61,7 +61,7 @@ fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
                     payload: Bytes::from_static(b"will"),
                 });
             }
-            Packet::Connect(c)
+            Packet::Connect(Box::new(c))
         }
         1 | 2 => {
             let mut p = Publish::new(topic, Bytes::from(vec![b'x'; u.int_in_range(0..=80)?]));

@@ -43,7 +43,7 @@ impl Harness {
 
     fn connect(&mut self, conn: ConnId, c: Connect) -> Vec<Action> {
         self.feed(Input::Open(conn));
-        let out = self.packet(conn, Packet::Connect(c));
+        let out = self.packet(conn, Packet::Connect(Box::new(c)));
         assert!(matches!(sent(&out, conn).first(), Some(Packet::ConnAck(a)) if a.code.0 == 0), "{out:?}");
         out
     }
@@ -325,7 +325,7 @@ fn take_over_closes_the_old_connection_with_0x8e() {
     let mut h = Harness::new(Config::default());
     h.connect(1, v5("same"));
     h.feed(Input::Open(2));
-    let out = h.packet(2, Packet::Connect(v5("same")));
+    let out = h.packet(2, Packet::Connect(Box::new(v5("same"))));
     assert!(closed(&out, 1));
     assert!(
         matches!(&sent(&out, 1)[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::SESSION_TAKEN_OVER)
@@ -390,7 +390,7 @@ fn connack_fits_a_small_maximum_packet_size() {
     let mut c = v5("");
     c.properties = props([Property::MaximumPacketSize(16)]);
     h.feed(Input::Open(1));
-    let out = h.packet(1, Packet::Connect(c));
+    let out = h.packet(1, Packet::Connect(Box::new(c)));
     let [Packet::ConnAck(ack)] = &sent(&out, 1)[..] else { panic!("{out:?}") };
     assert_eq!(ack.code, ReasonCode::SUCCESS);
     assert!(Packet::ConnAck(ack.clone()).encoded_len(Version::V5).unwrap() <= 16);
@@ -405,7 +405,7 @@ fn disconnect_never_carries_a_connack_only_code() {
     h.connect(1, v5("a"));
     let mut second = Connect::new(Version::V3_1_1, "");
     second.clean_start = false;
-    let bytes = Packet::Connect(second).to_bytes(Version::V3_1_1).unwrap();
+    let bytes = Packet::Connect(Box::new(second)).to_bytes(Version::V3_1_1).unwrap();
     let violation =
         *Packet::decode(&bytes, &DecodeOptions::new(Version::V5)).unwrap_err().violation().unwrap();
     assert_eq!(violation.reason_code(), ReasonCode::CLIENT_IDENTIFIER_NOT_VALID);

@@ -34,7 +34,7 @@ async fn connect(connector: &Connector, id: String, timeout: Duration) -> Result
     let mut c = Client::open(&id, connector, Version::V3_1_1, timeout, Transcript::default()).await?;
     let mut connect = Connect::new(Version::V3_1_1, id.as_str());
     connect.keep_alive = 0;
-    let bytes = Packet::Connect(connect).to_bytes(Version::V3_1_1).map_err(|e| e.to_string())?;
+    let bytes = Packet::Connect(Box::new(connect)).to_bytes(Version::V3_1_1).map_err(|e| e.to_string())?;
     c.write(&bytes, String::new()).await?;
     match c.recv(timeout).await.map_err(|f| f.0)? {
         Event::Packet(Packet::ConnAck(a)) if a.code.0 == 0 => Ok(c),

@@ -231,7 +231,7 @@ pub fn build(vars: &Vars, spec: &PacketSpec, client: &str, version: Version) -> 
         p.as_ref().map(|p| vars.num_as(p, "packet-id")).transpose().map(|p| p.unwrap_or(1))
     };
     Ok(match spec {
-        PacketSpec::Connect(f) => Packet::Connect(build_connect(vars, f, client, version)?),
+        PacketSpec::Connect(f) => Packet::Connect(Box::new(build_connect(vars, f, client, version)?)),
         PacketSpec::Connack(f) => Packet::ConnAck(ConnAck {
             session_present: f.session_present.unwrap_or(false),
             code: ReasonCode(

@@ -19,7 +19,7 @@ async fn connect(
     timeout: Duration,
 ) -> Result<(Client, Packet), String> {
     let mut c = Client::open("probe", addr, v, timeout, Transcript::default()).await?;
-    let bytes = Packet::Connect(Connect::new(v, id)).to_bytes(v).map_err(|e| e.to_string())?;
+    let bytes = Packet::Connect(Box::new(Connect::new(v, id))).to_bytes(v).map_err(|e| e.to_string())?;
     c.write(&bytes, String::new()).await?;
     match c.recv(timeout).await.map_err(|f| f.0)? {
         Event::Packet(p @ Packet::ConnAck(_)) => Ok((c, p)),

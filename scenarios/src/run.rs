@@ -342,7 +342,7 @@ impl Case<'_> {
                 {
                     self.sessions.insert(c.client.clone());
                 }
-                self.send_packet(&c.client, &Packet::Connect(connect), &c.tamper).await?;
+                self.send_packet(&c.client, &Packet::Connect(Box::new(connect)), &c.tamper).await?;
                 let default = [Outcome::Packet(PacketSpec::Connack(ConnackFields {
                     reason_code: Some(Num::Lit(0)),
                     ..ConnackFields::default()
@@ -470,7 +470,7 @@ impl Case<'_> {
             };
             let mut connect = mqttspec_codec::Connect::new(v, id.as_str());
             connect.clean_start = true;
-            let Ok(bytes) = Packet::Connect(connect).to_bytes(v) else { return };
+            let Ok(bytes) = Packet::Connect(Box::new(connect)).to_bytes(v) else { return };
             let _ = c.write(&bytes, String::new()).await;
             if !matches!(c.recv(timeout).await, Ok(Event::Packet(Packet::ConnAck(_)))) {
                 continue;

@@ -40,7 +40,7 @@ pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'sta
                             .ok()
                             .and_then(|p| {
                                 packets::encode(
-                                    &mqttspec_codec::Packet::Connect(p),
+                                    &mqttspec_codec::Packet::Connect(Box::new(p)),
                                     version.version(),
                                     &c.tamper,
                                 )

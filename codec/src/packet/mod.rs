@@ -102,7 +102,9 @@ impl DecodeOptions {
 #[allow(missing_docs)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Packet {
-    Connect(Connect),
+    // Boxed: CONNECT is rare and the largest variant; unboxed it would make every
+    // packet value (and every move of one) more than twice as large.
+    Connect(Box<Connect>),
     ConnAck(ConnAck),
     Publish(Publish),
     PubAck(Ack),
@@ -117,6 +119,12 @@ pub enum Packet {
     PingResp,
     Disconnect(Disconnect),
     Auth(Auth),
+}
+
+impl From<Connect> for Packet {
+    fn from(c: Connect) -> Packet {
+        Packet::Connect(Box::new(c))
+    }
 }
 
 impl Packet {
@@ -234,7 +242,11 @@ impl Packet {
 }
 
 /// Decodes one whole packet whose fixed header is `header_len` bytes long.
-fn decode_frame(data: &Bytes, header_len: usize, opts: &DecodeOptions) -> Result<Packet, Violation> {
+pub(crate) fn decode_frame(
+    data: &Bytes,
+    header_len: usize,
+    opts: &DecodeOptions,
+) -> Result<Packet, Violation> {
     let version = opts.version;
     let first = data[0];
     let (nibble, flags) = (first >> 4, first & 0x0F);
@@ -267,7 +279,7 @@ fn decode_frame(data: &Bytes, header_len: usize, opts: &DecodeOptions) -> Result
             if !minimal && c.version.is_v5() {
                 return Err(Violation::new(Rule::VarIntNotMinimal, c.version, 1));
             }
-            return Ok(Packet::Connect(c));
+            return Ok(Packet::Connect(Box::new(c)));
         }
         _ if !minimal && version.is_v5() => return fail(Rule::VarIntNotMinimal, 1),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(&mut r)?),

@@ -136,7 +136,7 @@ pub fn connect(v: Version) -> impl Strategy<Value = Packet> {
         .prop_map(move |(clean_start, keep_alive, properties, id, will, username, password)| {
             // Before 5.0 a password needs a user name (MQTT-3.1.2-22).
             let password = if v.is_v5() || username.is_some() { password } else { None };
-            Packet::Connect(Connect {
+            Packet::from(Connect {
                 version: v,
                 clean_start,
                 keep_alive,

@@ -359,7 +359,7 @@ impl Broker {
     fn packet(&mut self, conn: ConnId, packet: Packet) {
         let Some(c) = self.conns.get(&conn) else { return };
         match (c.version.is_some(), packet) {
-            (false, Packet::Connect(connect)) => self.connect(conn, connect),
+            (false, Packet::Connect(connect)) => self.connect(conn, *connect),
             // MQTT-3.1.0-2: a second CONNECT is a protocol error.
             (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
             (false, _) => self.drop_conn(conn, false),
