@@ -581,24 +581,12 @@ pub async fn run_all(
             (Target::Embedded, Some(cfg)) => {
                 let config =
                     broker_config(cfg).map_err(|e| format!("{}: config: {e}", loaded.path.display()))?;
-                let caps = capabilities_of(&config);
-                let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
-                    .await
-                    .map_err(|e| format!("starting the reference broker: {e}"))?;
-                let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
-                brokers.push(b);
-                ep
+                start_embedded(config, &mut brokers).await?
             }
             (Target::Embedded, None) => match &default_endpoint {
                 Some(ep) => Endpoint::clone(ep),
                 None => {
-                    let config = Config::default();
-                    let caps = capabilities_of(&config);
-                    let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
-                        .await
-                        .map_err(|e| format!("starting the reference broker: {e}"))?;
-                    let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
-                    brokers.push(b);
+                    let ep = start_embedded(Config::default(), &mut brokers).await?;
                     default_endpoint = Some(ep.clone());
                     ep
                 }
@@ -654,6 +642,17 @@ pub async fn run_all(
     }
     results.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     Ok(results)
+}
+
+/// Starts a reference broker on a loopback port for the embedded target.
+async fn start_embedded(config: Config, brokers: &mut Vec<BrokerHandle>) -> Result<Endpoint, String> {
+    let caps = capabilities_of(&config);
+    let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
+        .await
+        .map_err(|e| format!("starting the reference broker: {e}"))?;
+    let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
+    brokers.push(b);
+    Ok(ep)
 }
 
 /// Asks an external target what it supports, before any case runs.

@@ -3,7 +3,7 @@
 
 use super::{ConnId, topic};
 use bytes::Bytes;
-use mqttspec_codec::{Properties, Property, Publish, QoS, SubscriptionOptions, Version, Will};
+use mqttspec_codec::{MqttString, Properties, Property, Publish, QoS, SubscriptionOptions, Version, Will};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,32 +34,29 @@ fn forwardable(p: &Property) -> bool {
 }
 
 impl Message {
-    pub fn from_publish(origin: &str, p: Publish, now: Duration) -> Message {
-        let expires_at =
-            p.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
+    fn new(
+        origin: &str,
+        (topic, payload, qos, retain): (MqttString, Bytes, QoS, bool),
+        props: &Properties,
+        now: Duration,
+    ) -> Message {
         Message {
-            topic: p.topic.to_string(),
-            payload: p.payload,
-            qos: p.qos,
-            retain: p.retain,
-            properties: p.properties.iter().filter(forwardable).collect(),
-            expires_at,
+            topic: topic.to_string(),
+            payload,
+            qos,
+            retain,
+            properties: props.iter().filter(forwardable).collect(),
+            expires_at: props.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s))),
             origin: origin.to_string(),
         }
     }
 
+    pub fn from_publish(origin: &str, p: Publish, now: Duration) -> Message {
+        Message::new(origin, (p.topic, p.payload, p.qos, p.retain), &p.properties, now)
+    }
+
     pub fn from_will(origin: &str, w: Will, now: Duration) -> Message {
-        let expires_at =
-            w.properties.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s)));
-        Message {
-            topic: w.topic.to_string(),
-            payload: w.payload,
-            qos: w.qos,
-            retain: w.retain,
-            properties: w.properties.iter().filter(forwardable).collect(),
-            expires_at,
-            origin: origin.to_string(),
-        }
+        Message::new(origin, (w.topic, w.payload, w.qos, w.retain), &w.properties, now)
     }
 }
 
