@@ -26,6 +26,14 @@ struct ClientView {
     max_packet: Option<u32>,
     decoder: Option<StreamDecoder>,
     closed: bool,
+    /// Client identifier from CONNECT, when the client chose one.
+    client_id: Option<String>,
+    /// A CONNECT was seen (a second one is a protocol error and changes nothing).
+    connected: bool,
+    /// The connection was opened (the core ignores packets on unknown connections).
+    opened: bool,
+    /// SUBSCRIBEs awaiting SUBACK: packet identifier -> filters.
+    pending: HashMap<u16, Vec<String>>,
 }
 
 fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
@@ -113,16 +121,44 @@ struct Run {
     broker: Broker,
     now: Duration,
     clients: HashMap<ConnId, ClientView>,
+    /// Per client identifier: every filter ever granted, with the highest QoS granted.
+    /// An over-approximation (unsubscribes and expiry are not subtracted), so a
+    /// delivery outside it is certainly wrong.
+    grants: HashMap<String, HashMap<String, u8>>,
 }
 
 impl Run {
     fn feed(&mut self, input: Input) -> Result<(), String> {
+        if let Input::Open(conn) = &input {
+            self.clients.entry(*conn).or_default().opened = true;
+        }
         if let Input::Packet(conn, Packet::Connect(c)) = &input {
             let view = self.clients.entry(*conn).or_default();
-            view.version.get_or_insert(c.version);
-            view.max_packet = c.properties.maximum_packet_size();
+            if view.opened && !view.closed && !view.connected {
+                view.connected = true;
+                view.version = Some(c.version);
+                view.max_packet = c.properties.maximum_packet_size();
+                if !c.client_id.is_empty() {
+                    let id = c.client_id.to_string();
+                    if c.clean_start {
+                        self.grants.remove(&id);
+                    }
+                    view.client_id = Some(id);
+                }
+            }
+        }
+        if let Input::Packet(conn, Packet::Subscribe(sub)) = &input {
+            let filters = sub.filters.iter().map(|f| f.filter.to_string()).collect();
+            self.clients.entry(*conn).or_default().pending.insert(sub.packet_id, filters);
+        }
+        let trace = std::env::var_os("MQTTSPEC_FUZZ_TRACE").is_some();
+        if trace {
+            eprintln!("{:>8?} IN  {input:?}", self.now);
         }
         for action in self.broker.handle(self.now, input) {
+            if trace {
+                eprintln!("{:>8?} OUT {action:?}", self.now);
+            }
             match action {
                 Action::Close(conn) => self.clients.entry(conn).or_default().closed = true,
                 Action::Send { conn, version, packet } => {
@@ -139,6 +175,50 @@ impl Run {
                     if back != packet {
                         return Err(format!("{packet:?} decodes as {back:?}"));
                     }
+                    let id = view.client_id.clone();
+                    if let (Packet::SubAck(ack), Some(id)) = (&packet, &id) {
+                        let filters = view.pending.remove(&ack.packet_id).unwrap_or_default();
+                        let v5 = view.version == Some(Version::V5);
+                        let grants = self.grants.entry(id.clone()).or_default();
+                        for (f, code) in filters.iter().zip(&ack.codes) {
+                            if code.0 <= 2 {
+                                // What the filter matches: `$share/{g}/` only means a
+                                // shared subscription in 5.0.
+                                let f = if v5 {
+                                    crate::core::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i)
+                                } else {
+                                    f
+                                };
+                                let g = grants.entry(f.to_string()).or_insert(0);
+                                *g = (*g).max(code.0);
+                            }
+                        }
+                    }
+                    if let (Packet::Publish(p), Some(id)) = (&packet, &id) {
+                        let topic = p.topic.to_string();
+                        let allowed = self
+                            .grants
+                            .get(id)
+                            .into_iter()
+                            .flatten()
+                            .filter(|(f, _)| crate::core::topic::matches(f, &topic));
+                        let max = allowed.map(|(_, q)| *q).max();
+                        match max {
+                            None => {
+                                return Err(format!(
+                                    "MQTT-4.5.0-1: {packet:?} delivered to {id:?}, which never subscribed to a matching filter"
+                                ));
+                            }
+                            Some(q) if p.qos as u8 > q => {
+                                return Err(format!(
+                                    "MQTT-3.8.4-8 / MQTT-3.3.5-1: {packet:?} delivered at QoS {} above the granted {q}",
+                                    p.qos as u8
+                                ));
+                            }
+                            _ => {}
+                        }
+                    }
+                    let view = self.clients.entry(conn).or_default();
                     if let Some(max) = view.max_packet {
                         if bytes.len() > max as usize {
                             return Err(format!(
@@ -187,7 +267,12 @@ pub fn broker(data: &[u8]) -> Result<(), String> {
     let mut u = Unstructured::new(data);
     let config =
         Config { max_queued_messages: 8, receive_maximum: 3, topic_alias_maximum: 2, ..Config::default() };
-    let mut run = Run { broker: Broker::new(config), now: Duration::ZERO, clients: HashMap::new() };
+    let mut run = Run {
+        broker: Broker::new(config),
+        now: Duration::ZERO,
+        clients: HashMap::new(),
+        grants: HashMap::new(),
+    };
     // Three client slots; opening a slot starts a fresh connection number, as the
     // driver never reuses one.
     let mut slots: [ConnId; 3] = [1, 2, 3];
