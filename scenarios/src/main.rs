@@ -210,7 +210,14 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             }
             print!("{}", report::summary(&results, started.elapsed()));
             if let Some(path) = junit {
-                let xml = report::junit(&results, &target_text)?;
+                let target_label = match &profile {
+                    Some(p) => format!("{target_text} ({} {})", p.broker, p.version),
+                    None if target_text == "embedded" => {
+                        format!("embedded (mqttspec reference broker {})", env!("CARGO_PKG_VERSION"))
+                    }
+                    None => target_text.clone(),
+                };
+                let xml = report::junit(&results, &target_label)?;
                 std::fs::write(&path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
             }
             if let Some(path) = json {
