@@ -215,29 +215,10 @@ fn session_expires_after_its_interval() {
     assert!(matches!(sent(&out, 2).first(), Some(Packet::ConnAck(a)) if !a.session_present));
 }
 
-#[test]
-fn expired_messages_are_not_delivered_from_the_queue() {
-    let mut h = Harness::new(Config::default());
-    let mut sub = v5("s");
-    sub.clean_start = false;
-    sub.properties = props([Property::SessionExpiryInterval(100)]);
-    h.connect(1, sub.clone());
-    h.subscribe(1, "t", QoS::AtLeastOnce);
-    h.feed(Input::Lost(1));
-    h.connect(2, v5("p"));
-    let mut p = Publish::new("t", "old");
-    p.qos = QoS::AtLeastOnce;
-    p.packet_id = Some(1);
-    p.properties = props([Property::MessageExpiryInterval(2)]);
-    h.packet(2, Packet::Publish(p));
-    h.now = Duration::from_secs(3);
-    let out = h.connect(3, sub);
-    assert!(publishes(&sent(&out, 3)).is_empty());
-    assert_eq!(h.broker.stats().dropped_expired, 1);
-}
-
-#[test]
-fn forwarded_expiry_is_what_is_left() {
+/// A persistent 5.0 subscriber goes offline; a QoS 1 message with the given Message
+/// Expiry Interval is queued for it; it resumes at `resume_at` seconds. Returns the
+/// harness and what the resume sent to the new connection (3).
+fn queue_then_resume(expiry: u32, resume_at: u64) -> (Harness, Vec<Packet>) {
     let mut h = Harness::new(Config::default());
     let mut sub = v5("s");
     sub.clean_start = false;
@@ -249,11 +230,23 @@ fn forwarded_expiry_is_what_is_left() {
     let mut p = Publish::new("t", "x");
     p.qos = QoS::AtLeastOnce;
     p.packet_id = Some(1);
-    p.properties = props([Property::MessageExpiryInterval(60)]);
+    p.properties = props([Property::MessageExpiryInterval(expiry)]);
     h.packet(2, Packet::Publish(p));
-    h.now = Duration::from_secs(20);
+    h.now = Duration::from_secs(resume_at);
     let out = h.connect(3, sub);
-    let got = sent(&out, 3);
+    (h, sent(&out, 3))
+}
+
+#[test]
+fn expired_messages_are_not_delivered_from_the_queue() {
+    let (h, got) = queue_then_resume(2, 3);
+    assert!(publishes(&got).is_empty());
+    assert_eq!(h.broker.stats().dropped_expired, 1);
+}
+
+#[test]
+fn forwarded_expiry_is_what_is_left() {
+    let (_, got) = queue_then_resume(60, 20);
     let delivered = publishes(&got);
     assert_eq!(delivered.len(), 1);
     assert_eq!(delivered[0].properties.message_expiry_interval(), Some(40));
