@@ -40,29 +40,22 @@ async fn publish(port: u16, version: &str, topic: &str, qos: u8, retain: bool, p
     assert!(out.status.success(), "mosquitto_pub failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `mosquitto_sub` for one message on `topic`, giving up after `wait` seconds.
+fn sub_one(port: u16, version: &str, topic: &str, qos: u8, wait: u8) -> Command {
+    let mut cmd = Command::new("mosquitto_sub");
+    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-V", version, "-t", topic])
+        .args(["-q", &qos.to_string(), "-C", "1", "-W", &wait.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
 /// Subscribes with mosquitto_sub for one message, publishing until it arrives.
 async fn round_trip(port: u16, version: &str, qos: u8) {
     let topic = format!("clients/{version}/q{qos}");
     let payload = format!("hello {version} qos {qos}");
-    let sub = Command::new("mosquitto_sub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-V",
-            version,
-            "-t",
-            &topic,
-            "-q",
-            &qos.to_string(),
-        ])
-        .args(["-C", "1", "-W", "10"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("mosquitto_sub starts");
+    let sub = sub_one(port, version, &topic, qos, 10).spawn().expect("mosquitto_sub starts");
     let waiter = tokio::spawn(sub.wait_with_output());
     // The subscription is in place at some point after the process starts; publish
     // until mosquitto_sub has its message (it exits after one).
@@ -102,23 +95,7 @@ async fn mosquitto_clients_exchange_messages() {
         // A retained message reaches a subscriber that arrives later.
         let topic = format!("clients/{version}/retained");
         publish(port, version, &topic, 1, true, "kept").await;
-        let out = Command::new("mosquitto_sub")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-V",
-                version,
-                "-t",
-                &topic,
-                "-C",
-                "1",
-                "-W",
-                "5",
-            ])
-            .kill_on_drop(true)
-            .output();
+        let out = sub_one(port, version, &topic, 0, 5).output();
         let out = tokio::time::timeout(Duration::from_secs(10), out).await.expect("sub ends").expect("runs");
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "kept");
     }
