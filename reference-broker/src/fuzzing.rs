@@ -4,7 +4,14 @@
 //! losses — driven into the deterministic core. Oracles: no panic; every packet the
 //! core emits passes the strict decoder as the client reads it; nothing goes to a
 //! connection after it was closed; no packet exceeds the client's Maximum Packet Size
-//! (MQTT-3.1.2-24).
+//! (MQTT-3.1.2-24); no PUBLISH without a matching granted subscription or above its
+//! QoS; and the outgoing QoS 1/2 flows of every session are legal: a new PUBLISH never
+//! reuses a packet identifier still in flight (MQTT-4.3.2-1 / MQTT-4.3.3-1), DUP is set
+//! only on the resends of a session resumption (MQTT-4.3.2-2 / MQTT-4.3.3-2,
+//! MQTT-4.4.0-1), a PUBREL answers a PUBREC (MQTT-4.3.3-4 of 5.0, MQTT-4.3.3-1 of
+//! 3.1.1), a released PUBLISH is never sent again (MQTT-4.3.3-6), and on resumption
+//! every unacknowledged PUBLISH and PUBREL is sent again, so none is lost
+//! (MQTT-4.4.0-1).
 
 use crate::Config;
 use crate::core::{Action, Broker, ConnId, Input};
@@ -34,7 +41,23 @@ struct ClientView {
     opened: bool,
     /// SUBSCRIBEs awaiting SUBACK: packet identifier -> filters.
     pending: HashMap<u16, Vec<String>>,
+    /// The session this connection is attached to, once CONNACK accepted it.
+    session: Option<String>,
 }
+
+/// What the client side knows of one outgoing QoS 1/2 flow of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    /// A PUBLISH of this QoS and encoded size was sent and not yet acknowledged.
+    Published { qos: QoS, len: usize },
+    /// The client sent PUBREC; a PUBREL is owed until PUBCOMP.
+    Received,
+}
+
+/// The client's view of a session's outgoing flows, by packet identifier. Observable
+/// exactly: a session can only end while its client is away, and the next CONNACK
+/// says so (Session Present 0).
+type Flows = HashMap<u16, Flow>;
 
 fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
     let topic = *u.choose(TOPICS)?;
@@ -125,6 +148,80 @@ struct Run {
     /// An over-approximation (unsubscribes and expiry are not subtracted), so a
     /// delivery outside it is certainly wrong.
     grants: HashMap<String, HashMap<String, u8>>,
+    /// Outgoing flows per session.
+    flows: HashMap<String, Flows>,
+    /// Print every input and action to stderr.
+    trace: bool,
+}
+
+/// Updates a session's flows for an acknowledgement the client sends.
+fn client_ack(flows: &mut Flows, packet: &Packet) {
+    match packet {
+        Packet::PubAck(a) => {
+            if matches!(flows.get(&a.packet_id), Some(Flow::Published { qos: QoS::AtLeastOnce, .. })) {
+                flows.remove(&a.packet_id);
+            }
+        }
+        Packet::PubRec(a) => {
+            let state = flows.get(&a.packet_id).copied();
+            let qos2 = matches!(state, Some(Flow::Published { qos: QoS::ExactlyOnce, .. }));
+            if a.reason_code.is_error() && (qos2 || state == Some(Flow::Received)) {
+                // 5.0 §4.3.3: a PUBREC of 0x80 or more ends the flow.
+                flows.remove(&a.packet_id);
+            } else if qos2 {
+                flows.insert(a.packet_id, Flow::Received);
+            }
+        }
+        Packet::PubComp(a) => {
+            if flows.get(&a.packet_id) == Some(&Flow::Received) {
+                flows.remove(&a.packet_id);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks one packet the broker sends on a session against its flows and records it.
+/// `resuming`: the packet is part of the answer to a CONNACK with Session Present 1.
+fn server_flow(flows: &mut Flows, packet: &Packet, len: usize, resuming: bool) -> Result<(), String> {
+    match packet {
+        Packet::Publish(p) if p.qos != QoS::AtMostOnce => {
+            let pid = p.packet_id.unwrap_or(0);
+            let state = flows.get(&pid).copied();
+            if p.dup {
+                if !resuming {
+                    return Err(format!(
+                        "MQTT-4.4.0-1: {packet:?} resent with DUP outside a session resumption"
+                    ));
+                }
+                match state {
+                    Some(Flow::Published { .. }) => {}
+                    Some(Flow::Received) => {
+                        return Err(format!("MQTT-4.3.3-6: {packet:?} resent after its PUBREC"));
+                    }
+                    None => {
+                        return Err(format!(
+                            "MQTT-4.3.2-2 / MQTT-4.3.3-2: {packet:?} has DUP set on its first transmission"
+                        ));
+                    }
+                }
+            } else if state.is_some() {
+                return Err(format!(
+                    "MQTT-4.3.2-1 / MQTT-4.3.3-1: {packet:?} reuses packet identifier {pid}, still in flight as {state:?}"
+                ));
+            }
+            flows.insert(pid, Flow::Published { qos: p.qos, len });
+        }
+        Packet::PubRel(a) if !a.reason_code.is_error() => {
+            if flows.get(&a.packet_id) != Some(&Flow::Received) {
+                return Err(format!(
+                    "MQTT-4.3.3-4 (5.0) / MQTT-4.3.3-1 (3.1.1): {packet:?} for a packet identifier the client never sent PUBREC for"
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 impl Run {
@@ -147,14 +244,24 @@ impl Run {
                 }
             }
         }
+        if let Input::Packet(conn, packet) = &input {
+            let view = self.clients.entry(*conn).or_default();
+            if !view.closed {
+                if let Some(flows) = view.session.as_ref().and_then(|k| self.flows.get_mut(k)) {
+                    client_ack(flows, packet);
+                }
+            }
+        }
         if let Input::Packet(conn, Packet::Subscribe(sub)) = &input {
             let filters = sub.filters.iter().map(|f| f.filter.to_string()).collect();
             self.clients.entry(*conn).or_default().pending.insert(sub.packet_id, filters);
         }
-        let trace = std::env::var_os("MQTTSPEC_FUZZ_TRACE").is_some();
+        let trace = self.trace;
         if trace {
             eprintln!("{:>8?} IN  {input:?}", self.now);
         }
+        // Connections whose session resumed in this step, with the flows owed again.
+        let mut resumed: HashMap<ConnId, Flows> = HashMap::new();
         for action in self.broker.handle(self.now, input) {
             if trace {
                 eprintln!("{:>8?} OUT {action:?}", self.now);
@@ -218,6 +325,7 @@ impl Run {
                             _ => {}
                         }
                     }
+                    self.track_session(conn, &packet, bytes.len(), &mut resumed)?;
                     let view = self.clients.entry(conn).or_default();
                     if let Some(max) = view.max_packet {
                         if bytes.len() > max as usize {
@@ -228,6 +336,69 @@ impl Run {
                         }
                     }
                 }
+            }
+        }
+        for (conn, owed) in resumed {
+            if self.clients.get(&conn).is_some_and(|v| v.closed) {
+                continue;
+            }
+            if let Some((pid, flow)) = owed.iter().next() {
+                return Err(format!(
+                    "MQTT-4.4.0-1: on resumption the session's {flow:?} with packet identifier {pid} was not sent again"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Follows the session a packet to `conn` belongs to: CONNACK attaches it (and
+    /// Session Present 0 says it starts empty), then [`server_flow`] checks each
+    /// PUBLISH and PUBREL. `resumed` collects, per resuming connection, the flows the
+    /// broker still owes a resend of.
+    fn track_session(
+        &mut self,
+        conn: ConnId,
+        packet: &Packet,
+        len: usize,
+        resumed: &mut HashMap<ConnId, Flows>,
+    ) -> Result<(), String> {
+        let view = self.clients.entry(conn).or_default();
+        if let Packet::ConnAck(ack) = packet {
+            if ack.code.is_error() {
+                return Ok(());
+            }
+            let key = ack
+                .properties
+                .assigned_client_identifier()
+                .map(|id| id.to_string())
+                .or_else(|| view.client_id.clone())
+                .unwrap_or_else(|| format!("(unnamed connection {conn})"));
+            let max = view.max_packet.map_or(usize::MAX, |m| m as usize);
+            view.session = Some(key.clone());
+            let flows = self.flows.entry(key).or_default();
+            if !ack.session_present {
+                flows.clear();
+                return Ok(());
+            }
+            // A PUBLISH now too large for the client is dropped as if delivered
+            // (MQTT-3.1.2-25 of 5.0), so only the others are owed.
+            flows.retain(|_, f| !matches!(f, Flow::Published { len, .. } if *len > max));
+            resumed.insert(conn, flows.clone());
+            return Ok(());
+        }
+        let Some(key) = view.session.clone() else { return Ok(()) };
+        let flows = self.flows.entry(key).or_default();
+        let owed = resumed.get_mut(&conn);
+        server_flow(flows, packet, len, owed.is_some())?;
+        if let Some(owed) = owed {
+            match packet {
+                Packet::Publish(p) if p.dup => {
+                    owed.remove(&p.packet_id.unwrap_or(0));
+                }
+                Packet::PubRel(a) => {
+                    owed.remove(&a.packet_id);
+                }
+                _ => {}
             }
         }
         Ok(())
@@ -264,6 +435,12 @@ impl Run {
 
 /// Runs one fuzz input through the broker core.
 pub fn broker(data: &[u8]) -> Result<(), String> {
+    broker_traced(data, false)
+}
+
+/// [`broker`], printing every input and action to stderr when `trace` is set (the
+/// `fuzz_trace` example replays a saved input this way).
+pub fn broker_traced(data: &[u8], trace: bool) -> Result<(), String> {
     let mut u = Unstructured::new(data);
     let config =
         Config { max_queued_messages: 8, receive_maximum: 3, topic_alias_maximum: 2, ..Config::default() };
@@ -272,6 +449,8 @@ pub fn broker(data: &[u8]) -> Result<(), String> {
         now: Duration::ZERO,
         clients: HashMap::new(),
         grants: HashMap::new(),
+        flows: HashMap::new(),
+        trace,
     };
     // Three client slots; opening a slot starts a fresh connection number, as the
     // driver never reuses one.

@@ -273,6 +273,35 @@ fn unacknowledged_messages_are_resent_with_dup_on_resume() {
     assert_eq!(again.packet_id, first.packet_id);
 }
 
+/// Found by the `broker` fuzz target (fuzz/regressions/broker/
+/// inflight-message-expired-before-resumption): a message sent but not acknowledged
+/// was dropped on resumption once its Message Expiry Interval had passed. Its
+/// delivery had started, so it must be resent (MQTT-4.4.0-1, MQTT-3.3.2-5).
+#[test]
+fn inflight_message_is_resent_even_after_it_expired() {
+    let mut h = Harness::new(Config::default());
+    let mut sub = v5("s");
+    sub.clean_start = false;
+    sub.properties = props([Property::SessionExpiryInterval(100)]);
+    h.connect(1, sub.clone());
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    h.connect(2, v5("p"));
+    let mut p = Publish::new("t", "x");
+    p.qos = QoS::AtLeastOnce;
+    p.packet_id = Some(1);
+    p.properties = props([Property::MessageExpiryInterval(1)]);
+    let first = publishes(&sent(&h.packet(2, Packet::Publish(p)), 1))[0].clone();
+    h.feed(Input::Lost(1));
+    h.now = Duration::from_secs(5);
+    let out = h.connect(3, sub);
+    let got = sent(&out, 3);
+    let again = publishes(&got);
+    assert_eq!(again.len(), 1, "{got:?}");
+    assert!(again[0].dup);
+    assert_eq!(again[0].packet_id, first.packet_id);
+    assert_eq!(again[0].properties.message_expiry_interval(), Some(0));
+}
+
 #[test]
 fn client_receive_maximum_limits_messages_in_flight() {
     let mut h = Harness::new(Config::default());

@@ -77,7 +77,10 @@ impl Delivery {
         Delivery { msg, qos, retain: true, sub_ids: sub_id.into_iter().collect() }
     }
 
-    /// The PUBLISH for this delivery, or `None` once the message has expired.
+    /// The PUBLISH for this delivery, or `None` once the message has expired. A resend
+    /// (`dup`) is never dropped: onward delivery has started, and only a message whose
+    /// delivery has not started is deleted at expiry (MQTT-3.3.2-5 of 5.0); the resend
+    /// is owed (MQTT-4.4.0-1) and carries what is left of the interval, nothing.
     pub fn to_publish(
         &self,
         now: Duration,
@@ -86,6 +89,7 @@ impl Delivery {
         v: Version,
     ) -> Option<Publish> {
         let remaining = match self.msg.expires_at {
+            Some(at) if at <= now && dup => Some(0),
             Some(at) if at <= now => return None,
             Some(at) => Some((at - now).as_millis().div_ceil(1000) as u32),
             None => None,
