@@ -482,6 +482,13 @@ impl Properties {
     pub fn authentication_method(&self) -> Option<MqttString> {
         self.get_string(PropertyId::AUTHENTICATION_METHOD)
     }
+    /// Authentication Data.
+    pub fn authentication_data(&self) -> Option<Bytes> {
+        self.get(PropertyId::AUTHENTICATION_DATA).and_then(|p| match p.value() {
+            Value::Binary(b) => Some(b),
+            _ => None,
+        })
+    }
     /// Assigned Client Identifier.
     pub fn assigned_client_identifier(&self) -> Option<MqttString> {
         self.get_string(PropertyId::ASSIGNED_CLIENT_IDENTIFIER)

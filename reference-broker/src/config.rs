@@ -3,6 +3,8 @@
 //! Whatever is configured here is what the broker advertises in a 5.0 CONNACK, so a
 //! test client can discover capabilities from the wire.
 
+use crate::acl;
+use crate::auth::{Users, UsersError};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -43,8 +45,20 @@ pub struct ListenerConfig {
 pub struct Config {
     /// Listeners (`mqttspec broker --listen` adds a TCP one).
     pub listeners: Vec<ListenerConfig>,
-    /// Accept clients without user name.
+    /// Accept clients without user name (and, in 5.0, without enhanced authentication).
     pub allow_anonymous: bool,
+    /// Password file: `user:SCRAM-SHA-256$...` lines (`mqttspec passwd` writes them).
+    /// With one, CONNECT passwords are checked and 5.0 enhanced authentication with
+    /// `SCRAM-SHA-256` is offered. A relative path is relative to the config file.
+    pub password_file: Option<PathBuf>,
+    /// The users of `password_file`, once loaded (or set directly when embedding).
+    #[serde(skip)]
+    pub users: Option<Users>,
+    /// Authorization rules; none means everything is allowed (see [`crate::acl`]).
+    pub acl: Vec<acl::Rule>,
+    /// New connections accepted per second (a token bucket with a burst of as many);
+    /// more are closed at once (5.0: CONNACK 0x9F to their CONNECT). `None`: unlimited.
+    pub max_connection_rate: Option<u32>,
     /// Largest packet accepted from a client, in bytes (advertised as Maximum Packet Size).
     pub max_packet_size: u32,
     /// Unacknowledged QoS 2 PUBLISHes accepted from one client (Receive Maximum).
@@ -84,6 +98,10 @@ impl Default for Config {
         Config {
             listeners: Vec::new(),
             allow_anonymous: true,
+            password_file: None,
+            users: None,
+            acl: Vec::new(),
+            max_connection_rate: None,
             max_packet_size: 1 << 20,
             receive_maximum: 64,
             topic_alias_maximum: 16,
@@ -121,6 +139,9 @@ pub enum ConfigError {
         /// What is wrong, with line and column.
         message: String,
     },
+    /// The password file is malformed.
+    #[error(transparent)]
+    Users(#[from] UsersError),
     /// A value is out of range.
     #[error("{path}: {field}: {message}")]
     Invalid {
@@ -139,7 +160,20 @@ impl Config {
         let name = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: name.clone(), source })?;
-        Config::parse(&text, &name)
+        let mut config = Config::parse(&text, &name)?;
+        config.load_users(path.parent().unwrap_or(Path::new(".")))?;
+        Ok(config)
+    }
+
+    /// Reads `password_file` (relative to `base`) into `users`.
+    pub fn load_users(&mut self, base: &Path) -> Result<(), ConfigError> {
+        let Some(file) = &self.password_file else { return Ok(()) };
+        let path = base.join(file);
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Io { path: name.clone(), source })?;
+        self.users = Some(Users::parse(&text, &name)?);
+        Ok(())
     }
 
     /// Parses and validates YAML text; `origin` names it in errors.
@@ -175,6 +209,9 @@ impl Config {
         if self.outgoing_buffer == 0 {
             return Err(("outgoing-buffer", "must be at least 1"));
         }
+        if self.max_connection_rate == Some(0) {
+            return Err(("max-connection-rate", "must be at least 1 (leave it out for no limit)"));
+        }
         for l in &self.listeners {
             let secure = matches!(l.kind, ListenerKind::Tls | ListenerKind::Wss);
             if secure && (l.cert.is_none() || l.key.is_none()) {
@@ -199,6 +236,26 @@ mod tests {
     fn out_of_range_is_refused() {
         let err = Config::parse("maximum-qos: 3\n", "c.yaml").unwrap_err().to_string();
         assert!(err.contains("maximum-qos"), "{err}");
+    }
+
+    #[test]
+    fn password_file_is_read_relative_to_the_config() {
+        let dir = std::env::temp_dir().join(format!("mqttspec-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cred = crate::auth::Credential::derive("secret", b"salt", 16);
+        std::fs::write(dir.join("users"), format!("# test\nalice:{cred}\n")).unwrap();
+        std::fs::write(
+            dir.join("b.yaml"),
+            "password-file: users\nacl:\n  - {user: alice, topic: a/#, access: read}\n",
+        )
+        .unwrap();
+        let config = Config::load(&dir.join("b.yaml")).unwrap();
+        assert!(config.users.as_ref().unwrap().check_password("alice", b"secret"));
+        assert_eq!(config.acl.len(), 1);
+        std::fs::write(dir.join("users"), "alice:plain\n").unwrap();
+        let err = Config::load(&dir.join("b.yaml")).unwrap_err().to_string();
+        assert!(err.contains("users:1") && err.contains("SCRAM-SHA-256$"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -226,7 +226,7 @@ pub async fn run_listeners(listeners: Vec<Listener>, config: Config, shutdown: i
     let shared = Arc::new(Shared {
         outgoing_buffer: config.outgoing_buffer,
         max_packet_size: config.max_packet_size,
-        core: Mutex::new(Broker::new(config)),
+        core: Mutex::new(Broker::with_seed(config, seed())),
         writers: Mutex::new(HashMap::new()),
         start: Instant::now(),
         timer: Notify::new(),
@@ -414,4 +414,12 @@ where
     // Whatever ended the read side, the core must forget the connection.
     shared.feed(Input::Lost(id));
     let _ = writer_task.await;
+}
+
+/// 32 bytes from the operating system for the core's SCRAM nonces. Without them the
+/// nonces would repeat across restarts, so a failure to get them is fatal.
+fn seed() -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).expect("the operating system provides random bytes");
+    seed
 }

@@ -63,7 +63,32 @@ fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
     let topic = *u.choose(TOPICS)?;
     let qos = QoS::from_u8(u.int_in_range(0..=2)?).unwrap_or_default();
     let pid: u16 = u.int_in_range(1..=4)?;
-    Ok(match u.int_in_range(0..=9)? {
+    Ok(match u.int_in_range(0..=10)? {
+        10 => {
+            // Enhanced authentication: well-formed SCRAM first messages, garbage, and
+            // the reason codes of both directions.
+            let data = *u.choose(&[
+                &b"n,,n=user,r=nonce"[..],
+                b"n,,n=ghost,r=x",
+                b"c=biws,r=x,p=AAAA",
+                b"",
+                b"p=x,,",
+            ])?;
+            let method = *u.choose(&["SCRAM-SHA-256", "PLAIN"])?;
+            let properties = Properties::build([
+                Property::AuthenticationMethod(method.into()),
+                Property::AuthenticationData(Bytes::from_static(data)),
+            ])
+            .unwrap_or_default();
+            let reason_code = ReasonCode(*u.choose(&[0x00, 0x18, 0x19])?);
+            if u.arbitrary()? {
+                let mut c = Connect::new(Version::V5, *u.choose(IDS)?);
+                c.properties = properties;
+                Packet::Connect(Box::new(c))
+            } else {
+                Packet::Auth(mqttspec_codec::Auth { reason_code, properties })
+            }
+        }
         0 => {
             let mut c = Connect::new(*u.choose(&[Version::V3_1_1, Version::V5])?, *u.choose(IDS)?);
             c.clean_start = u.arbitrary()?;
@@ -172,10 +197,8 @@ fn client_ack(flows: &mut Flows, packet: &Packet) {
                 flows.insert(a.packet_id, Flow::Received);
             }
         }
-        Packet::PubComp(a) => {
-            if flows.get(&a.packet_id) == Some(&Flow::Received) {
-                flows.remove(&a.packet_id);
-            }
+        Packet::PubComp(a) if flows.get(&a.packet_id) == Some(&Flow::Received) => {
+            flows.remove(&a.packet_id);
         }
         _ => {}
     }
@@ -212,12 +235,12 @@ fn server_flow(flows: &mut Flows, packet: &Packet, len: usize, resuming: bool) -
             }
             flows.insert(pid, Flow::Published { qos: p.qos, len });
         }
-        Packet::PubRel(a) if !a.reason_code.is_error() => {
-            if flows.get(&a.packet_id) != Some(&Flow::Received) {
-                return Err(format!(
-                    "MQTT-4.3.3-4 (5.0) / MQTT-4.3.3-1 (3.1.1): {packet:?} for a packet identifier the client never sent PUBREC for"
-                ));
-            }
+        Packet::PubRel(a)
+            if !a.reason_code.is_error() && flows.get(&a.packet_id) != Some(&Flow::Received) =>
+        {
+            return Err(format!(
+                "MQTT-4.3.3-4 (5.0) / MQTT-4.3.3-1 (3.1.1): {packet:?} for a packet identifier the client never sent PUBREC for"
+            ));
         }
         _ => {}
     }
@@ -442,8 +465,24 @@ pub fn broker(data: &[u8]) -> Result<(), String> {
 /// `fuzz_trace` example replays a saved input this way).
 pub fn broker_traced(data: &[u8], trace: bool) -> Result<(), String> {
     let mut u = Unstructured::new(data);
-    let config =
-        Config { max_queued_messages: 8, receive_maximum: 3, topic_alias_maximum: 2, ..Config::default() };
+    let mut users = crate::auth::Users::default();
+    users.insert("user", crate::auth::Credential::derive("password", b"salt", 1));
+    let rule =
+        |topic: &str, access| crate::acl::Rule { user: None, client: None, topic: topic.into(), access };
+    let config = Config {
+        max_queued_messages: 8,
+        receive_maximum: 3,
+        topic_alias_maximum: 2,
+        users: Some(users),
+        // Everything but `$x/a` may be written; `a` itself may not be read.
+        acl: vec![
+            rule("+/#", crate::acl::Access::Write),
+            rule("a/#", crate::acl::Access::Write),
+            rule("+/+", crate::acl::Access::Readwrite),
+            rule("$share/#", crate::acl::Access::Read),
+        ],
+        ..Config::default()
+    };
     let mut run = Run {
         broker: Broker::new(config),
         now: Duration::ZERO,

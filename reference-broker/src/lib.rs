@@ -4,6 +4,8 @@
 //! listener, built as a deterministic [`core::Broker`] — packets and time in, actions
 //! out — and a thin tokio [`driver`]. Embed it with [`BrokerHandle::start`].
 
+pub mod acl;
+pub mod auth;
 mod config;
 pub mod core;
 pub mod driver;

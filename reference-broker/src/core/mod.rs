@@ -10,6 +10,8 @@ mod session;
 pub mod topic;
 
 use crate::Config;
+use crate::acl::{Acl, Principal};
+use crate::auth;
 use mqttspec_codec::{
     Ack, ConnAck, Connect, Disconnect, Packet, Properties, Property, Publish, QoS, ReasonCode, SubAck,
     Subscribe, UnsubAck, Unsubscribe, Version, Violation, reason_code::v311_connack,
@@ -70,6 +72,10 @@ pub struct Stats {
     pub published: u64,
     /// Application messages sent to subscribers.
     pub delivered: u64,
+    /// Messages not delivered because the subscriber may not read their topic.
+    pub dropped_unauthorized: u64,
+    /// Connections closed at once: too many, or too many too fast.
+    pub refused_connections: u64,
 }
 
 /// Per-connection state.
@@ -91,6 +97,23 @@ struct Conn {
     max_packet_size: u32,
     /// Session Expiry Interval requested in CONNECT (5.0), for the DISCONNECT check.
     connect_session_expiry: u32,
+    /// The user name, checked against the password file when there is one.
+    user: Option<String>,
+    /// The enhanced authentication method of the CONNECT (5.0).
+    auth_method: Option<String>,
+    /// A SCRAM exchange waiting for the client's final message.
+    scram: Option<auth::ScramPending>,
+    /// A CONNECT waiting for its authentication exchange to end.
+    pending_connect: Option<Box<Connect>>,
+}
+
+fn auth_packet(code: ReasonCode, data: String) -> Packet {
+    let properties = Properties::build([
+        Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
+        Property::AuthenticationData(data.into_bytes().into()),
+    ])
+    .unwrap_or_default();
+    Packet::Auth(mqttspec_codec::Auth { reason_code: code, properties })
 }
 
 /// How long a connection may stay silent before sending CONNECT.
@@ -111,12 +134,27 @@ pub struct Broker {
     now: Duration,
     out: Vec<Action>,
     stats: Stats,
+    /// SCRAM nonces, from the seed the driver supplies.
+    nonces: auth::NonceSource,
+    /// Connection-rate token bucket: tokens left and when they were counted.
+    rate_tokens: f64,
+    rate_at: Duration,
 }
 
 impl Broker {
-    /// A broker with `config` and no state.
+    /// A broker with `config` and no state, whose SCRAM nonces come from a fixed seed:
+    /// fine for tests and fuzzing; a served broker uses [`Broker::with_seed`].
     pub fn new(config: Config) -> Self {
+        Broker::with_seed(config, [0; 32])
+    }
+
+    /// A broker whose SCRAM nonces are derived from `seed` (give it 32 random bytes).
+    pub fn with_seed(config: Config, seed: [u8; 32]) -> Self {
+        let rate_tokens = config.max_connection_rate.map_or(0.0, f64::from);
         Broker {
+            nonces: auth::NonceSource::new(seed),
+            rate_tokens,
+            rate_at: Duration::ZERO,
             config,
             conns: HashMap::new(),
             sessions: HashMap::new(),
@@ -183,7 +221,8 @@ impl Broker {
     }
 
     fn conn_deadline(&self, c: &Conn) -> Option<Duration> {
-        if c.version.is_none() {
+        if !c.accepted {
+            // Also bounds an authentication exchange that never ends.
             return Some(c.opened_at + CONNECT_TIMEOUT);
         }
         // MQTT-3.1.2-24 (3.1.1) / MQTT-3.1.2-22 (5.0): one and a half keep-alives.
@@ -200,8 +239,22 @@ impl Broker {
         self.out.push(Action::Send { conn, version, packet });
     }
 
+    /// Takes a token from the connection-rate bucket; false when it is empty.
+    fn rate_allows(&mut self) -> bool {
+        let Some(rate) = self.config.max_connection_rate.map(f64::from) else { return true };
+        let elapsed = self.now.saturating_sub(self.rate_at).as_secs_f64();
+        self.rate_at = self.now;
+        self.rate_tokens = (self.rate_tokens + elapsed * rate).min(rate);
+        if self.rate_tokens < 1.0 {
+            return false;
+        }
+        self.rate_tokens -= 1.0;
+        true
+    }
+
     fn open(&mut self, conn: ConnId) {
-        if self.conns.len() >= self.config.max_connections {
+        if self.conns.len() >= self.config.max_connections || !self.rate_allows() {
+            self.stats.refused_connections += 1;
             self.out.push(Action::Close(conn));
             return;
         }
@@ -218,6 +271,10 @@ impl Broker {
                 send_window: self.config.max_inflight,
                 max_packet_size: u32::MAX,
                 connect_session_expiry: 0,
+                user: None,
+                auth_method: None,
+                scram: None,
+                pending_connect: None,
             },
         );
     }
@@ -327,7 +384,7 @@ impl Broker {
             .conns
             .iter()
             .filter(|(_, c)| self.conn_deadline(c).is_some_and(|d| d <= now))
-            .map(|(id, c)| (*id, c.version.is_some()))
+            .map(|(id, c)| (*id, c.accepted))
             .collect();
         for (conn, connected) in expired {
             if connected {
@@ -358,6 +415,14 @@ impl Broker {
 
     fn packet(&mut self, conn: ConnId, packet: Packet) {
         let Some(c) = self.conns.get(&conn) else { return };
+        if c.pending_connect.is_some() {
+            // §4.12: until the exchange ends, only AUTH (or DISCONNECT) may come.
+            return match packet {
+                Packet::Auth(a) => self.auth(conn, a),
+                Packet::Disconnect(_) => self.drop_conn(conn, false),
+                _ => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+            };
+        }
         match (c.version.is_some(), packet) {
             (false, Packet::Connect(connect)) => self.connect(conn, *connect),
             // MQTT-3.1.0-2: a second CONNECT is a protocol error.
@@ -372,8 +437,7 @@ impl Broker {
             (true, Packet::Unsubscribe(u)) => self.unsubscribe(conn, u),
             (true, Packet::PingReq) => self.send(conn, Packet::PingResp),
             (true, Packet::Disconnect(d)) => self.disconnect(conn, d),
-            // No enhanced authentication method is offered, so AUTH is out of place.
-            (true, Packet::Auth(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+            (true, Packet::Auth(a)) => self.auth(conn, a),
             // Server-to-client packets are refused by the codec's direction check; the
             // core stays total anyway.
             (true, _) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
@@ -392,13 +456,6 @@ impl Broker {
     fn connect(&mut self, conn: ConnId, c: Connect) {
         let v = c.version;
         let cfg = &self.config;
-        if !cfg.allow_anonymous && c.username.is_none() {
-            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
-        }
-        if v.is_v5() && c.properties.authentication_method().is_some() {
-            // MQTT-4.12.0-1 (5.0 §4.12): an unsupported method is refused with 0x8C.
-            return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
-        }
         if let Some(w) = &c.will {
             // MQTT-3.2.2-12 / MQTT-3.2.2-13 (5.0): a will the server cannot honour.
             if v.is_v5() && w.qos as u8 > cfg.maximum_qos {
@@ -408,6 +465,116 @@ impl Broker {
                 return self.refuse(conn, v, ReasonCode::RETAIN_NOT_SUPPORTED, None);
             }
         }
+        if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5()) {
+            // MQTT-4.12.0-1: a method the server does not offer is refused with 0x8C.
+            if method.as_str().ok() != Some(auth::SCRAM_SHA_256) || cfg.users.is_none() {
+                return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
+            }
+            return self.start_scram(conn, c);
+        }
+        let user = c.username.as_ref().map(|u| u.to_string());
+        if let (Some(users), Some(name)) = (&cfg.users, &user) {
+            // §3.1.3.5 / §5.4.1: the password must match the stored credential.
+            if !users.check_password(name, c.password.as_deref().unwrap_or_default()) {
+                let v311 = Some(v311_connack::BAD_USER_NAME_OR_PASSWORD);
+                return self.refuse(conn, v, ReasonCode::BAD_USER_NAME_OR_PASSWORD, v311);
+            }
+        }
+        if !cfg.allow_anonymous && user.is_none() {
+            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
+        }
+        self.accept(conn, c, user, Vec::new());
+    }
+
+    /// Starts a SCRAM-SHA-256 exchange for a 5.0 CONNECT: AUTH 0x18 with the
+    /// server-first-message; the CONNECT waits for the client's final message.
+    fn start_scram(&mut self, conn: ConnId, c: Connect) {
+        let data = c.properties.authentication_data().unwrap_or_default();
+        let Some(users) = self.config.users.as_ref() else { return };
+        let nonce = self.nonces.nonce();
+        let decoy = self.nonces.decoy_salt(&String::from_utf8_lossy(&data));
+        match auth::ScramPending::start(users, &data, &nonce, &decoy) {
+            Ok((pending, server_first)) => {
+                let Some(state) = self.conns.get_mut(&conn) else { return };
+                state.version = Some(c.version);
+                state.auth_method = Some(auth::SCRAM_SHA_256.to_string());
+                state.scram = Some(pending);
+                state.pending_connect = Some(Box::new(c));
+                // MQTT-4.12.0-2: more data is asked for with 0x18; MQTT-4.12.0-5: the
+                // AUTH carries the CONNECT's method.
+                self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+            }
+            // MQTT-4.12.0-4: a refused authentication gets a CONNACK of 0x80 or more.
+            Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
+        }
+    }
+
+    /// AUTH from a 5.0 client: the rest of a CONNECT's exchange, or a
+    /// re-authentication (§4.12.1).
+    fn auth(&mut self, conn: ConnId, a: mqttspec_codec::Auth) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        // MQTT-4.12.0-7: without an Authentication Method in CONNECT, no AUTH; and
+        // MQTT-4.12.0-5 / MQTT-4.12.1-1: every AUTH repeats the CONNECT's method.
+        let method = a.properties.authentication_method();
+        let same = c.auth_method.is_some()
+            && method.as_ref().and_then(|m| m.as_str().ok()) == c.auth_method.as_deref();
+        if !same {
+            return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+        }
+        let data = a.properties.authentication_data().unwrap_or_default();
+        match (a.reason_code, c.scram.take()) {
+            (ReasonCode::CONTINUE_AUTHENTICATION, Some(pending)) => match pending.finish(&data) {
+                Ok(server_final) => {
+                    let user = pending.user().to_string();
+                    match c.pending_connect.take() {
+                        Some(connect) => {
+                            let props = vec![
+                                Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
+                                Property::AuthenticationData(server_final.into_bytes().into()),
+                            ];
+                            self.accept(conn, *connect, Some(user), props);
+                        }
+                        // A re-authentication must stay the same user.
+                        None if c.user.as_deref() != Some(user.as_str()) => {
+                            self.fail(conn, ReasonCode::NOT_AUTHORIZED);
+                        }
+                        None => self.send(conn, auth_packet(ReasonCode::SUCCESS, server_final)),
+                    }
+                }
+                Err(e) => {
+                    let code = match (c.accepted, e) {
+                        (false, auth::ScramError::BadCredentials) => ReasonCode::BAD_USER_NAME_OR_PASSWORD,
+                        // MQTT-4.12.1-2: a failed re-authentication closes the connection.
+                        _ => ReasonCode::NOT_AUTHORIZED,
+                    };
+                    self.fail(conn, code);
+                }
+            },
+            (ReasonCode::RE_AUTHENTICATE, None) if c.accepted => {
+                let Some(users) = self.config.users.as_ref() else {
+                    return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+                };
+                let nonce = self.nonces.nonce();
+                let decoy = self.nonces.decoy_salt(&String::from_utf8_lossy(&data));
+                match auth::ScramPending::start(users, &data, &nonce, &decoy) {
+                    Ok((pending, server_first)) => {
+                        if let Some(c) = self.conns.get_mut(&conn) {
+                            c.scram = Some(pending);
+                        }
+                        self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+                    }
+                    Err(_) => self.fail(conn, ReasonCode::NOT_AUTHORIZED),
+                }
+            }
+            // Success from a client, 0x18 with no exchange open, 0x19 during one.
+            _ => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+        }
+    }
+
+    /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
+    /// `auth_props`: Authentication Method and Data for the CONNACK.
+    fn accept(&mut self, conn: ConnId, c: Connect, user: Option<String>, auth_props: Vec<Property>) {
+        let v = c.version;
         let mut props = Vec::new();
         let client_id = match c.client_id.as_str() {
             Ok("") => {
@@ -429,6 +596,16 @@ impl Broker {
             Ok(id) => id.to_string(),
             Err(_) => return self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(2)),
         };
+        if let Some(w) = &c.will {
+            // §5.4.2: the Will is a publication like any other.
+            let who = Principal { user: user.as_deref(), client: &client_id };
+            if !Acl::new(&self.config.acl).may_publish(who, &w.topic.to_string()) {
+                let v311 = Some(v311_connack::NOT_AUTHORIZED);
+                return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, v311);
+            }
+        }
+        let cfg = &self.config;
+        props.extend(auth_props);
         let requested_expiry = if v.is_v5() {
             c.properties.session_expiry_interval().unwrap_or(0)
         } else if c.clean_start {
@@ -466,6 +643,7 @@ impl Broker {
         conn_state.version = Some(v);
         conn_state.client_id = Some(client_id.clone());
         conn_state.accepted = true;
+        conn_state.user = user.clone();
         conn_state.keep_alive = keep_alive;
         conn_state.connect_session_expiry = requested_expiry;
         if v.is_v5() {
@@ -478,6 +656,7 @@ impl Broker {
         let session =
             self.sessions.entry(client_id.clone()).or_insert_with(|| Session::new(client_id.clone()));
         session.attach(conn, v, expiry);
+        session.user = user;
         session.will = c.will.map(|w| {
             let delay = w.properties.will_delay_interval().unwrap_or(0);
             let msg = Message::from_will(&client_id, w, now);
@@ -489,7 +668,18 @@ impl Broker {
         // The Assigned Client Identifier (first, if present) is never dropped: without
         // it the client could not resume its session (MQTT-3.2.2-16).
         let max = self.conns.get(&conn).map_or(u32::MAX, |c| c.max_packet_size) as usize;
-        let essential = usize::from(matches!(props.first(), Some(Property::AssignedClientIdentifier(_))));
+        // Nor are the Authentication Method and Data (MQTT-4.12.0-5).
+        let essential = props
+            .iter()
+            .take_while(|p| {
+                matches!(
+                    p,
+                    Property::AssignedClientIdentifier(_)
+                        | Property::AuthenticationMethod(_)
+                        | Property::AuthenticationData(_)
+                )
+            })
+            .count();
         let connack = loop {
             let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
             let ack = Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties });
@@ -596,6 +786,12 @@ impl Broker {
             }
         }
         let Some(id) = self.session_of(conn) else { return };
+        let user = self.conns.get(&conn).and_then(|c| c.user.as_deref());
+        let allowed =
+            Acl::new(&self.config.acl).may_publish(Principal { user, client: &id }, &p.topic.to_string());
+        if !allowed {
+            return self.refuse_publish(conn, &id, v, &p);
+        }
         match (p.qos, p.packet_id) {
             (QoS::ExactlyOnce, Some(pid)) => {
                 let receive_maximum = self.config.receive_maximum;
@@ -623,6 +819,28 @@ impl Broker {
                 let msg = Message::from_publish(&id, p, self.now);
                 self.publish_message(Arc::new(msg));
             }
+        }
+    }
+
+    /// A PUBLISH the ACL does not allow. 5.0: PUBACK / PUBREC 0x87 (§3.4.2.1,
+    /// §3.5.2.1); 3.1.1 cannot tell the client, so it acknowledges as usual and drops
+    /// the message (MQTT-3.3.5-2).
+    fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
+        let Some(pid) = p.packet_id else { return };
+        let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
+        let ack = Ack { reason_code: code, ..Ack::new(pid) };
+        match p.qos {
+            QoS::AtLeastOnce => self.send(conn, Packet::PubAck(ack)),
+            QoS::ExactlyOnce => {
+                if !v.is_v5() {
+                    // The PUBREL that follows is answered as for any QoS 2 message.
+                    if let Some(s) = self.sessions.get_mut(id) {
+                        s.inbound_qos2.insert(pid);
+                    }
+                }
+                self.send(conn, Packet::PubRec(ack));
+            }
+            QoS::AtMostOnce => {}
         }
     }
 
@@ -685,6 +903,11 @@ impl Broker {
     fn deliver(&mut self, id: &str, d: session::Delivery) {
         let max_queued = self.config.max_queued_messages;
         let Some(s) = self.sessions.get_mut(id) else { return };
+        let who = Principal { user: s.user.as_deref(), client: &s.client_id };
+        if !Acl::new(&self.config.acl).may_receive(who, &d.msg.topic) {
+            self.stats.dropped_unauthorized += 1;
+            return;
+        }
         let Some(conn) = s.conn else {
             // Offline: QoS 1/2 is queued for the session (MQTT-3.1.2-5 3.1.1 /
             // §4.1 5.0); QoS 0 may be dropped, and is.
@@ -851,13 +1074,24 @@ impl Broker {
             return self.fail(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
         }
         let cfg = self.config.clone();
+        let user = self.conns.get(&conn).and_then(|c| c.user.clone());
+        let user = user.as_deref();
         let mut codes = Vec::with_capacity(sub.filters.len());
         let mut retained_for: Vec<(String, mqttspec_codec::SubscriptionOptions)> = Vec::new();
         for f in &sub.filters {
             let filter = f.filter.to_string();
             let shared = topic::split_shared(&filter).is_some() && v.is_v5();
             let wildcard = filter.contains(['+', '#']);
-            let code = if shared && !cfg.shared_subscription_available {
+            let who = Principal { user, client: &id };
+            let proper = if shared {
+                topic::split_shared(&filter).map_or(filter.as_str(), |(_, f)| f)
+            } else {
+                &filter
+            };
+            let code = if !Acl::new(&cfg.acl).may_subscribe(who, proper) {
+                // 5.0 §3.9.3: 0x87; 3.1.1 has only Failure (MQTT-3.9.3-2).
+                if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::V311_SUBACK_FAILURE }
+            } else if shared && !cfg.shared_subscription_available {
                 ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
             } else if wildcard && !cfg.wildcard_subscription_available {
                 ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED

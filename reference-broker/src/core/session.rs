@@ -142,6 +142,8 @@ pub(crate) struct StoredWill {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub client_id: String,
+    /// User name of the connection that last attached, for reading rights.
+    pub user: Option<String>,
     pub conn: Option<ConnId>,
     pub subs: Vec<Subscription>,
     pub inflight: BTreeMap<u16, Inflight>,
@@ -161,6 +163,7 @@ impl Session {
     pub fn new(client_id: String) -> Session {
         Session {
             client_id,
+            user: None,
             conn: None,
             subs: Vec::new(),
             inflight: BTreeMap::new(),
