@@ -482,6 +482,10 @@ impl Properties {
     pub fn authentication_method(&self) -> Option<MqttString> {
         self.get_string(PropertyId::AUTHENTICATION_METHOD)
     }
+    /// Reason String.
+    pub fn reason_string(&self) -> Option<MqttString> {
+        self.get_string(PropertyId::REASON_STRING)
+    }
     /// Authentication Data.
     pub fn authentication_data(&self) -> Option<Bytes> {
         self.get(PropertyId::AUTHENTICATION_DATA).and_then(|p| match p.value() {

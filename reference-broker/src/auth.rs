@@ -281,6 +281,13 @@ impl ScramPending {
     }
 }
 
+/// A credential for a new password, with a random salt from the operating system.
+pub fn hash_password(password: &str, iterations: u32) -> Result<Credential, getrandom::Error> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)?;
+    Ok(Credential::derive(password, &salt, iterations))
+}
+
 /// Deterministic nonces and decoy salts from a seed: HMAC-SHA-256(seed, label ‖ n).
 #[derive(Debug, Clone)]
 pub struct NonceSource {
@@ -307,14 +314,6 @@ impl NonceSource {
     pub fn decoy_salt(&self, user: &str) -> Vec<u8> {
         let mut data = b"salt".to_vec();
         data.extend_from_slice(user.as_bytes());
-        hmac(&self.seed, &data)[..16].to_vec()
-    }
-
-    /// A salt for a new credential.
-    pub fn salt(&mut self) -> Vec<u8> {
-        self.counter += 1;
-        let mut data = b"new salt".to_vec();
-        data.extend_from_slice(&self.counter.to_be_bytes());
         hmac(&self.seed, &data)[..16].to_vec()
     }
 }

@@ -65,7 +65,10 @@ pub struct Config {
     pub receive_maximum: u16,
     /// Highest Topic Alias a client may use (0 = none).
     pub topic_alias_maximum: u16,
-    /// Keep Alive the server imposes (Server Keep Alive), if any.
+    /// Longest Keep Alive a 5.0 client may choose (0, "none", counts as longer); a
+    /// longer one is cut to this and announced as Server Keep Alive.
+    pub max_keep_alive: Option<u16>,
+    /// Keep Alive the server imposes on 5.0 clients (Server Keep Alive), if any.
     pub server_keep_alive: Option<u16>,
     /// Upper bound on Session Expiry Interval; larger requests are cut and the cut value
     /// is advertised.
@@ -105,6 +108,7 @@ impl Default for Config {
             max_packet_size: 1 << 20,
             receive_maximum: 64,
             topic_alias_maximum: 16,
+            max_keep_alive: None,
             server_keep_alive: None,
             max_session_expiry: u32::MAX,
             max_queued_messages: 1000,

@@ -43,6 +43,30 @@ struct ClientView {
     pending: HashMap<u16, Vec<String>>,
     /// The session this connection is attached to, once CONNACK accepted it.
     session: Option<String>,
+    /// The client's Topic Alias Maximum, and the aliases the broker set so far.
+    alias_max: u16,
+    aliases: HashMap<u16, String>,
+}
+
+impl ClientView {
+    /// The topic of a PUBLISH the broker sent, through its Topic Alias if it has one.
+    fn resolve_topic(&mut self, p: &Publish) -> Result<String, String> {
+        let Some(alias) = p.properties.topic_alias() else { return Ok(p.topic.to_string()) };
+        if alias == 0 || alias > self.alias_max {
+            return Err(format!(
+                "MQTT-3.1.2-26 / MQTT-3.1.2-27: {p:?} uses Topic Alias {alias}; the client's maximum is {}",
+                self.alias_max
+            ));
+        }
+        if !p.topic.is_empty() {
+            self.aliases.insert(alias, p.topic.to_string());
+            return Ok(p.topic.to_string());
+        }
+        self.aliases
+            .get(&alias)
+            .cloned()
+            .ok_or_else(|| format!("§3.3.2.3.4: {p:?} uses Topic Alias {alias}, which was never set"))
+    }
 }
 
 /// What the client side knows of one outgoing QoS 1/2 flow of a session.
@@ -100,6 +124,9 @@ fn packet(u: &mut Unstructured<'_>, version: Version) -> ArbResult<Packet> {
                 }
                 if u.arbitrary()? {
                     props.push(Property::ReceiveMaximum(u.int_in_range(1..=3)?));
+                }
+                if u.arbitrary()? {
+                    props.push(Property::TopicAliasMaximum(u.int_in_range(0..=2)?));
                 }
                 c.properties = Properties::build(props).unwrap_or_default();
             }
@@ -258,6 +285,7 @@ impl Run {
                 view.connected = true;
                 view.version = Some(c.version);
                 view.max_packet = c.properties.maximum_packet_size();
+                view.alias_max = c.properties.topic_alias_maximum().unwrap_or(0);
                 if !c.client_id.is_empty() {
                     let id = c.client_id.to_string();
                     if c.clean_start {
@@ -324,8 +352,11 @@ impl Run {
                             }
                         }
                     }
-                    if let (Packet::Publish(p), Some(id)) = (&packet, &id) {
-                        let topic = p.topic.to_string();
+                    let topic = match &packet {
+                        Packet::Publish(p) => Some(view.resolve_topic(p)?),
+                        _ => None,
+                    };
+                    if let (Packet::Publish(p), Some(id), Some(topic)) = (&packet, &id, topic) {
                         let allowed = self
                             .grants
                             .get(id)

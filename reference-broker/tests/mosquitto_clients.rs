@@ -13,6 +13,20 @@ fn have(binary: &str) -> bool {
 }
 
 async fn publish(port: u16, version: &str, topic: &str, qos: u8, retain: bool, payload: &str) {
+    let out = publish_with(port, version, topic, qos, retain, payload, &[]).await;
+    assert!(out.status.success(), "mosquitto_pub failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `mosquitto_pub` with extra arguments (credentials), returning how it ended.
+async fn publish_with(
+    port: u16,
+    version: &str,
+    topic: &str,
+    qos: u8,
+    retain: bool,
+    payload: &str,
+    extra: &[&str],
+) -> std::process::Output {
     let mut cmd = Command::new("mosquitto_pub");
     cmd.args([
         "-h",
@@ -27,17 +41,17 @@ async fn publish(port: u16, version: &str, topic: &str, qos: u8, retain: bool, p
         &qos.to_string(),
     ])
     .args(["-m", payload])
+    .args(extra)
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .kill_on_drop(true);
     if retain {
         cmd.arg("-r");
     }
-    let out = tokio::time::timeout(Duration::from_secs(10), cmd.output())
+    tokio::time::timeout(Duration::from_secs(10), cmd.output())
         .await
         .expect("mosquitto_pub ends")
-        .expect("runs");
-    assert!(out.status.success(), "mosquitto_pub failed: {}", String::from_utf8_lossy(&out.stderr));
+        .expect("runs")
 }
 
 /// `mosquitto_sub` for one message on `topic`, giving up after `wait` seconds.
@@ -75,14 +89,23 @@ async fn round_trip(port: u16, version: &str, qos: u8) {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), payload);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mosquitto_clients_exchange_messages() {
+/// Whether the clients are there; without them (and without MQTTSPEC_REQUIRE_MOSQUITTO)
+/// the test says so and is skipped.
+fn clients_present() -> bool {
     if !have("mosquitto_pub") || !have("mosquitto_sub") {
         assert!(
             std::env::var("MQTTSPEC_REQUIRE_MOSQUITTO").as_deref() != Ok("1"),
             "mosquitto-clients are not installed but MQTTSPEC_REQUIRE_MOSQUITTO=1"
         );
         eprintln!("skipped: mosquitto_pub/mosquitto_sub not found (apt-get install mosquitto-clients)");
+        return false;
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_clients_exchange_messages() {
+    if !clients_present() {
         return;
     }
     let broker =
@@ -100,4 +123,44 @@ async fn mosquitto_clients_exchange_messages() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "kept");
     }
     broker.shutdown().await;
+}
+
+/// A configuration file with a password file and ACL, loaded as `mqttspec broker
+/// --config` would: mosquitto_pub gets in with the right password only, and a
+/// subscriber sees only what the ACL lets it read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto_clients_meet_passwords_and_acls() {
+    if !clients_present() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("mqttspec-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alice = mqttspec_broker::auth::Credential::derive("wonderland", b"alice-salt", 4096);
+    std::fs::write(dir.join("passwd"), format!("alice:{alice}\n")).unwrap();
+    std::fs::write(
+        dir.join("broker.yaml"),
+        "allow-anonymous: false\npassword-file: passwd\nacl:\n  - {user: alice, topic: \"home/#\", access: readwrite}\n",
+    )
+    .unwrap();
+    let config = Config::load(&dir.join("broker.yaml")).expect("config loads");
+    let broker = BrokerHandle::start(config, "127.0.0.1:0".parse().unwrap()).await.expect("broker");
+    let port = broker.local_addr().port();
+    for version in ["mqttv311", "mqttv5"] {
+        let good = ["-u", "alice", "-P", "wonderland"];
+        let out = publish_with(port, version, "home/door", 1, true, "open", &good).await;
+        assert!(out.status.success(), "{version}: {}", String::from_utf8_lossy(&out.stderr));
+        let out =
+            publish_with(port, version, "home/door", 1, false, "x", &["-u", "alice", "-P", "nope"]).await;
+        assert!(!out.status.success(), "{version}: a wrong password got in");
+        let out = publish_with(port, version, "home/door", 1, false, "x", &[]).await;
+        assert!(!out.status.success(), "{version}: an anonymous client got in");
+        // The retained message is readable under home/#.
+        let mut sub = sub_one(port, version, "home/#", 1, 5);
+        sub.args(good);
+        let out =
+            tokio::time::timeout(Duration::from_secs(10), sub.output()).await.expect("ends").expect("runs");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "open", "{version}");
+    }
+    broker.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -100,6 +100,15 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editor validation and completion).
     Schema,
+    /// Print a password file line for the reference broker (`user:SCRAM-SHA-256$...`,
+    /// RFC 5803). The password is read from the first line of standard input.
+    Passwd {
+        /// User name.
+        user: String,
+        /// PBKDF2 iterations (RFC 7677 asks for at least 4096).
+        #[arg(long, default_value_t = mqttspec_broker::auth::DEFAULT_ITERATIONS)]
+        iterations: u32,
+    },
     /// Run the reference broker.
     Broker {
         /// TCP address to listen on (default 127.0.0.1:1883 when the configuration
@@ -290,6 +299,25 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Schema => {
             let schema = schemars::schema_for!(mqttspec::model::Scenario);
             println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Passwd { user, iterations } => {
+            if user.is_empty() || user.contains([':', '\n']) {
+                return Err("the user name must be non-empty and hold no ':' or newline".into());
+            }
+            if iterations == 0 {
+                return Err("--iterations must be at least 1".into());
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| format!("reading the password: {e}"))?;
+            let password = password.strip_suffix('\n').unwrap_or(&password);
+            let password = password.strip_suffix('\r').unwrap_or(password);
+            if password.is_empty() {
+                return Err("no password on standard input".into());
+            }
+            let credential = mqttspec_broker::auth::hash_password(password, iterations)
+                .map_err(|e| format!("no random salt: {e}"))?;
+            println!("{user}:{credential}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Broker { listen, config } => {

@@ -105,6 +105,10 @@ struct Conn {
     scram: Option<auth::ScramPending>,
     /// A CONNECT waiting for its authentication exchange to end.
     pending_connect: Option<Box<Connect>>,
+    /// The client's Topic Alias Maximum: aliases the server may use towards it.
+    alias_max_out: u16,
+    /// Topic Aliases the server has set on this connection.
+    aliases_out: HashMap<String, u16>,
 }
 
 fn auth_packet(code: ReasonCode, data: String) -> Packet {
@@ -275,6 +279,8 @@ impl Broker {
                 auth_method: None,
                 scram: None,
                 pending_connect: None,
+                alias_max_out: 0,
+                aliases_out: HashMap::new(),
             },
         );
     }
@@ -282,17 +288,38 @@ impl Broker {
     /// Ends a connection because of a fault: 5.0 clients get a DISCONNECT (or a
     /// CONNACK before acceptance) with `reason`; then the will goes out.
     fn fail(&mut self, conn: ConnId, reason: ReasonCode) {
+        self.fail_with(conn, reason, None);
+    }
+
+    /// [`Broker::fail`] with a Reason String for the DISCONNECT, sent only if the
+    /// packet still fits the client's Maximum Packet Size (MQTT-3.14.2-3).
+    fn fail_with(&mut self, conn: ConnId, reason: ReasonCode, text: Option<String>) {
         let Some(c) = self.conns.get(&conn) else { return };
         if c.version == Some(Version::V5) {
             let packet = if c.accepted {
                 // Some refusals have codes only CONNACK may carry (0x84, 0x85, ...);
                 // after acceptance they are protocol errors (MQTT-3.14.2-1).
                 let allowed = reason.is_allowed_in(mqttspec_codec::PacketType::Disconnect);
-                Packet::Disconnect(Disconnect::new(if allowed { reason } else { ReasonCode::PROTOCOL_ERROR }))
+                let plain = Disconnect::new(if allowed { reason } else { ReasonCode::PROTOCOL_ERROR });
+                let properties =
+                    text.and_then(|t| Properties::build([Property::ReasonString(t.as_str().into())]).ok());
+                let explained = properties
+                    .map(|properties| Packet::Disconnect(Disconnect { properties, ..plain.clone() }));
+                match explained {
+                    Some(p)
+                        if p.encoded_len(Version::V5).is_ok_and(|len| len <= c.max_packet_size as usize) =>
+                    {
+                        p
+                    }
+                    _ => Packet::Disconnect(plain),
+                }
             } else {
+                // Before acceptance (during an authentication exchange) the answer is a
+                // CONNACK, which has its own set of codes (MQTT-3.2.2-8).
+                let allowed = reason.is_allowed_in(mqttspec_codec::PacketType::ConnAck);
                 Packet::ConnAck(ConnAck {
                     session_present: false,
-                    code: reason,
+                    code: if allowed { reason } else { ReasonCode::PROTOCOL_ERROR },
                     properties: Properties::new(),
                 })
             };
@@ -329,8 +356,10 @@ impl Broker {
             return;
         }
         tracing::debug!(conn, %v, "closing on violation");
-        // MQTT-4.8.0-1 (3.1.1 §4.8) / 5.0 §4.13: close, 5.0 with DISCONNECT and reason.
-        self.fail(conn, v.reason_code());
+        // MQTT-4.8.0-1 (3.1.1 §4.8) / 5.0 §4.13: close, 5.0 with DISCONNECT and reason,
+        // and a Reason String naming the rule, for whoever debugs the client.
+        let text = format!("{}: {} (byte {})", v.citation(), v.rule.description(), v.offset);
+        self.fail_with(conn, v.reason_code(), Some(text));
     }
 
     fn lost(&mut self, conn: ConnId) {
@@ -617,11 +646,16 @@ impl Broker {
         if v.is_v5() && expiry != requested_expiry {
             props.push(Property::SessionExpiryInterval(expiry));
         }
-        let keep_alive = cfg.server_keep_alive.unwrap_or(c.keep_alive);
+        // §3.2.2.3.14 (5.0): the server may impose its own Keep Alive, and the client
+        // must then use it (MQTT-3.1.2-21). A 3.1.1 client cannot be told, so its own
+        // value stands.
+        let imposed = cfg
+            .server_keep_alive
+            .or_else(|| cfg.max_keep_alive.filter(|max| c.keep_alive == 0 || c.keep_alive > *max))
+            .filter(|_| v.is_v5());
+        let keep_alive = imposed.unwrap_or(c.keep_alive);
         if v.is_v5() {
-            if let Some(ka) = cfg.server_keep_alive {
-                props.push(Property::ServerKeepAlive(ka));
-            }
+            props.extend(imposed.map(Property::ServerKeepAlive));
             props.extend(self.capabilities());
         }
 
@@ -649,6 +683,7 @@ impl Broker {
         if v.is_v5() {
             conn_state.send_window = c.properties.receive_maximum().unwrap_or(u16::MAX);
             conn_state.max_packet_size = c.properties.maximum_packet_size().unwrap_or(u32::MAX);
+            conn_state.alias_max_out = c.properties.topic_alias_maximum().unwrap_or(0);
         } else {
             conn_state.send_window = max_inflight;
         }
@@ -952,6 +987,7 @@ impl Broker {
             self.forget_inflight(conn, pid);
             return;
         };
+        let (publish, new_alias) = self.alias_out(c, publish);
         let packet = Packet::Publish(publish);
         // MQTT-3.1.2-24 / MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
@@ -960,8 +996,42 @@ impl Broker {
             self.forget_inflight(conn, pid);
             return;
         }
+        // Only a mapping the client has actually been sent exists for it.
+        if let (Some((topic, alias)), Some(c)) = (new_alias, self.conns.get_mut(&conn)) {
+            c.aliases_out.insert(topic, alias);
+        }
         self.stats.delivered += 1;
         self.send(conn, packet);
+    }
+
+    /// Outgoing Topic Alias (5.0 §3.3.2.3.4): a topic already mapped on this
+    /// connection goes as an empty name plus its alias; a new topic takes the next
+    /// free alias while there is one. Aliases stay within the client's Topic Alias
+    /// Maximum, and none are used when it is 0 or absent (MQTT-3.1.2-26, -27).
+    /// Returns the PUBLISH and the mapping it would create.
+    fn alias_out(&self, c: &Conn, mut publish: Publish) -> (Publish, Option<(String, u16)>) {
+        if c.version != Some(Version::V5) || c.alias_max_out == 0 {
+            return (publish, None);
+        }
+        let topic = publish.topic.to_string();
+        let (alias, new) = match c.aliases_out.get(&topic) {
+            Some(a) => (*a, None),
+            None if c.aliases_out.len() < usize::from(c.alias_max_out) => {
+                let a = c.aliases_out.len() as u16 + 1;
+                (a, Some((topic, a)))
+            }
+            None => return (publish, None),
+        };
+        let Ok(properties) =
+            Properties::build(publish.properties.iter().chain([Property::TopicAlias(alias)]))
+        else {
+            return (publish, None);
+        };
+        publish.properties = properties;
+        if new.is_none() {
+            publish.topic = "".into();
+        }
+        (publish, new)
     }
 
     fn forget_inflight(&mut self, conn: ConnId, pid: Option<u16>) {
