@@ -287,11 +287,7 @@ impl Run {
                 view.max_packet = c.properties.maximum_packet_size();
                 view.alias_max = c.properties.topic_alias_maximum().unwrap_or(0);
                 if !c.client_id.is_empty() {
-                    let id = c.client_id.to_string();
-                    if c.clean_start {
-                        self.grants.remove(&id);
-                    }
-                    view.client_id = Some(id);
+                    view.client_id = Some(c.client_id.to_string());
                 }
             }
         }
@@ -429,9 +425,12 @@ impl Run {
                 .unwrap_or_else(|| format!("(unnamed connection {conn})"));
             let max = view.max_packet.map_or(usize::MAX, |m| m as usize);
             view.session = Some(key.clone());
-            let flows = self.flows.entry(key).or_default();
+            let flows = self.flows.entry(key.clone()).or_default();
             if !ack.session_present {
+                // A new session: nothing in flight, nothing subscribed. Only an
+                // accepted CONNECT says so; a refused one leaves the old session be.
                 flows.clear();
+                self.grants.remove(&key);
                 return Ok(());
             }
             // A PUBLISH now too large for the client is dropped as if delivered
