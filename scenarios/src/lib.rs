@@ -5,7 +5,9 @@
 //! front ends over [`run::run_all`]; neither holds test logic of its own.
 
 pub mod client;
+pub mod launch;
 pub mod load;
+pub mod matrix;
 pub mod loadgen;
 pub mod model;
 pub mod packets;

@@ -18,8 +18,10 @@ struct Cli {
 enum Command {
     /// Run the scenario corpus against a broker.
     Run {
-        /// `embedded` (the reference broker, in-process), `tcp://host:port`,
-        /// `tls://host:port`, `ws://host:port/path` or `wss://host:port/path`.
+        /// `embedded` (the reference broker, in-process), `process:<profile>` (a
+        /// broker started from scenarios/profiles/<profile>.yaml), `container:IMAGE[:TAG]`
+        /// (testcontainers), `tcp://host:port`, `tls://host:port`, `ws://host:port/path`
+        /// or `wss://host:port/path`.
         #[arg(long, default_value = "embedded")]
         target: String,
         /// CA certificate(s) (PEM) that sign a TLS target's certificate.
@@ -43,9 +45,14 @@ enum Command {
         /// Multiply every timeout (e.g. 3 for a slow broker).
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
-        /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml).
+        /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml);
+        /// `process:` and `container:` targets use theirs unless this is given.
         #[arg(long)]
         profile: Option<PathBuf>,
+        /// Which verdicts fail the run: `must` (MUST violations and unexpected passes,
+        /// the default) or `should` (SHOULD-level non-strict results too).
+        #[arg(long, default_value = "must")]
+        fail_on: String,
         /// Do not probe an external target's capabilities; assume it has them all.
         #[arg(long)]
         no_probe: bool,
@@ -58,6 +65,30 @@ enum Command {
         /// Print the transcript of every failed case.
         #[arg(long)]
         verbose: bool,
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
+    /// Run the corpus against several brokers, one after the other, and write the
+    /// cross-broker matrix as HTML, JSON and Markdown.
+    Matrix {
+        /// A target as for `run`; repeat for every column. Default: the embedded broker
+        /// and every profile with a process section whose broker is installed.
+        #[arg(long)]
+        target: Vec<String>,
+        /// Directory for matrix.html, matrix.json and matrix.md.
+        #[arg(long, default_value = "matrix")]
+        out: PathBuf,
+        /// A broker that cannot be started becomes a column saying why, instead of an
+        /// error.
+        #[arg(long)]
+        skip_missing: bool,
+        /// Cases run at once.
+        #[arg(long, default_value_t = 8)]
+        jobs: usize,
+        /// Multiply every timeout.
+        #[arg(long, default_value_t = 1.0)]
+        timeout_scale: f64,
         /// Scenario directory.
         #[arg(long)]
         corpus: Option<PathBuf>,
@@ -142,7 +173,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(real_main(cli)) {
+    // The broker shuts down gracefully on its own signal. Anything else is cut short,
+    // which drops (and so stops and removes) the brokers a run started.
+    let serves = matches!(cli.command, Command::Broker { .. });
+    let work = async move {
+        if serves {
+            return real_main(cli).await;
+        }
+        tokio::select! {
+            r = real_main(cli) => r,
+            _ = shutdown_signal() => Err("interrupted; the brokers this run started were stopped".into()),
+        }
+    };
+    match runtime.block_on(work) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -169,9 +212,18 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             json,
             verbose,
             corpus,
+            fail_on,
         } => {
+            let strict = match fail_on.as_str() {
+                "must" => false,
+                "should" => true,
+                other => return Err(format!("--fail-on {other}: expected must or should")),
+            };
             let target_text = target.clone();
-            let target = Target::parse(&target, &mqttspec::target::TlsOptions { ca, insecure })?;
+            let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
+            let tls = mqttspec::target::TlsOptions { ca, insecure };
+            let resolved = mqttspec::launch::resolve(&target, &tls, &profiles).await.map_err(|e| e.to_string())?;
+            let target = resolved.target.clone();
             let versions = match version.as_deref() {
                 None => vec![VersionName::V311, VersionName::V5],
                 Some("3.1.1") => vec![VersionName::V311],
@@ -179,7 +231,13 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 Some(other) => return Err(format!("--version {other}: expected 3.1.1 or 5.0")),
             };
             let mut scenarios = load(corpus, &catalogue)?;
-            let profile = profile.map(|p| mqttspec::profile::Profile::load(&p, &scenarios)).transpose()?;
+            let profile = match profile {
+                Some(p) => Some(mqttspec::profile::Profile::load(&p, &scenarios)?),
+                None => resolved.profile.clone(),
+            };
+            if let Some(p) = &profile {
+                p.check(&scenarios)?;
+            }
             if let Some(f) = &filter {
                 scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
             }
@@ -202,7 +260,9 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 probe: !no_probe,
                 ..RunOptions::default()
             };
-            let mut results = run_all(&scenarios, &versions, &target, &opts).await?;
+            let outcome = run_all(&scenarios, &versions, &target, &opts).await;
+            resolved.stop().await;
+            let mut results = outcome?;
             if let Some(p) = &profile {
                 p.apply(&mut results);
             }
@@ -233,8 +293,68 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
-            let failed = results.iter().any(|r| r.verdict.is_failure());
+            let failed = results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict));
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Matrix { target, out, skip_missing, jobs, timeout_scale, corpus } => {
+            let scenarios = load(corpus, &catalogue)?;
+            let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
+            let targets = if target.is_empty() { mqttspec::launch::installed_targets(&profiles) } else { target };
+            let mut columns = Vec::new();
+            for t in &targets {
+                eprintln!("== {t}");
+                let started = std::time::Instant::now();
+                let tls = mqttspec::target::TlsOptions::default();
+                let resolved = match mqttspec::launch::resolve(t, &tls, &profiles).await {
+                    Ok(r) => r,
+                    Err(e) if skip_missing => {
+                        eprintln!("   {e}");
+                        columns.push(mqttspec::matrix::Column {
+                            broker: t.clone(),
+                            target: t.clone(),
+                            started: String::new(),
+                            error: Some(e.to_string()),
+                            seconds: 0.0,
+                            results: Vec::new(),
+                        });
+                        continue;
+                    }
+                    Err(e) => return Err(format!("{t}: {e}")),
+                };
+                if let Some(p) = &resolved.profile {
+                    p.check(&scenarios)?;
+                }
+                let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
+                let versions = [VersionName::V311, VersionName::V5];
+                let outcome = run_all(&scenarios, &versions, &resolved.target, &opts).await;
+                let (label, profile) = (resolved.label.clone(), resolved.profile.clone());
+                let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
+                resolved.stop().await;
+                let mut results = outcome.map_err(|e| format!("{t}: {e}"))?;
+                if let Some(p) = &profile {
+                    p.apply(&mut results);
+                }
+                eprint!("{}", report::summary(&results, started.elapsed()));
+                columns.push(mqttspec::matrix::Column {
+                    broker: label,
+                    target: t.clone(),
+                    started: description,
+                    error: None,
+                    seconds: started.elapsed().as_secs_f64(),
+                    results,
+                });
+            }
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let title = "mqttspec cross-broker matrix";
+            let write = |name: &str, text: String| {
+                let path = out.join(name);
+                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            write("matrix.html", mqttspec::matrix::html(&columns, title))?;
+            write("matrix.md", mqttspec::matrix::markdown(&columns))?;
+            write("matrix.json", serde_json::to_string_pretty(&columns).map_err(|e| e.to_string())?)?;
+            println!("wrote {}/matrix.html, matrix.md and matrix.json", out.display());
+            Ok(ExitCode::SUCCESS)
         }
         Command::List { corpus } => {
             for l in load(corpus, &catalogue)? {
@@ -256,7 +376,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
         Command::Load { target, connections, messages } => {
             let target = Target::parse(&target, &mqttspec::target::TlsOptions::default())?;
             let (connector, broker) = match target {
-                Target::Remote(c) => (c, None),
+                Target::Remote(r) => (r.connector, None),
                 Target::Embedded => {
                     let b = mqttspec_broker::BrokerHandle::start(
                         mqttspec_broker::Config::default(),

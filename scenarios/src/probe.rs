@@ -3,7 +3,7 @@
 
 use crate::client::{Client, Event, Transcript};
 use crate::model::Capability;
-use crate::target::Connector;
+use crate::target::{Connector, Login};
 use bytes::Bytes;
 use mqttspec_codec::{Connect, Disconnect, Packet, Publish, QoS, SubAck, Subscribe, Subscription, Version};
 use std::collections::BTreeSet;
@@ -14,12 +14,17 @@ pub type Probed = Option<BTreeSet<Capability>>;
 
 async fn connect(
     addr: &Connector,
+    login: Option<&Login>,
     v: Version,
     id: &str,
     timeout: Duration,
 ) -> Result<(Client, Packet), String> {
     let mut c = Client::open("probe", addr, v, timeout, Transcript::default()).await?;
-    let bytes = Packet::Connect(Box::new(Connect::new(v, id))).to_bytes(v).map_err(|e| e.to_string())?;
+    let mut connect = Connect::new(v, id);
+    if let Some(l) = login {
+        l.apply(&mut connect);
+    }
+    let bytes = Packet::Connect(Box::new(connect)).to_bytes(v).map_err(|e| e.to_string())?;
     c.write(&bytes, String::new()).await?;
     match c.recv(timeout).await.map_err(|f| f.0)? {
         Event::Packet(p @ Packet::ConnAck(_)) => Ok((c, p)),
@@ -40,8 +45,8 @@ async fn next(c: &mut Client, timeout: Duration) -> Option<Packet> {
 }
 
 /// Capabilities a 5.0 target announces in CONNACK (absent properties mean "yes").
-pub async fn probe_v5(addr: &Connector, prefix: &str, timeout: Duration) -> Probed {
-    let (mut c, ack) = connect(addr, Version::V5, &format!("{prefix}p5"), timeout).await.ok()?;
+pub async fn probe_v5(addr: &Connector, login: Option<&Login>, prefix: &str, timeout: Duration) -> Probed {
+    let (mut c, ack) = connect(addr, login, Version::V5, &format!("{prefix}p5"), timeout).await.ok()?;
     let Packet::ConnAck(ack) = ack else { return None };
     if ack.code.is_error() {
         return None;
@@ -86,8 +91,8 @@ pub async fn probe_v5(addr: &Connector, prefix: &str, timeout: Duration) -> Prob
 }
 
 /// Capabilities of a 3.1.1 target, found by trying them.
-pub async fn probe_v311(addr: &Connector, prefix: &str, timeout: Duration) -> Probed {
-    let (mut c, ack) = connect(addr, Version::V3_1_1, &format!("{prefix}p3"), timeout).await.ok()?;
+pub async fn probe_v311(addr: &Connector, login: Option<&Login>, prefix: &str, timeout: Duration) -> Probed {
+    let (mut c, ack) = connect(addr, login, Version::V3_1_1, &format!("{prefix}p3"), timeout).await.ok()?;
     let Packet::ConnAck(ack) = ack else { return None };
     if ack.code.0 != 0 {
         return None;

@@ -20,9 +20,58 @@ pub struct Profile {
     /// How the broker was run.
     #[serde(default)]
     pub notes: String,
+    /// Which MQTT versions, QoS levels and features the broker declares (shown in the
+    /// matrix; the runner still probes the target).
+    #[serde(default)]
+    pub declares: Declared,
+    /// Credentials the runner's clients log in with, for brokers that refuse clients
+    /// without them.
+    #[serde(default)]
+    pub login: Option<LoginSpec>,
+    /// How to start the broker as a local process (`--target process:<name>`).
+    #[serde(default)]
+    pub process: Option<crate::launch::ProcessSpec>,
+    /// How to start the broker as a container (`--target container:IMAGE[:TAG]`).
+    #[serde(default)]
+    pub container: Option<crate::launch::ContainerSpec>,
     /// Known deviations.
     #[serde(default)]
     pub deviations: Vec<Deviation>,
+}
+
+/// What a broker declares it supports.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Declared {
+    /// MQTT versions served.
+    #[serde(default)]
+    pub versions: Vec<VersionName>,
+    /// Highest QoS.
+    #[serde(default)]
+    pub maximum_qos: Option<u8>,
+    /// Retained messages.
+    #[serde(default)]
+    pub retain: Option<bool>,
+    /// Anything else worth knowing, in a few words.
+    #[serde(default)]
+    pub limits: Vec<String>,
+}
+
+/// A user name and password.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LoginSpec {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+impl LoginSpec {
+    /// As the runner uses it.
+    pub fn to_login(&self) -> crate::target::Login {
+        crate::target::Login { username: self.username.clone(), password: self.password.clone() }
+    }
 }
 
 /// One known deviation.
@@ -45,16 +94,27 @@ pub struct Deviation {
 }
 
 impl Profile {
+    /// Reads a profile without checking it against a corpus.
+    pub fn read(path: &Path) -> Result<Profile, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// Loads a profile and checks every deviation names a scenario of the corpus.
     pub fn load(path: &Path, corpus: &[Loaded]) -> Result<Profile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let profile: Profile = serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        for d in &profile.deviations {
+        let profile = Profile::read(path)?;
+        profile.check(corpus).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(profile)
+    }
+
+    /// Checks that every deviation names a scenario of the corpus.
+    pub fn check(&self, corpus: &[Loaded]) -> Result<(), String> {
+        for d in &self.deviations {
             if !corpus.iter().any(|l| l.scenario.id == d.scenario) {
-                return Err(format!("{}: deviation for unknown scenario {:?}", path.display(), d.scenario));
+                return Err(format!("profile of {}: deviation for unknown scenario {:?}", self.broker, d.scenario));
             }
         }
-        Ok(profile)
+        Ok(())
     }
 
     fn deviation(&self, id: &str, version: &str) -> Option<&Deviation> {
@@ -87,4 +147,22 @@ impl Profile {
             }
         }
     }
+}
+
+/// The directory holding the committed profiles.
+pub fn default_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles")
+}
+
+/// Every profile in `dir`, by file stem (`mosquitto`, `nats`, ...).
+pub fn all_in(dir: &Path) -> Result<Vec<(String, Profile)>, String> {
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
+        let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        out.push((name, Profile::read(&path)?));
+    }
+    Ok(out)
 }

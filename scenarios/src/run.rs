@@ -5,7 +5,7 @@ use crate::client::{Client, Direction, Event, Frame, Transcript};
 use crate::load::{Loaded, broker_config};
 use crate::model::*;
 use crate::packets::{self, Vars};
-use crate::target::Connector;
+use crate::target::{Connector, Login, Remote};
 pub use crate::target::Target;
 use mqttspec_broker::{BrokerHandle, Config};
 use mqttspec_codec::{Packet, Version};
@@ -157,15 +157,15 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
 /// (`None`: the target refuses that version).
 #[derive(Debug, Clone)]
 struct Endpoint {
-    connector: Connector,
+    remote: Remote,
     caps: BTreeMap<VersionName, Option<BTreeSet<Capability>>>,
 }
 
 impl Endpoint {
-    fn same_caps(connector: Connector, caps: BTreeSet<Capability>) -> Endpoint {
+    fn same_caps(remote: Remote, caps: BTreeSet<Capability>) -> Endpoint {
         let caps =
             [VersionName::V311, VersionName::V5].into_iter().map(|v| (v, Some(caps.clone()))).collect();
-        Endpoint { connector, caps }
+        Endpoint { remote, caps }
     }
 }
 
@@ -193,6 +193,7 @@ struct Case<'a> {
     loaded: &'a Loaded,
     version: Version,
     connector: Connector,
+    login: Option<Login>,
     vars: Vars,
     clients: BTreeMap<String, Client>,
     transcript: Transcript,
@@ -337,7 +338,10 @@ impl Case<'_> {
                     self.clients.insert(c.client.clone(), client);
                 }
                 self.client(&c.client)?.set_version(version);
-                let connect = packets::build_connect(&self.vars, &fields, &c.client, self.version)?;
+                let mut connect = packets::build_connect(&self.vars, &fields, &c.client, self.version)?;
+                if let Some(login) = &self.login {
+                    login.apply(&mut connect);
+                }
                 if !connect.clean_start || connect.properties.session_expiry_interval().is_some_and(|e| e > 0)
                 {
                     self.sessions.insert(c.client.clone());
@@ -470,6 +474,9 @@ impl Case<'_> {
             };
             let mut connect = mqttspec_codec::Connect::new(v, id.as_str());
             connect.clean_start = true;
+            if let Some(login) = &self.login {
+                login.apply(&mut connect);
+            }
             let Ok(bytes) = Packet::Connect(Box::new(connect)).to_bytes(v) else { return };
             let _ = c.write(&bytes, String::new()).await;
             if !matches!(c.recv(timeout).await, Ok(Event::Packet(Packet::ConnAck(_)))) {
@@ -525,7 +532,8 @@ async fn run_case(
     let mut case = Case {
         loaded,
         version: version.version(),
-        connector: endpoint.connector.clone(),
+        connector: endpoint.remote.connector(version).clone(),
+        login: endpoint.remote.login.clone(),
         vars: vars_for(loaded, version, &opts.run_id),
         clients: BTreeMap::new(),
         transcript: transcript.clone(),
@@ -559,7 +567,8 @@ pub async fn run_all(
     opts: &RunOptions,
 ) -> Result<Vec<CaseResult>, String> {
     // An unreachable target is one clear error, not a run of failed cases.
-    if let Target::Remote(connector) = target {
+    if let Target::Remote(remote) = target {
+        let connector = &remote.connector;
         let timeout = Duration::from_secs_f64(DEFAULT_TIMEOUT_MS as f64 * opts.timeout_scale / 1000.0);
         match tokio::time::timeout(timeout, connector.connect()).await {
             Ok(Ok(_)) => {}
@@ -591,10 +600,10 @@ pub async fn run_all(
                     ep
                 }
             },
-            (Target::Remote(connector), _) => match &default_endpoint {
+            (Target::Remote(remote), _) => match &default_endpoint {
                 Some(ep) => Endpoint::clone(ep),
                 None => {
-                    let ep = probe_target(connector.clone(), opts).await;
+                    let ep = probe_target(remote.clone(), opts).await;
                     default_endpoint = Some(ep.clone());
                     ep
                 }
@@ -650,22 +659,23 @@ async fn start_embedded(config: Config, brokers: &mut Vec<BrokerHandle>) -> Resu
     let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
         .await
         .map_err(|e| format!("starting the reference broker: {e}"))?;
-    let ep = Endpoint::same_caps(Connector::Tcp(b.local_addr()), caps);
+    let ep = Endpoint::same_caps(Remote::single(Connector::Tcp(b.local_addr())), caps);
     brokers.push(b);
     Ok(ep)
 }
 
 /// Asks an external target what it supports, before any case runs.
-async fn probe_target(connector: Connector, opts: &RunOptions) -> Endpoint {
+async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
     if !opts.probe {
         use Capability::*;
         let all = [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias];
-        return Endpoint::same_caps(connector, all.into_iter().collect());
+        return Endpoint::same_caps(remote, all.into_iter().collect());
     }
     let timeout = Duration::from_secs_f64(DEFAULT_TIMEOUT_MS as f64 * opts.timeout_scale / 1000.0);
     let prefix = format!("{:x}", fnv(&opts.run_id) & 0xFFFF_FFFF);
-    let v5 = crate::probe::probe_v5(&connector, &prefix, timeout).await;
-    let v311 = crate::probe::probe_v311(&connector, &prefix, timeout).await;
+    let login = remote.login.as_ref();
+    let v5 = crate::probe::probe_v5(remote.connector(VersionName::V5), login, &prefix, timeout).await;
+    let v311 = crate::probe::probe_v311(remote.connector(VersionName::V311), login, &prefix, timeout).await;
     let caps = [(VersionName::V311, v311), (VersionName::V5, v5)].into_iter().collect();
-    Endpoint { connector, caps }
+    Endpoint { remote, caps }
 }

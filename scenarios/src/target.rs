@@ -1,7 +1,9 @@
 //! Where scenarios run: the embedded reference broker, or a broker reached over TCP,
 //! TLS, or WebSocket (MQTT 3.1.1 / 5.0 §6).
 
+use crate::model::VersionName;
 use mqttspec_broker::transport::{WS_SUBPROTOCOL, bridge_websocket, crypto_provider};
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,23 +30,67 @@ pub struct TlsOptions {
 pub enum Target {
     /// The reference broker, started in-process on a loopback port.
     Embedded,
-    /// A broker reached through `connector`.
-    Remote(Connector),
+    /// A broker reached over the network.
+    Remote(Remote),
 }
 
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::Embedded => f.write_str("embedded"),
-            Target::Remote(c) => write!(f, "{c:?}"),
+            Target::Remote(r) => write!(f, "{:?}", r.connector),
         }
+    }
+}
+
+/// User name and password every CONNECT carries unless the scenario sets its own
+/// (for brokers that refuse clients without them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+impl Login {
+    /// Adds the credentials to a CONNECT that has neither user name nor password.
+    pub fn apply(&self, connect: &mut mqttspec_codec::Connect) {
+        if connect.username.is_none() && connect.password.is_none() {
+            connect.username = Some(self.username.as_str().into());
+            connect.password = Some(bytes::Bytes::copy_from_slice(self.password.as_bytes()));
+        }
+    }
+}
+
+/// A broker over the network: how to reach it (per MQTT version, for brokers with a
+/// listener per version) and how to log in.
+#[derive(Debug, Clone)]
+pub struct Remote {
+    /// Where clients connect.
+    pub connector: Connector,
+    /// Other addresses for some versions.
+    pub per_version: BTreeMap<VersionName, Connector>,
+    /// Credentials for CONNECTs without their own.
+    pub login: Option<Login>,
+}
+
+impl Remote {
+    /// One address for every version, no credentials.
+    pub fn single(connector: Connector) -> Remote {
+        Remote { connector, per_version: BTreeMap::new(), login: None }
+    }
+
+    /// Where clients of `version` connect.
+    pub fn connector(&self, version: VersionName) -> &Connector {
+        self.per_version.get(&version).unwrap_or(&self.connector)
     }
 }
 
 impl Target {
     /// A plain TCP target.
     pub fn tcp(addr: SocketAddr) -> Target {
-        Target::Remote(Connector::Tcp(addr))
+        Target::Remote(Remote::single(Connector::Tcp(addr)))
     }
 
     /// Parses `embedded`, `tcp://host:port`, `tls://host:port`, `ws://host:port/path`
@@ -71,7 +117,7 @@ impl Target {
         let server_name = || {
             rustls::pki_types::ServerName::try_from(host.clone()).map_err(|e| format!("target {s:?}: {e}"))
         };
-        Ok(Target::Remote(match scheme {
+        Ok(Target::Remote(Remote::single(match scheme {
             "tcp" => Connector::Tcp(addr),
             "tls" => Connector::Tls { addr, server_name: server_name()?, config: tls_config()? },
             "ws" => Connector::Ws { addr, url: format!("ws://{hostport}{path}"), tls: None },
@@ -81,7 +127,7 @@ impl Target {
                 tls: Some((server_name()?, tls_config()?)),
             },
             other => return Err(format!("target {s:?}: unknown scheme {other:?}")),
-        }))
+        })))
     }
 }
 

@@ -1,0 +1,606 @@
+//! Third-party brokers as targets, started from their profile and stopped afterwards.
+//!
+//! `process:<profile>` spawns the broker binary with configuration files generated into
+//! a scratch directory, on free loopback ports; `container:IMAGE[:TAG]` starts an image
+//! with testcontainers and connects through 127.0.0.1 and the mapped port. Either waits
+//! until the broker answers an MQTT CONNECT, and either is stopped when the
+//! [`Launched`] value is stopped or dropped — on success, on failure, and when the run
+//! is interrupted (the CLI drops it on SIGINT / SIGTERM).
+
+use crate::client::{Client, Event, Transcript};
+use crate::model::VersionName;
+use crate::profile::Profile;
+use crate::target::{Connector, Login, Remote};
+use mqttspec_codec::{Connect, Packet, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How to run a broker as a local process. Strings may hold `{{dir}}` (the scratch
+/// directory), `{{home}}`, `{{workspace}}` (this source tree), `{{port}}` (the MQTT
+/// port) and `{{port:NAME}}` (another free loopback port, the same wherever NAME is
+/// the same).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProcessSpec {
+    /// The broker's command line. A bare program name is looked up in PATH, then in
+    /// `search`.
+    pub command: Vec<String>,
+    /// Other places the program may be (`/usr/sbin/mosquitto`, `{{home}}/.cargo/bin/rumqttd`).
+    #[serde(default)]
+    pub search: Vec<String>,
+    /// How to install it, printed when it is missing.
+    #[serde(default)]
+    pub install: String,
+    /// Files written into the scratch directory first: name -> contents.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// Environment of the broker and its helpers.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Programs started before the broker and stopped after it (epmd for Erlang
+    /// brokers), each waited for until its port accepts connections.
+    #[serde(default)]
+    pub helpers: Vec<Helper>,
+    /// Port name of the listener per MQTT version, for brokers with one listener per
+    /// version (default: `port` for both).
+    #[serde(default)]
+    pub listeners: BTreeMap<VersionName, String>,
+    /// Make the scratch directory writable by everyone (brokers that drop privileges).
+    #[serde(default)]
+    pub world_writable: bool,
+    /// How long the broker may take to answer its first CONNECT.
+    #[serde(default = "default_startup_ms")]
+    pub startup_timeout_ms: u64,
+}
+
+/// A program a broker needs running beside it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Helper {
+    /// Command line (templated like the broker's).
+    pub command: Vec<String>,
+    /// Port name it listens on once ready.
+    pub port: String,
+}
+
+/// How to run a broker as a container.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContainerSpec {
+    /// The image `ci/images/` builds here (`mqttspec/mosquitto:2.0.11`).
+    pub image: String,
+    /// The broker's published image, for users with a registry (`eclipse-mosquitto:2`).
+    #[serde(default)]
+    pub official_image: Option<String>,
+    /// MQTT port inside the container.
+    #[serde(default = "default_container_port")]
+    pub port: u16,
+    /// Arguments replacing the image's command.
+    #[serde(default)]
+    pub cmd: Vec<String>,
+    /// How long the broker may take to answer its first CONNECT.
+    #[serde(default = "default_startup_ms")]
+    pub startup_timeout_ms: u64,
+}
+
+fn default_startup_ms() -> u64 {
+    30_000
+}
+
+fn default_container_port() -> u16 {
+    1883
+}
+
+/// Why a broker could not be started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    /// The program or container engine is not there; the text says how to get it.
+    #[error("{0}")]
+    Unavailable(String),
+    /// It is there but did not come up.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A started broker: the target to run against, and what stops it.
+#[derive(Debug)]
+pub struct Launched {
+    /// How clients reach it.
+    pub remote: Remote,
+    /// What was started, for reports (`process /usr/sbin/mosquitto`, `container ...`).
+    pub description: String,
+    running: Running,
+}
+
+#[derive(Debug)]
+enum Running {
+    Process { groups: Vec<Group>, dir: PathBuf },
+    Container(Box<testcontainers::ContainerAsync<testcontainers::GenericImage>>),
+}
+
+impl Launched {
+    /// Stops the broker and removes what it left (scratch directory, container).
+    pub async fn stop(self) {
+        match self.running {
+            Running::Process { mut groups, dir } => {
+                // Broker first, helpers after: the reverse of starting.
+                while let Some(g) = groups.pop() {
+                    g.stop().await;
+                }
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Running::Container(c) => {
+                let _ = c.rm().await;
+            }
+        }
+    }
+}
+
+/// A child process leading its own process group, so that stopping it also stops what
+/// it started (shell wrappers, `su`, Erlang's `beam`).
+#[derive(Debug)]
+struct Group {
+    child: tokio::process::Child,
+    pgid: Option<i32>,
+}
+
+impl Group {
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        if let Some(pgid) = self.pgid {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), sig);
+        }
+    }
+
+    async fn stop(mut self) {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        if tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await.is_err() {
+            self.signal(nix::sys::signal::Signal::SIGKILL);
+            let _ = self.child.wait().await;
+        }
+        // Anything of the group still there after its leader ended.
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+        self.pgid = None;
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // Dropped without `stop` (a panic, an interrupted run): no waiting, just kill.
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+    }
+}
+
+fn free_port() -> Result<u16, LaunchError> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| LaunchError::Failed(format!("no free loopback port: {e}")))?;
+    l.local_addr().map(|a| a.port()).map_err(|e| LaunchError::Failed(e.to_string()))
+}
+
+/// Port names used by a template (`port` for `{{port}}`, `port:x` for `{{port:x}}`).
+fn port_names(text: &str, into: &mut BTreeSet<String>) {
+    let mut rest = text;
+    while let Some(i) = rest.find("{{port") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find("}}") else { break };
+        into.insert(after[..end].to_string());
+        rest = &after[end..];
+    }
+}
+
+/// The source tree's root, where `target/` holds the `mqttspec` binary.
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+struct Vars {
+    dir: String,
+    home: String,
+    ports: BTreeMap<String, u16>,
+}
+
+impl Vars {
+    fn fill(&self, text: &str) -> String {
+        let mut out = text
+            .replace("{{dir}}", &self.dir)
+            .replace("{{home}}", &self.home)
+            .replace("{{workspace}}", WORKSPACE);
+        for (name, port) in &self.ports {
+            out = out.replace(&format!("{{{{{name}}}}}"), &port.to_string());
+        }
+        out
+    }
+}
+
+fn find_program(name: &str, search: &[String]) -> Option<PathBuf> {
+    if name.contains('/') {
+        let p = PathBuf::from(name);
+        return p.is_file().then_some(p);
+    }
+    let in_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect::<Vec<_>>())
+        .unwrap_or_default();
+    in_path.into_iter().chain(search.iter().map(PathBuf::from)).find(|p| p.is_file())
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+fn spawn(program: &Path, args: &[String], env: &BTreeMap<String, String>, log: &Path) -> Result<Group, String> {
+    let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let child = tokio::process::Command::new(program)
+        .args(args)
+        .envs(env)
+        .current_dir(log.parent().unwrap_or(Path::new(".")))
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("starting {}: {e}", program.display()))?;
+    let pgid = child.id().map(|id| id as i32);
+    Ok(Group { child, pgid })
+}
+
+/// Waits until `addr` accepts TCP connections, giving up at `deadline` or when the
+/// process ends.
+async fn wait_tcp(addr: SocketAddr, deadline: Instant, group: &mut Group) -> Result<(), String> {
+    loop {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = group.child.try_wait() {
+            return Err(format!("it exited ({status}) before listening on {addr}"));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("nothing listened on {addr} in time"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the broker at `connector` answers a CONNECT with a CONNACK (any code:
+/// a broker that refuses 5.0 is still up).
+pub async fn wait_mqtt(
+    connector: &Connector,
+    version: Version,
+    login: Option<&Login>,
+    deadline: Instant,
+) -> Result<(), String> {
+    let mut last = String::from("no attempt");
+    while Instant::now() < deadline {
+        let timeout = Duration::from_secs(2);
+        match Client::open("ready", connector, version, timeout, Transcript::default()).await {
+            Ok(mut c) => {
+                let mut connect = Connect::new(version, "mqttspecready");
+                if let Some(l) = login {
+                    l.apply(&mut connect);
+                }
+                let bytes = Packet::Connect(Box::new(connect)).to_bytes(version).map_err(|e| e.to_string())?;
+                if c.write(&bytes, String::new()).await.is_ok() {
+                    match c.recv(timeout).await {
+                        Ok(Event::Packet(Packet::ConnAck(_))) => return Ok(()),
+                        other => last = format!("{other:?}"),
+                    }
+                }
+            }
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!("no CONNACK in time (last attempt: {last})"))
+}
+
+/// Starts the broker of `profile` (named `name`) as a process.
+pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, LaunchError> {
+    let spec = profile
+        .process
+        .as_ref()
+        .ok_or_else(|| LaunchError::Unavailable(format!("profile {name} has no process section")))?;
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let program_name = spec.command.first().ok_or_else(|| LaunchError::Failed("empty command".into()))?;
+    let probe_vars = Vars { dir: String::new(), home: home.clone(), ports: BTreeMap::new() };
+    let search: Vec<String> = spec.search.iter().map(|s| probe_vars.fill(s)).collect();
+    let program = find_program(&probe_vars.fill(program_name), &search).ok_or_else(|| {
+        LaunchError::Unavailable(format!(
+            "{} ({name}) is not installed: {}",
+            program_name,
+            if spec.install.is_empty() { "see its profile" } else { spec.install.trim() }
+        ))
+    })?;
+
+    let dir = std::env::temp_dir().join(format!("mqttspec-{name}-{}-{}", std::process::id(), free_port()?));
+    std::fs::create_dir_all(&dir).map_err(|e| LaunchError::Failed(format!("{}: {e}", dir.display())))?;
+    if spec.world_writable {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777));
+    }
+    let mut names = BTreeSet::from(["port".to_string()]);
+    let texts = spec
+        .command
+        .iter()
+        .chain(spec.files.values())
+        .chain(spec.env.values())
+        .chain(spec.helpers.iter().flat_map(|h| h.command.iter()))
+        .chain(spec.listeners.values());
+    for t in texts {
+        port_names(t, &mut names);
+    }
+    for l in spec.listeners.values().chain(spec.helpers.iter().map(|h| &h.port)) {
+        names.insert(l.clone());
+    }
+    let mut ports = BTreeMap::new();
+    let mut taken = BTreeSet::new();
+    for n in names {
+        let mut p = free_port()?;
+        while !taken.insert(p) {
+            p = free_port()?;
+        }
+        ports.insert(n, p);
+    }
+    let vars = Vars { dir: dir.display().to_string(), home, ports };
+    let fail = |dir: &Path, msg: String| {
+        let _ = std::fs::remove_dir_all(dir);
+        LaunchError::Failed(msg)
+    };
+    for (file, text) in &spec.files {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        std::fs::write(&path, vars.fill(text)).map_err(|e| fail(&dir, format!("{}: {e}", path.display())))?;
+        if spec.world_writable {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));
+        }
+    }
+    let env: BTreeMap<String, String> = spec.env.iter().map(|(k, v)| (k.clone(), vars.fill(v))).collect();
+    let startup = Duration::from_millis(spec.startup_timeout_ms);
+    let deadline = Instant::now() + startup;
+    let mut groups = Vec::new();
+    for (i, h) in spec.helpers.iter().enumerate() {
+        let cmd: Vec<String> = h.command.iter().map(|c| vars.fill(c)).collect();
+        let helper = find_program(&cmd[0], &[])
+            .ok_or_else(|| fail(&dir, format!("{name}: helper {} is not installed", cmd[0])))?;
+        let mut g = spawn(&helper, &cmd[1..], &env, &dir.join(format!("helper{i}.log"))).map_err(|e| fail(&dir, e))?;
+        let port = vars.ports.get(&h.port).copied().unwrap_or(0);
+        let result = wait_tcp(SocketAddr::from(([127, 0, 0, 1], port)), deadline, &mut g).await;
+        groups.push(g);
+        if let Err(e) = result {
+            let log = tail(&dir.join(format!("helper{i}.log")));
+            let started = Launched {
+                remote: Remote::single(Connector::Tcp(([127, 0, 0, 1], 0).into())),
+                description: String::new(),
+                running: Running::Process { groups, dir },
+            };
+            started.stop().await;
+            return Err(LaunchError::Failed(format!("{name}: helper {}: {e}\n{log}", cmd[0])));
+        }
+    }
+    let args: Vec<String> = spec.command[1..].iter().map(|c| vars.fill(c)).collect();
+    let log = dir.join("broker.log");
+    let mut broker = spawn(&program, &args, &env, &log).map_err(|e| fail(&dir, e))?;
+    let addr_of = |port_name: &str| SocketAddr::from(([127, 0, 0, 1], vars.ports.get(port_name).copied().unwrap_or(0)));
+    let main = addr_of("port");
+    let mut per_version = BTreeMap::new();
+    for (v, port_name) in &spec.listeners {
+        per_version.insert(*v, Connector::Tcp(addr_of(port_name)));
+    }
+    let remote = Remote {
+        connector: per_version.values().next().cloned().unwrap_or(Connector::Tcp(main)),
+        per_version,
+        login: profile.login.as_ref().map(|l| l.to_login()),
+    };
+    let mut ready = Ok(());
+    for v in [VersionName::V311, VersionName::V5] {
+        let Connector::Tcp(addr) = remote.connector(v).clone() else { continue };
+        ready = wait_tcp(addr, deadline, &mut broker).await;
+        if ready.is_ok() {
+            ready = wait_mqtt(remote.connector(v), Version::V3_1_1, remote.login.as_ref(), deadline).await;
+        }
+        if ready.is_err() {
+            break;
+        }
+    }
+    groups.push(broker);
+    let launched = Launched {
+        remote,
+        description: format!("process {}", program.display()),
+        running: Running::Process { groups, dir: dir.clone() },
+    };
+    if let Err(e) = ready {
+        let log = tail(&log);
+        launched.stop().await;
+        return Err(LaunchError::Failed(format!("{name} did not come up within {startup:?}: {e}\n{log}")));
+    }
+    Ok(launched)
+}
+
+/// Splits `repo[:tag]` (a registry host with a port keeps its colon).
+pub fn split_image(image: &str) -> (String, String) {
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), tag.to_string()),
+        _ => (image.to_string(), "latest".to_string()),
+    }
+}
+
+/// Whether the container engine answers.
+pub async fn docker_available() -> Result<(), String> {
+    let out = tokio::process::Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .await
+        .map_err(|e| format!("docker: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("docker info failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// Starts `image` (with the settings of `profile`, if one matches it) as a container.
+pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<Launched, LaunchError> {
+    use testcontainers::core::{IntoContainerPort, WaitFor};
+    use testcontainers::runners::AsyncRunner;
+    use testcontainers::{GenericImage, ImageExt};
+    docker_available().await.map_err(|e| LaunchError::Unavailable(format!("no container engine: {e}")))?;
+    let spec = profile.and_then(|p| p.container.clone());
+    let port = spec.as_ref().map_or(1883, |s| s.port);
+    let startup = Duration::from_millis(spec.as_ref().map_or(default_startup_ms(), |s| s.startup_timeout_ms));
+    let (repo, tag) = split_image(image);
+    let mut request = GenericImage::new(repo, tag)
+        .with_exposed_port(port.tcp())
+        .with_wait_for(WaitFor::Nothing)
+        .with_startup_timeout(startup);
+    if let Some(cmd) = spec.as_ref().map(|s| s.cmd.clone()).filter(|c| !c.is_empty()) {
+        request = request.with_cmd(cmd);
+    }
+    let container = request
+        .start()
+        .await
+        .map_err(|e| LaunchError::Failed(format!("starting container {image}: {e}")))?;
+    let host_port = container
+        .get_host_port_ipv4(port.tcp())
+        .await
+        .map_err(|e| LaunchError::Failed(format!("container {image}: port {port} is not mapped: {e}")))?;
+    // Through loopback and the mapped port, never the bridge address.
+    let connector = Connector::Tcp(SocketAddr::from(([127, 0, 0, 1], host_port)));
+    let login = profile.and_then(|p| p.login.as_ref()).map(|l| l.to_login());
+    let ready = wait_mqtt(&connector, Version::V3_1_1, login.as_ref(), Instant::now() + startup).await;
+    let launched = Launched {
+        remote: Remote { connector, per_version: BTreeMap::new(), login },
+        description: format!("container {image}"),
+        running: Running::Container(Box::new(container)),
+    };
+    if let Err(e) = ready {
+        let logs = match &launched.running {
+            Running::Container(c) => String::from_utf8_lossy(&c.stderr_to_vec().await.unwrap_or_default()).to_string(),
+            Running::Process { .. } => String::new(),
+        };
+        launched.stop().await;
+        return Err(LaunchError::Failed(format!("container {image} did not come up: {e}\n{logs}")));
+    }
+    Ok(launched)
+}
+
+/// The profile whose container image (built here or official) is `image`'s repository.
+pub fn profile_for_image<'a>(image: &str, profiles: &'a [(String, Profile)]) -> Option<&'a (String, Profile)> {
+    let (repo, _) = split_image(image);
+    profiles.iter().find(|(_, p)| {
+        p.container.as_ref().is_some_and(|c| {
+            split_image(&c.image).0 == repo || c.official_image.as_deref().is_some_and(|o| split_image(o).0 == repo)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_names_and_filling() {
+        let mut names = BTreeSet::new();
+        port_names("listen {{port}} and {{port:nats}}; {{dir}}/x {{port:nats}}", &mut names);
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), ["port", "port:nats"]);
+        let vars = Vars {
+            dir: "/d".into(),
+            home: "/h".into(),
+            ports: [("port".to_string(), 1), ("port:nats".to_string(), 2)].into_iter().collect(),
+        };
+        assert_eq!(vars.fill("{{dir}} {{home}} {{port}} {{port:nats}}"), "/d /h 1 2");
+    }
+
+    #[test]
+    fn image_names() {
+        assert_eq!(split_image("mqttspec/mosquitto:2.0.11"), ("mqttspec/mosquitto".into(), "2.0.11".into()));
+        assert_eq!(split_image("eclipse-mosquitto"), ("eclipse-mosquitto".into(), "latest".into()));
+        assert_eq!(split_image("reg:5000/x"), ("reg:5000/x".into(), "latest".into()));
+    }
+}
+
+/// A `--target` made ready: the target, what was started for it, its profile.
+#[derive(Debug)]
+pub struct Resolved {
+    /// Where to run.
+    pub target: crate::Target,
+    /// What to stop afterwards.
+    pub launched: Option<Launched>,
+    /// The broker's profile, when the target names one.
+    pub profile: Option<Profile>,
+    /// Broker and version, for reports.
+    pub label: String,
+}
+
+impl Resolved {
+    /// Stops what was started.
+    pub async fn stop(self) {
+        if let Some(l) = self.launched {
+            l.stop().await;
+        }
+    }
+}
+
+/// Turns a `--target` into a runnable target: `embedded`, `process:<profile>`,
+/// `container:IMAGE[:TAG]`, or a URL (`tcp://`, `tls://`, `ws://`, `wss://`).
+pub async fn resolve(
+    text: &str,
+    tls: &crate::target::TlsOptions,
+    profiles: &[(String, Profile)],
+) -> Result<Resolved, LaunchError> {
+    if let Some(name) = text.strip_prefix("process:") {
+        let (_, profile) = profiles.iter().find(|(n, _)| n == name).ok_or_else(|| {
+            let known: Vec<&str> = profiles.iter().filter(|(_, p)| p.process.is_some()).map(|(n, _)| n.as_str()).collect();
+            LaunchError::Failed(format!("process:{name}: no such profile (known: {})", known.join(", ")))
+        })?;
+        let launched = start_process(name, profile).await?;
+        let label = format!("{} {}", profile.broker, profile.version);
+        return Ok(Resolved {
+            target: crate::Target::Remote(launched.remote.clone()),
+            label,
+            profile: Some(profile.clone()),
+            launched: Some(launched),
+        });
+    }
+    if let Some(image) = text.strip_prefix("container:") {
+        let profile = profile_for_image(image, profiles).map(|(_, p)| p.clone());
+        let launched = start_container(image, profile.as_ref()).await?;
+        let label = match &profile {
+            Some(p) => format!("{} {}", p.broker, split_image(image).1),
+            None => image.to_string(),
+        };
+        return Ok(Resolved {
+            target: crate::Target::Remote(launched.remote.clone()),
+            label,
+            profile,
+            launched: Some(launched),
+        });
+    }
+    let target = crate::Target::parse(text, tls).map_err(LaunchError::Failed)?;
+    let label = if text == "embedded" {
+        format!("mqttspec reference broker {}", env!("CARGO_PKG_VERSION"))
+    } else {
+        text.to_string()
+    };
+    Ok(Resolved { target, launched: None, profile: None, label })
+}
+
+/// `process:<name>` for every profile whose broker program is installed here.
+pub fn installed_targets(profiles: &[(String, Profile)]) -> Vec<String> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let vars = Vars { dir: String::new(), home, ports: BTreeMap::new() };
+    let mut out = vec!["embedded".to_string()];
+    for (name, p) in profiles {
+        let Some(spec) = &p.process else { continue };
+        let search: Vec<String> = spec.search.iter().map(|s| vars.fill(s)).collect();
+        let program = spec.command.first().map(|c| vars.fill(c)).unwrap_or_default();
+        if name != "reference" && find_program(&program, &search).is_some() {
+            out.push(format!("process:{name}"));
+        }
+    }
+    out
+}
