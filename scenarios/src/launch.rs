@@ -117,7 +117,7 @@ pub struct Launched {
 
 #[derive(Debug)]
 enum Running {
-    Process { groups: Vec<Group>, dir: PathBuf },
+    Process { groups: Vec<Group>, dir: Scratch },
     Container(Box<testcontainers::ContainerAsync<testcontainers::GenericImage>>),
 }
 
@@ -130,7 +130,8 @@ impl Launched {
                 while let Some(g) = groups.pop() {
                     g.stop().await;
                 }
-                let _ = std::fs::remove_dir_all(dir);
+                stop_strays(&dir.0).await;
+                drop(dir);
             }
             Running::Container(c) => {
                 let _ = c.rm().await;
@@ -170,6 +171,54 @@ impl Drop for Group {
     fn drop(&mut self) {
         // Dropped without `stop` (a panic, an interrupted run): no waiting, just kill.
         self.signal(nix::sys::signal::Signal::SIGKILL);
+    }
+}
+
+/// Processes whose command line names `dir`: what a broker started outside its
+/// process group (ejabberdctl runs Erlang through `su`, which starts a new session).
+fn strays(dir: &Path) -> Vec<i32> {
+    let needle = dir.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle.as_str()))
+        })
+        .collect()
+}
+
+fn kill_all(pids: &[i32], sig: nix::sys::signal::Signal) {
+    for pid in pids {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid), sig);
+    }
+}
+
+/// Terminates the strays of `dir`, and kills those that linger.
+async fn stop_strays(dir: &Path) {
+    let pids = strays(dir);
+    if pids.is_empty() {
+        return;
+    }
+    kill_all(&pids, nix::sys::signal::Signal::SIGTERM);
+    for _ in 0..50 {
+        if strays(dir).is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    kill_all(&strays(dir), nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Scratch directory of a process target; dropped without `stop`, it kills the strays
+/// that named it.
+#[derive(Debug)]
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        kill_all(&strays(&self.0), nix::sys::signal::Signal::SIGKILL);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -229,7 +278,12 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(15)..].join("\n")
 }
 
-fn spawn(program: &Path, args: &[String], env: &BTreeMap<String, String>, log: &Path) -> Result<Group, String> {
+fn spawn(
+    program: &Path,
+    args: &[String],
+    env: &BTreeMap<String, String>,
+    log: &Path,
+) -> Result<Group, String> {
     let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let child = tokio::process::Command::new(program)
@@ -281,7 +335,8 @@ pub async fn wait_mqtt(
                 if let Some(l) = login {
                     l.apply(&mut connect);
                 }
-                let bytes = Packet::Connect(Box::new(connect)).to_bytes(version).map_err(|e| e.to_string())?;
+                let bytes =
+                    Packet::Connect(Box::new(connect)).to_bytes(version).map_err(|e| e.to_string())?;
                 if c.write(&bytes, String::new()).await.is_ok() {
                     match c.recv(timeout).await {
                         Ok(Event::Packet(Packet::ConnAck(_))) => return Ok(()),
@@ -367,7 +422,8 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
         let cmd: Vec<String> = h.command.iter().map(|c| vars.fill(c)).collect();
         let helper = find_program(&cmd[0], &[])
             .ok_or_else(|| fail(&dir, format!("{name}: helper {} is not installed", cmd[0])))?;
-        let mut g = spawn(&helper, &cmd[1..], &env, &dir.join(format!("helper{i}.log"))).map_err(|e| fail(&dir, e))?;
+        let mut g = spawn(&helper, &cmd[1..], &env, &dir.join(format!("helper{i}.log")))
+            .map_err(|e| fail(&dir, e))?;
         let port = vars.ports.get(&h.port).copied().unwrap_or(0);
         let result = wait_tcp(SocketAddr::from(([127, 0, 0, 1], port)), deadline, &mut g).await;
         groups.push(g);
@@ -376,7 +432,7 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
             let started = Launched {
                 remote: Remote::single(Connector::Tcp(([127, 0, 0, 1], 0).into())),
                 description: String::new(),
-                running: Running::Process { groups, dir },
+                running: Running::Process { groups, dir: Scratch(dir) },
             };
             started.stop().await;
             return Err(LaunchError::Failed(format!("{name}: helper {}: {e}\n{log}", cmd[0])));
@@ -385,7 +441,8 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
     let args: Vec<String> = spec.command[1..].iter().map(|c| vars.fill(c)).collect();
     let log = dir.join("broker.log");
     let mut broker = spawn(&program, &args, &env, &log).map_err(|e| fail(&dir, e))?;
-    let addr_of = |port_name: &str| SocketAddr::from(([127, 0, 0, 1], vars.ports.get(port_name).copied().unwrap_or(0)));
+    let addr_of =
+        |port_name: &str| SocketAddr::from(([127, 0, 0, 1], vars.ports.get(port_name).copied().unwrap_or(0)));
     let main = addr_of("port");
     let mut per_version = BTreeMap::new();
     for (v, port_name) in &spec.listeners {
@@ -411,7 +468,7 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
     let launched = Launched {
         remote,
         description: format!("process {}", program.display()),
-        running: Running::Process { groups, dir: dir.clone() },
+        running: Running::Process { groups, dir: Scratch(dir.clone()) },
     };
     if let Err(e) = ready {
         let log = tail(&log);
@@ -460,10 +517,8 @@ pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<L
     if let Some(cmd) = spec.as_ref().map(|s| s.cmd.clone()).filter(|c| !c.is_empty()) {
         request = request.with_cmd(cmd);
     }
-    let container = request
-        .start()
-        .await
-        .map_err(|e| LaunchError::Failed(format!("starting container {image}: {e}")))?;
+    let container =
+        request.start().await.map_err(|e| LaunchError::Failed(format!("starting container {image}: {e}")))?;
     let host_port = container
         .get_host_port_ipv4(port.tcp())
         .await
@@ -479,7 +534,9 @@ pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<L
     };
     if let Err(e) = ready {
         let logs = match &launched.running {
-            Running::Container(c) => String::from_utf8_lossy(&c.stderr_to_vec().await.unwrap_or_default()).to_string(),
+            Running::Container(c) => {
+                String::from_utf8_lossy(&c.stderr_to_vec().await.unwrap_or_default()).to_string()
+            }
             Running::Process { .. } => String::new(),
         };
         launched.stop().await;
@@ -489,11 +546,15 @@ pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<L
 }
 
 /// The profile whose container image (built here or official) is `image`'s repository.
-pub fn profile_for_image<'a>(image: &str, profiles: &'a [(String, Profile)]) -> Option<&'a (String, Profile)> {
+pub fn profile_for_image<'a>(
+    image: &str,
+    profiles: &'a [(String, Profile)],
+) -> Option<&'a (String, Profile)> {
     let (repo, _) = split_image(image);
     profiles.iter().find(|(_, p)| {
         p.container.as_ref().is_some_and(|c| {
-            split_image(&c.image).0 == repo || c.official_image.as_deref().is_some_and(|o| split_image(o).0 == repo)
+            split_image(&c.image).0 == repo
+                || c.official_image.as_deref().is_some_and(|o| split_image(o).0 == repo)
         })
     })
 }
@@ -554,7 +615,8 @@ pub async fn resolve(
 ) -> Result<Resolved, LaunchError> {
     if let Some(name) = text.strip_prefix("process:") {
         let (_, profile) = profiles.iter().find(|(n, _)| n == name).ok_or_else(|| {
-            let known: Vec<&str> = profiles.iter().filter(|(_, p)| p.process.is_some()).map(|(n, _)| n.as_str()).collect();
+            let known: Vec<&str> =
+                profiles.iter().filter(|(_, p)| p.process.is_some()).map(|(n, _)| n.as_str()).collect();
             LaunchError::Failed(format!("process:{name}: no such profile (known: {})", known.join(", ")))
         })?;
         let launched = start_process(name, profile).await?;

@@ -7,8 +7,8 @@
 pub mod client;
 pub mod launch;
 pub mod load;
-pub mod matrix;
 pub mod loadgen;
+pub mod matrix;
 pub mod model;
 pub mod packets;
 pub mod probe;

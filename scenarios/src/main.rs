@@ -222,7 +222,8 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let target_text = target.clone();
             let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
             let tls = mqttspec::target::TlsOptions { ca, insecure };
-            let resolved = mqttspec::launch::resolve(&target, &tls, &profiles).await.map_err(|e| e.to_string())?;
+            let resolved =
+                mqttspec::launch::resolve(&target, &tls, &profiles).await.map_err(|e| e.to_string())?;
             let target = resolved.target.clone();
             let versions = match version.as_deref() {
                 None => vec![VersionName::V311, VersionName::V5],
@@ -293,13 +294,15 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
-            let failed = results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict));
+            let failed =
+                results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict));
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Matrix { target, out, skip_missing, jobs, timeout_scale, corpus } => {
             let scenarios = load(corpus, &catalogue)?;
             let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
-            let targets = if target.is_empty() { mqttspec::launch::installed_targets(&profiles) } else { target };
+            let targets =
+                if target.is_empty() { mqttspec::launch::installed_targets(&profiles) } else { target };
             let mut columns = Vec::new();
             for t in &targets {
                 eprintln!("== {t}");
@@ -328,7 +331,8 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 let versions = [VersionName::V311, VersionName::V5];
                 let outcome = run_all(&scenarios, &versions, &resolved.target, &opts).await;
                 let (label, profile) = (resolved.label.clone(), resolved.profile.clone());
-                let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
+                let description =
+                    resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
                 resolved.stop().await;
                 let mut results = outcome.map_err(|e| format!("{t}: {e}"))?;
                 if let Some(p) = &profile {

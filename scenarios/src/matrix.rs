@@ -46,9 +46,7 @@ fn rows(columns: &[Column]) -> Vec<(String, String, &'static str, Vec<String>)> 
             rows.entry((r.id.clone(), r.version)).or_insert_with(|| r.statements.clone());
         }
     }
-    rows.into_iter()
-        .map(|((id, v), s)| (id.split('/').next().unwrap_or("").to_string(), id, v, s))
-        .collect()
+    rows.into_iter().map(|((id, v), s)| (id.split('/').next().unwrap_or("").to_string(), id, v, s)).collect()
 }
 
 fn css_class(v: Verdict) -> &'static str {
@@ -138,7 +136,12 @@ td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em
     for (i, (sec, id, version, statements)) in rows.iter().enumerate() {
         if *sec != section {
             section = sec.clone();
-            let _ = writeln!(h, "<tr><th class=\"section\" colspan=\"{}\">§{}</th></tr>", columns.len() + 2, esc(sec));
+            let _ = writeln!(
+                h,
+                "<tr><th class=\"section\" colspan=\"{}\">§{}</th></tr>",
+                columns.len() + 2,
+                esc(sec)
+            );
         }
         let _ = write!(
             h,
@@ -156,7 +159,11 @@ td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em
                         css_class(r.verdict),
                         r.verdict.label()
                     );
-                    let _ = write!(templates, "<template id=\"t-{cell}\">{}</template>\n", esc(&transcript_text(r)));
+                    let _ = write!(
+                        templates,
+                        "<template id=\"t-{cell}\">{}</template>\n",
+                        esc(&transcript_text(r))
+                    );
                 }
                 None => h.push_str("<td class=\"cell unsupported\">—</td>"),
             }

@@ -111,7 +111,10 @@ impl Profile {
     pub fn check(&self, corpus: &[Loaded]) -> Result<(), String> {
         for d in &self.deviations {
             if !corpus.iter().any(|l| l.scenario.id == d.scenario) {
-                return Err(format!("profile of {}: deviation for unknown scenario {:?}", self.broker, d.scenario));
+                return Err(format!(
+                    "profile of {}: deviation for unknown scenario {:?}",
+                    self.broker, d.scenario
+                ));
             }
         }
         Ok(())
