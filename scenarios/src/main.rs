@@ -256,7 +256,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let progress = progress_reporter(total as u64);
             let opts = RunOptions {
                 timeout_scale,
-                jobs,
+                jobs: profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs),
                 on_result: Some(progress.clone()),
                 probe: !no_probe,
                 ..RunOptions::default()
@@ -327,6 +327,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 if let Some(p) = &resolved.profile {
                     p.check(&scenarios)?;
                 }
+                let jobs = resolved.profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs);
                 let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
                 let versions = [VersionName::V311, VersionName::V5];
                 let outcome = run_all(&scenarios, &versions, &resolved.target, &opts).await;

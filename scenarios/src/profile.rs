@@ -24,6 +24,10 @@ pub struct Profile {
     /// matrix; the runner still probes the target).
     #[serde(default)]
     pub declares: Declared,
+    /// Cases run at once against this broker (overrides `--jobs`), for brokers whose
+    /// faults leak from one case into the others when they run side by side.
+    #[serde(default)]
+    pub jobs: Option<usize>,
     /// Credentials the runner's clients log in with, for brokers that refuse clients
     /// without them.
     #[serde(default)]

@@ -219,10 +219,17 @@ impl Case<'_> {
         packet: &Packet,
         tamper: &Option<TamperSpec>,
     ) -> Result<(), String> {
-        if let Packet::Publish(p) = packet {
-            if p.retain && !p.payload.is_empty() {
+        match packet {
+            Packet::Publish(p) if p.retain && !p.payload.is_empty() => {
                 self.retained.insert(p.topic.to_string());
             }
+            // A retained Will may be published later; it is cleared like the rest.
+            Packet::Connect(c) => {
+                if let Some(w) = c.will.as_ref().filter(|w| w.retain && !w.payload.is_empty()) {
+                    self.retained.insert(w.topic.to_string());
+                }
+            }
+            _ => {}
         }
         let client = self.client(name)?;
         let bytes = packets::encode(packet, client.version, tamper)?;
