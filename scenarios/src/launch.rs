@@ -458,7 +458,10 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
         let Connector::Tcp(addr) = remote.connector(v).clone() else { continue };
         ready = wait_tcp(addr, deadline, &mut broker).await;
         if ready.is_ok() {
-            ready = wait_mqtt(remote.connector(v), Version::V3_1_1, remote.login.as_ref(), deadline).await;
+            // A listener of its own speaks only its version; a shared one is asked in
+            // 3.1.1, which every broker here serves.
+            let ask = if remote.per_version.is_empty() { Version::V3_1_1 } else { v.version() };
+            ready = wait_mqtt(remote.connector(v), ask, remote.login.as_ref(), deadline).await;
         }
         if ready.is_err() {
             break;

@@ -257,6 +257,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let opts = RunOptions {
                 timeout_scale,
                 jobs: profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs),
+                run_last: profile.as_ref().map(|p| p.run_last()).unwrap_or_default(),
                 on_result: Some(progress.clone()),
                 probe: !no_probe,
                 ..RunOptions::default()
@@ -328,7 +329,8 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                     p.check(&scenarios)?;
                 }
                 let jobs = resolved.profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs);
-                let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
+                let run_last = resolved.profile.as_ref().map(|p| p.run_last()).unwrap_or_default();
+                let opts = RunOptions { timeout_scale, jobs, run_last, ..RunOptions::default() };
                 let versions = [VersionName::V311, VersionName::V5];
                 let outcome = run_all(&scenarios, &versions, &resolved.target, &opts).await;
                 let (label, profile) = (resolved.label.clone(), resolved.profile.clone());

@@ -95,6 +95,10 @@ pub struct Deviation {
     /// The outcome varies from run to run (timing); a pass is not reported.
     #[serde(default)]
     pub intermittent: bool,
+    /// The case brings the broker down: it runs after all others, and the cases run
+    /// after it are expected to fail too.
+    #[serde(default)]
+    pub kills_broker: bool,
 }
 
 impl Profile {
@@ -109,6 +113,11 @@ impl Profile {
         let profile = Profile::read(path)?;
         profile.check(corpus).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(profile)
+    }
+
+    /// Scenarios that bring the broker down, to be run last.
+    pub fn run_last(&self) -> Vec<String> {
+        self.deviations.iter().filter(|d| d.kills_broker).map(|d| d.scenario.clone()).collect()
     }
 
     /// Checks that every deviation names a scenario of the corpus.

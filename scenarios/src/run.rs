@@ -98,6 +98,8 @@ pub struct RunOptions {
     /// Probe an external target's capabilities first; when false, assume it has
     /// them all.
     pub probe: bool,
+    /// Scenario ids run after all others, one at a time (they bring the target down).
+    pub run_last: Vec<String>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -112,7 +114,14 @@ impl std::fmt::Debug for RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { timeout_scale: 1.0, jobs: 8, run_id: default_run_id(), on_result: None, probe: true }
+        RunOptions {
+            timeout_scale: 1.0,
+            jobs: 8,
+            run_id: default_run_id(),
+            on_result: None,
+            probe: true,
+            run_last: Vec::new(),
+        }
     }
 }
 
@@ -620,7 +629,26 @@ pub async fn run_all(
             plan.push((loaded.clone(), *v, endpoint.clone()));
         }
     }
-    let sem = Arc::new(Semaphore::new(opts.jobs.max(1)));
+    // Cases known to bring the target down run last, one at a time, so that the
+    // others see a working broker.
+    let (last, first): (Vec<_>, Vec<_>) =
+        plan.into_iter().partition(|(l, _, _)| opts.run_last.iter().any(|id| *id == l.scenario.id));
+    let mut results = run_cases(first, target, opts, opts.jobs).await?;
+    results.extend(run_cases(last, target, opts, 1).await?);
+    for b in brokers {
+        b.shutdown().await;
+    }
+    results.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    Ok(results)
+}
+
+async fn run_cases(
+    plan: Vec<(Loaded, VersionName, Endpoint)>,
+    target: &Target,
+    opts: &RunOptions,
+    jobs: usize,
+) -> Result<Vec<CaseResult>, String> {
+    let sem = Arc::new(Semaphore::new(jobs.max(1)));
     let mut tasks = Vec::new();
     for (loaded, v, ep) in plan {
         let sem = sem.clone();
@@ -653,10 +681,6 @@ pub async fn run_all(
     for t in tasks {
         results.push(t.await.map_err(|e| format!("a case task failed: {e}"))?);
     }
-    for b in brokers {
-        b.shutdown().await;
-    }
-    results.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
     Ok(results)
 }
 
