@@ -1,0 +1,116 @@
+//! The corpus against third-party brokers started as processes from their profiles
+//! (scenarios/profiles/*.yaml): every case must pass, be unsupported, or fail exactly
+//! as the profile says. A broker that is not installed is skipped with the reason —
+//! unless MQTTSPEC_REQUIRE_BROKERS lists it (comma-separated; `.ci/run` lists the ones
+//! it installs), which turns the skip into a failure.
+
+use mqttspec::launch::{self, LaunchError};
+use mqttspec::model::VersionName;
+use mqttspec::profile::{self, Profile};
+use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, run_all};
+
+fn required(name: &str) -> bool {
+    std::env::var("MQTTSPEC_REQUIRE_BROKERS").is_ok_and(|list| list.split(',').any(|b| b.trim() == name))
+}
+
+fn profile(name: &str) -> Profile {
+    let all = profile::all_in(&profile::default_dir()).expect("profiles load");
+    all.into_iter().find(|(n, _)| n == name).map(|(_, p)| p).unwrap_or_else(|| panic!("no profile {name}"))
+}
+
+async fn corpus_matches_profile(name: &str, min_passes: usize) {
+    let profile = profile(name);
+    let launched = match launch::start_process(name, &profile).await {
+        Ok(l) => l,
+        Err(LaunchError::Unavailable(why)) => {
+            assert!(!required(name), "{name} is listed in MQTTSPEC_REQUIRE_BROKERS but: {why}");
+            eprintln!("skipped: {why}");
+            return;
+        }
+        Err(e) => panic!("{name} did not start: {e}"),
+    };
+    let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
+    profile.check(&scenarios).expect("the profile names known scenarios");
+    let opts =
+        RunOptions { jobs: profile.jobs.unwrap_or(8), run_last: profile.run_last(), ..RunOptions::default() };
+    let target = Target::Remote(launched.remote.clone());
+    let outcome = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &target, &opts).await;
+    launched.stop().await;
+    let mut results = outcome.expect("run completes");
+    profile.apply(&mut results);
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| r.verdict.is_failure() || r.verdict == Verdict::NonStrict)
+        .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
+        .collect();
+    assert!(bad.is_empty(), "results not covered by profiles/{name}.yaml:\n{}", bad.join("\n"));
+    let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
+    assert!(passed >= min_passes, "only {passed} cases passed against {name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mosquitto() {
+    corpus_matches_profile("mosquitto", 120).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats() {
+    corpus_matches_profile("nats", 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rabbitmq() {
+    corpus_matches_profile("rabbitmq", 30).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ejabberd() {
+    corpus_matches_profile("ejabberd", 120).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amqtt() {
+    corpus_matches_profile("amqtt", 30).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rumqttd() {
+    corpus_matches_profile("rumqttd", 90).await;
+}
+
+/// The `mqttspec broker` binary as a third-party broker would be run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_binary() {
+    corpus_matches_profile("reference", 140).await;
+}
+
+/// A broker that never comes up is an error naming it, and leaves nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_never_listens_is_reported_and_cleaned_up() {
+    let mut p = profile("reference");
+    let spec = p.process.as_mut().expect("process section");
+    // `sleep` never listens; the scratch directory must still go away.
+    spec.command = vec!["sleep".into(), "30".into(), "{{dir}}".into()];
+    spec.search.clear();
+    spec.startup_timeout_ms = 1500;
+    let err = launch::start_process("never", &p).await.expect_err("must not come up");
+    assert!(matches!(&err, LaunchError::Failed(m) if m.contains("never did not come up")), "{err}");
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with(&format!("mqttspec-never-{}-", std::process::id()))
+        })
+        .collect();
+    assert!(left.is_empty(), "scratch directories left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_broker_says_how_to_install_it() {
+    let mut p = profile("mosquitto");
+    let spec = p.process.as_mut().expect("process section");
+    spec.command[0] = "mosquitto-that-is-not-there".into();
+    spec.search.clear();
+    let err = launch::start_process("mosquitto", &p).await.expect_err("not installed");
+    assert!(matches!(&err, LaunchError::Unavailable(m) if m.contains("apt-get install mosquitto")), "{err}");
+}
