@@ -83,6 +83,9 @@ enum Command {
         /// error.
         #[arg(long)]
         skip_missing: bool,
+        /// Only scenarios whose id contains this text.
+        #[arg(long)]
+        filter: Option<String>,
         /// Cases run at once.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
@@ -299,8 +302,12 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict));
             Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Matrix { target, out, skip_missing, jobs, timeout_scale, corpus } => {
-            let scenarios = load(corpus, &catalogue)?;
+        Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus } => {
+            let all = load(corpus, &catalogue)?;
+            let mut scenarios = all.clone();
+            if let Some(f) = &filter {
+                scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
+            }
             let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
             let targets =
                 if target.is_empty() { mqttspec::launch::installed_targets(&profiles) } else { target };
@@ -326,7 +333,7 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                     Err(e) => return Err(format!("{t}: {e}")),
                 };
                 if let Some(p) = &resolved.profile {
-                    p.check(&scenarios)?;
+                    p.check(&all)?;
                 }
                 let jobs = resolved.profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs);
                 let run_last = resolved.profile.as_ref().map(|p| p.run_last()).unwrap_or_default();
