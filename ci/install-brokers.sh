@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the third-party brokers the cross-broker tests and `mqttspec matrix` run:
 # Debian's mosquitto, nats-server, rabbitmq-server and ejabberd, and amqtt from PyPI in
-# a virtualenv under ~/.cache/mqttspec. rumqttd takes about ten minutes to build, so it
+# a virtualenv under ~/.cache/mqttspec; also mosquitto's command-line clients and the
+# headless browser the matrix test renders the report with. rumqttd takes about ten minutes to build, so it
 # is installed only with --with-rumqttd (profiles/rumqttd.yaml finds it in ~/.cargo/bin).
 set -euo pipefail
 
 need=()
-for pkg in mosquitto mosquitto-clients nats-server rabbitmq-server ejabberd; do
+for pkg in mosquitto mosquitto-clients nats-server rabbitmq-server ejabberd chromium; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

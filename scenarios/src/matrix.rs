@@ -159,9 +159,9 @@ td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em
                         css_class(r.verdict),
                         r.verdict.label()
                     );
-                    let _ = write!(
+                    let _ = writeln!(
                         templates,
-                        "<template id=\"t-{cell}\">{}</template>\n",
+                        "<template id=\"t-{cell}\">{}</template>",
                         esc(&transcript_text(r))
                     );
                 }

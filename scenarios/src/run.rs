@@ -632,7 +632,7 @@ pub async fn run_all(
     // Cases known to bring the target down run last, one at a time, so that the
     // others see a working broker.
     let (last, first): (Vec<_>, Vec<_>) =
-        plan.into_iter().partition(|(l, _, _)| opts.run_last.iter().any(|id| *id == l.scenario.id));
+        plan.into_iter().partition(|(l, _, _)| opts.run_last.contains(&l.scenario.id));
     let mut results = run_cases(first, target, opts, opts.jobs).await?;
     results.extend(run_cases(last, target, opts, 1).await?);
     for b in brokers {

@@ -50,7 +50,8 @@ fn matrix_renders_in_a_browser_and_cells_open_their_transcript() {
     // The page renders: a screenshot of the size asked for, holding the pass colour.
     let shot = out.join("shot.png");
     let url = format!("file://{}", page.display());
-    let r = headless(&browser, &["--window-size=1200,800", &format!("--screenshot={}", shot.display()), &url]);
+    let r =
+        headless(&browser, &["--window-size=1200,800", &format!("--screenshot={}", shot.display()), &url]);
     assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&r.stderr));
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&shot).unwrap()));
     let mut reader = decoder.read_info().expect("a PNG");
@@ -68,6 +69,10 @@ fn matrix_renders_in_a_browser_and_cells_open_their_transcript() {
     let tag_end = dialog.find('>').unwrap();
     assert!(dialog[..tag_end].contains("open"), "the transcript did not open: {}", &dialog[..tag_end]);
     let pre = dialog.find("<pre id=\"transcript-text\">").map(|i| &dialog[i..]).expect("transcript text");
-    assert!(pre.contains("3.1-connect/") && pre.contains("Connect"), "transcript text: {}", &pre[..pre.len().min(400)]);
+    assert!(
+        pre.contains("3.1-connect/") && pre.contains("Connect"),
+        "transcript text: {}",
+        &pre[..pre.len().min(400)]
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
