@@ -620,6 +620,14 @@ pub async fn run_all(
                 Some(ep) => Endpoint::clone(ep),
                 None => {
                     let ep = probe_target(remote.clone(), opts).await;
+                    // A target that accepts no CONNECT at all is broken, not a broker
+                    // lacking features: every case "unsupported" would read as a pass.
+                    if ep.caps.values().all(Option::is_none) {
+                        return Err(format!(
+                            "the target {:?} answered neither an MQTT 3.1.1 nor a 5.0 CONNECT with a successful CONNACK (is it an MQTT broker? does it need --profile credentials?)",
+                            remote.connector
+                        ));
+                    }
                     default_endpoint = Some(ep.clone());
                     ep
                 }
