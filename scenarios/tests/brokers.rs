@@ -73,10 +73,10 @@ async fn amqtt() {
     corpus_matches_profile("amqtt", 30).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rumqttd() {
-    corpus_matches_profile("rumqttd", 90).await;
-}
+// No test for rumqttd: version 0.20 closes connections at random during the corpus
+// (a SUBSCRIBE or PUBLISH answered by a close, a different case each run, serial or
+// not), so no profile can pin its results down. Its profile still starts it for
+// `mqttspec matrix`, where its column is a snapshot.
 
 /// The `mqttspec broker` binary as a third-party broker would be run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
