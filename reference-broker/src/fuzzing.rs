@@ -72,8 +72,8 @@ impl ClientView {
 /// What the client side knows of one outgoing QoS 1/2 flow of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flow {
-    /// A PUBLISH of this QoS and encoded size was sent and not yet acknowledged.
-    Published { qos: QoS, len: usize },
+    /// A PUBLISH of this QoS was sent and not yet acknowledged.
+    Published { qos: QoS },
     /// The client sent PUBREC; a PUBREL is owed until PUBCOMP.
     Received,
 }
@@ -233,7 +233,7 @@ fn client_ack(flows: &mut Flows, packet: &Packet) {
 
 /// Checks one packet the broker sends on a session against its flows and records it.
 /// `resuming`: the packet is part of the answer to a CONNACK with Session Present 1.
-fn server_flow(flows: &mut Flows, packet: &Packet, len: usize, resuming: bool) -> Result<(), String> {
+fn server_flow(flows: &mut Flows, packet: &Packet, resuming: bool) -> Result<(), String> {
     match packet {
         Packet::Publish(p) if p.qos != QoS::AtMostOnce => {
             let pid = p.packet_id.unwrap_or(0);
@@ -260,7 +260,7 @@ fn server_flow(flows: &mut Flows, packet: &Packet, len: usize, resuming: bool) -
                     "MQTT-4.3.2-1 / MQTT-4.3.3-1: {packet:?} reuses packet identifier {pid}, still in flight as {state:?}"
                 ));
             }
-            flows.insert(pid, Flow::Published { qos: p.qos, len });
+            flows.insert(pid, Flow::Published { qos: p.qos });
         }
         Packet::PubRel(a)
             if !a.reason_code.is_error() && flows.get(&a.packet_id) != Some(&Flow::Received) =>
@@ -309,6 +309,7 @@ impl Run {
         }
         // Connections whose session resumed in this step, with the flows owed again.
         let mut resumed: HashMap<ConnId, Flows> = HashMap::new();
+        let too_large_before = self.broker.stats().dropped_too_large;
         for action in self.broker.handle(self.now, input) {
             if trace {
                 eprintln!("{:>8?} OUT {action:?}", self.now);
@@ -375,7 +376,7 @@ impl Run {
                             _ => {}
                         }
                     }
-                    self.track_session(conn, &packet, bytes.len(), &mut resumed)?;
+                    self.track_session(conn, &packet, &mut resumed)?;
                     let view = self.clients.entry(conn).or_default();
                     if let Some(max) = view.max_packet {
                         if bytes.len() > max as usize {
@@ -388,14 +389,31 @@ impl Run {
                 }
             }
         }
+        // A resend too large for the new connection's Maximum Packet Size is dropped
+        // as if delivered (MQTT-3.1.2-25); the broker counts each. Anything else owed
+        // and not sent is lost.
+        let too_large = self.broker.stats().dropped_too_large - too_large_before;
+        let mut missing: Vec<(ConnId, u16, Flow)> = Vec::new();
         for (conn, owed) in resumed {
             if self.clients.get(&conn).is_some_and(|v| v.closed) {
                 continue;
             }
-            if let Some((pid, flow)) = owed.iter().next() {
-                return Err(format!(
-                    "MQTT-4.4.0-1: on resumption the session's {flow:?} with packet identifier {pid} was not sent again"
-                ));
+            missing.extend(owed.into_iter().map(|(pid, f)| (conn, pid, f)));
+        }
+        let unexplained =
+            missing.iter().filter(|(_, _, f)| matches!(f, Flow::Published { .. })).count() as u64;
+        let released = missing.iter().any(|(_, _, f)| *f == Flow::Received);
+        if released || unexplained > too_large {
+            let (conn, pid, flow) = missing[0];
+            return Err(format!(
+                "MQTT-4.4.0-1: on resumption (connection {conn}) the session's {flow:?} with packet identifier {pid} was not sent again ({too_large} dropped as too large)"
+            ));
+        }
+        // The dropped ones are done with: their identifiers are free again.
+        for (conn, pid, _) in missing {
+            let key = self.clients.get(&conn).and_then(|v| v.session.clone());
+            if let Some(flows) = key.and_then(|k| self.flows.get_mut(&k)) {
+                flows.remove(&pid);
             }
         }
         Ok(())
@@ -409,7 +427,6 @@ impl Run {
         &mut self,
         conn: ConnId,
         packet: &Packet,
-        len: usize,
         resumed: &mut HashMap<ConnId, Flows>,
     ) -> Result<(), String> {
         let view = self.clients.entry(conn).or_default();
@@ -423,7 +440,6 @@ impl Run {
                 .map(|id| id.to_string())
                 .or_else(|| view.client_id.clone())
                 .unwrap_or_else(|| format!("(unnamed connection {conn})"));
-            let max = view.max_packet.map_or(usize::MAX, |m| m as usize);
             view.session = Some(key.clone());
             let flows = self.flows.entry(key.clone()).or_default();
             if !ack.session_present {
@@ -433,16 +449,13 @@ impl Run {
                 self.grants.remove(&key);
                 return Ok(());
             }
-            // A PUBLISH now too large for the client is dropped as if delivered
-            // (MQTT-3.1.2-25 of 5.0), so only the others are owed.
-            flows.retain(|_, f| !matches!(f, Flow::Published { len, .. } if *len > max));
             resumed.insert(conn, flows.clone());
             return Ok(());
         }
         let Some(key) = view.session.clone() else { return Ok(()) };
         let flows = self.flows.entry(key).or_default();
         let owed = resumed.get_mut(&conn);
-        server_flow(flows, packet, len, owed.is_some())?;
+        server_flow(flows, packet, owed.is_some())?;
         if let Some(owed) = owed {
             match packet {
                 Packet::Publish(p) if p.dup => {

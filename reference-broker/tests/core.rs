@@ -77,6 +77,18 @@ fn v5(id: &str) -> Connect {
     Connect::new(Version::V5, id)
 }
 
+/// A 5.0 client with a session that outlives its connection by `expiry` seconds,
+/// connected on `conn` and subscribed to `t` at QoS 1; returns its CONNECT for
+/// reconnecting.
+fn persistent_subscriber(h: &mut Harness, conn: ConnId, id: &str, expiry: u32) -> Connect {
+    let mut c = v5(id);
+    c.clean_start = false;
+    c.properties = props([Property::SessionExpiryInterval(expiry)]);
+    h.connect(conn, c.clone());
+    h.subscribe(conn, "t", QoS::AtLeastOnce);
+    c
+}
+
 fn props(p: impl IntoIterator<Item = Property>) -> Properties {
     Properties::build(p).unwrap()
 }
@@ -200,11 +212,7 @@ fn normal_disconnect_discards_the_will_and_0x04_keeps_it() {
 #[test]
 fn session_expires_after_its_interval() {
     let mut h = Harness::new(Config::default());
-    let mut c = v5("a");
-    c.clean_start = false;
-    c.properties = props([Property::SessionExpiryInterval(30)]);
-    h.connect(1, c.clone());
-    h.subscribe(1, "t", QoS::AtLeastOnce);
+    let c = persistent_subscriber(&mut h, 1, "a", 30);
     h.feed(Input::Lost(1));
     assert_eq!(h.broker.session_count(), 1);
     h.at(29.0);
@@ -220,11 +228,7 @@ fn session_expires_after_its_interval() {
 /// harness and what the resume sent to the new connection (3).
 fn queue_then_resume(expiry: u32, resume_at: u64) -> (Harness, Vec<Packet>) {
     let mut h = Harness::new(Config::default());
-    let mut sub = v5("s");
-    sub.clean_start = false;
-    sub.properties = props([Property::SessionExpiryInterval(100)]);
-    h.connect(1, sub.clone());
-    h.subscribe(1, "t", QoS::AtLeastOnce);
+    let sub = persistent_subscriber(&mut h, 1, "s", 100);
     h.feed(Input::Lost(1));
     h.connect(2, v5("p"));
     let mut p = Publish::new("t", "x");
@@ -280,11 +284,7 @@ fn unacknowledged_messages_are_resent_with_dup_on_resume() {
 #[test]
 fn inflight_message_is_resent_even_after_it_expired() {
     let mut h = Harness::new(Config::default());
-    let mut sub = v5("s");
-    sub.clean_start = false;
-    sub.properties = props([Property::SessionExpiryInterval(100)]);
-    h.connect(1, sub.clone());
-    h.subscribe(1, "t", QoS::AtLeastOnce);
+    let sub = persistent_subscriber(&mut h, 1, "s", 100);
     h.connect(2, v5("p"));
     let mut p = Publish::new("t", "x");
     p.qos = QoS::AtLeastOnce;

@@ -182,3 +182,13 @@ pub fn all_in(dir: &Path) -> Result<Vec<(String, Profile)>, String> {
     }
     Ok(out)
 }
+
+/// Results a profile does not account for (failures, SHOULD-level results, unexpected
+/// passes), one line each: what a CI check of a third-party broker asserts is empty.
+pub fn unexplained(results: &[CaseResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r.verdict.is_failure() || r.verdict == Verdict::NonStrict)
+        .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
+        .collect()
+}

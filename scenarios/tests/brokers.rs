@@ -38,11 +38,7 @@ async fn corpus_matches_profile(name: &str, min_passes: usize) {
     launched.stop().await;
     let mut results = outcome.expect("run completes");
     profile.apply(&mut results);
-    let bad: Vec<String> = results
-        .iter()
-        .filter(|r| r.verdict.is_failure() || r.verdict == Verdict::NonStrict)
-        .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
-        .collect();
+    let bad = profile::unexplained(&results);
     assert!(bad.is_empty(), "results not covered by profiles/{name}.yaml:\n{}", bad.join("\n"));
     let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
     assert!(passed >= min_passes, "only {passed} cases passed against {name}");
