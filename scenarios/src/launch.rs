@@ -117,7 +117,11 @@ pub struct Launched {
 
 #[derive(Debug)]
 enum Running {
-    Process { groups: Vec<Group>, dir: Scratch },
+    Process {
+        groups: Vec<Group>,
+        dir: Scratch,
+    },
+    #[cfg(feature = "containers")]
     Container(Box<testcontainers::ContainerAsync<testcontainers::GenericImage>>),
 }
 
@@ -133,6 +137,7 @@ impl Launched {
                 stop_strays(&dir.0).await;
                 drop(dir);
             }
+            #[cfg(feature = "containers")]
             Running::Container(c) => {
                 let _ = c.rm().await;
             }
@@ -503,7 +508,16 @@ pub async fn docker_available() -> Result<(), String> {
     }
 }
 
+/// Without the `containers` feature there are no container targets.
+#[cfg(not(feature = "containers"))]
+pub async fn start_container(image: &str, _profile: Option<&Profile>) -> Result<Launched, LaunchError> {
+    Err(LaunchError::Unavailable(format!(
+        "container:{image}: mqttspec was built without the `containers` feature"
+    )))
+}
+
 /// Starts `image` (with the settings of `profile`, if one matches it) as a container.
+#[cfg(feature = "containers")]
 pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<Launched, LaunchError> {
     use testcontainers::core::{IntoContainerPort, WaitFor};
     use testcontainers::runners::AsyncRunner;
