@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use mqttspec::model::VersionName;
-use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, report, run_all};
+use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, report};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -259,18 +259,15 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             let progress = progress_reporter(total as u64);
             let opts = RunOptions {
                 timeout_scale,
-                jobs: profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs),
-                run_last: profile.as_ref().map(|p| p.run_last()).unwrap_or_default(),
+                jobs,
                 on_result: Some(progress.clone()),
                 probe: !no_probe,
                 ..RunOptions::default()
             };
-            let outcome = run_all(&scenarios, &versions, &target, &opts).await;
+            let outcome =
+                mqttspec::profile::run_with(profile.as_ref(), &scenarios, &versions, &target, opts).await;
             resolved.stop().await;
-            let mut results = outcome?;
-            if let Some(p) = &profile {
-                p.apply(&mut results);
-            }
+            let results = outcome?;
             if verbose {
                 for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
                     println!("--- {} ---", r.name());
@@ -335,19 +332,16 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
                 if let Some(p) = &resolved.profile {
                     p.check(&all)?;
                 }
-                let jobs = resolved.profile.as_ref().and_then(|p| p.jobs).unwrap_or(jobs);
-                let run_last = resolved.profile.as_ref().map(|p| p.run_last()).unwrap_or_default();
-                let opts = RunOptions { timeout_scale, jobs, run_last, ..RunOptions::default() };
+                let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
                 let versions = [VersionName::V311, VersionName::V5];
-                let outcome = run_all(&scenarios, &versions, &resolved.target, &opts).await;
-                let (label, profile) = (resolved.label.clone(), resolved.profile.clone());
+                let profile = resolved.profile.as_ref();
+                let outcome =
+                    mqttspec::profile::run_with(profile, &scenarios, &versions, &resolved.target, opts).await;
+                let label = resolved.label.clone();
                 let description =
                     resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
                 resolved.stop().await;
-                let mut results = outcome.map_err(|e| format!("{t}: {e}"))?;
-                if let Some(p) = &profile {
-                    p.apply(&mut results);
-                }
+                let results = outcome.map_err(|e| format!("{t}: {e}"))?;
                 eprint!("{}", report::summary(&results, started.elapsed()));
                 columns.push(mqttspec::matrix::Column {
                     broker: label,

@@ -192,3 +192,24 @@ pub fn unexplained(results: &[CaseResult]) -> Vec<String> {
         .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
         .collect()
 }
+
+/// Runs `scenarios` against `target` the way `profile` asks — its `jobs` instead of
+/// `opts.jobs`, the cases that bring the broker down last — and marks its known
+/// deviations in the results. Without a profile, a plain [`run_all`].
+pub async fn run_with(
+    profile: Option<&Profile>,
+    scenarios: &[Loaded],
+    versions: &[VersionName],
+    target: &crate::Target,
+    mut opts: crate::RunOptions,
+) -> Result<Vec<CaseResult>, String> {
+    if let Some(p) = profile {
+        opts.jobs = p.jobs.unwrap_or(opts.jobs);
+        opts.run_last = p.run_last();
+    }
+    let mut results = crate::run_all(scenarios, versions, target, &opts).await?;
+    if let Some(p) = profile {
+        p.apply(&mut results);
+    }
+    Ok(results)
+}

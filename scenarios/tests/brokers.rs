@@ -7,7 +7,7 @@
 use mqttspec::launch::{self, LaunchError};
 use mqttspec::model::VersionName;
 use mqttspec::profile::{self, Profile};
-use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, run_all};
+use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir};
 
 fn required(name: &str) -> bool {
     std::env::var("MQTTSPEC_REQUIRE_BROKERS").is_ok_and(|list| list.split(',').any(|b| b.trim() == name))
@@ -31,13 +31,12 @@ async fn corpus_matches_profile(name: &str, min_passes: usize) {
     };
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
     profile.check(&scenarios).expect("the profile names known scenarios");
-    let opts =
-        RunOptions { jobs: profile.jobs.unwrap_or(8), run_last: profile.run_last(), ..RunOptions::default() };
     let target = Target::Remote(launched.remote.clone());
-    let outcome = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &target, &opts).await;
+    let versions = [VersionName::V311, VersionName::V5];
+    let outcome =
+        profile::run_with(Some(&profile), &scenarios, &versions, &target, RunOptions::default()).await;
     launched.stop().await;
-    let mut results = outcome.expect("run completes");
-    profile.apply(&mut results);
+    let results = outcome.expect("run completes");
     let bad = profile::unexplained(&results);
     assert!(bad.is_empty(), "results not covered by profiles/{name}.yaml:\n{}", bad.join("\n"));
     let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();

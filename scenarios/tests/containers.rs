@@ -6,7 +6,7 @@
 use mqttspec::launch::{self, LaunchError};
 use mqttspec::model::VersionName;
 use mqttspec::profile::{self, Profile};
-use mqttspec::{Catalogue, RunOptions, Verdict, default_corpus, load_dir, run_all};
+use mqttspec::{Catalogue, RunOptions, Verdict, default_corpus, load_dir};
 
 async fn engine_ready() -> bool {
     match launch::docker_available().await {
@@ -52,11 +52,12 @@ async fn corpus_in_container(image: &str, min_passes: usize) {
         .unwrap_or_else(|e| panic!("{image}: {e}"));
     let profile = resolved.profile.clone().expect("the image has a profile");
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
-    let opts = RunOptions { jobs: profile.jobs.unwrap_or(8), ..RunOptions::default() };
-    let outcome = run_all(&scenarios, &[VersionName::V311, VersionName::V5], &resolved.target, &opts).await;
+    let versions = [VersionName::V311, VersionName::V5];
+    let outcome =
+        profile::run_with(Some(&profile), &scenarios, &versions, &resolved.target, RunOptions::default())
+            .await;
     resolved.stop().await;
-    let mut results = outcome.expect("run completes");
-    profile.apply(&mut results);
+    let results = outcome.expect("run completes");
     let bad = profile::unexplained(&results);
     assert!(bad.is_empty(), "{image}: results not covered by its profile:\n{}", bad.join("\n"));
     let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
