@@ -64,6 +64,7 @@ impl StreamDecoder {
 
     /// Decodes the packet at the front of `buf`, removing its bytes; `Ok(None)` when
     /// the packet is not complete yet (nothing is consumed).
+    #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Packet>, Violation> {
         let (len, header_len) = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
             Frame::Incomplete { .. } => return Ok(None),
@@ -75,7 +76,7 @@ impl StreamDecoder {
         }
         let frame = buf.split_to(len).freeze();
         // The frame is whole (checked above), so parse it directly.
-        let packet = crate::packet::decode_frame(&frame, header_len, &self.opts)?;
+        let packet = crate::packet::decode_frame(frame, header_len, &self.opts)?;
         if let Packet::Connect(c) = &packet {
             if !self.version_known {
                 self.opts.version = c.version;

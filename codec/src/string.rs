@@ -102,11 +102,16 @@ pub(crate) enum StringFault {
 }
 
 /// Checks the rules of §1.5.3 / §1.5.4 that every string must meet.
+///
+/// The common case, ASCII, is settled by two word-at-a-time scans; only other text goes
+/// through the full UTF-8 validation.
 pub(crate) fn check(bytes: &[u8]) -> Result<(), StringFault> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(StringFault::Utf8(e.valid_up_to()));
+    if !bytes.is_ascii() {
+        if let Err(e) = std::str::from_utf8(bytes) {
+            return Err(StringFault::Utf8(e.valid_up_to()));
+        }
     }
-    match bytes.iter().position(|&b| b == 0) {
+    match memchr::memchr(0, bytes) {
         Some(at) => Err(StringFault::Null(at)),
         None => Ok(()),
     }

@@ -31,7 +31,7 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::fixed_header::{Frame, PacketType, check_frame};
 use crate::reader::{Reader, body_len};
 use crate::{DecodeError, Version, varint};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 /// Quality of Service levels (§4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -159,7 +159,7 @@ impl Packet {
             Frame::Complete { len, .. } if len < data.len() => {
                 Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
             }
-            Frame::Complete { header_len, .. } => Ok(decode_frame(data, header_len, opts)?),
+            Frame::Complete { header_len, .. } => Ok(decode_frame(data.clone(), header_len, opts)?),
         }
     }
 
@@ -170,7 +170,7 @@ impl Packet {
             Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
             Frame::Complete { len, header_len } => {
                 let frame = buf.split_to(len);
-                Ok(decode_frame(&frame, header_len, opts)?)
+                Ok(decode_frame(frame, header_len, opts)?)
             }
         }
     }
@@ -242,8 +242,9 @@ impl Packet {
 }
 
 /// Decodes one whole packet whose fixed header is `header_len` bytes long.
+#[inline]
 pub(crate) fn decode_frame(
-    data: &Bytes,
+    data: Bytes,
     header_len: usize,
     opts: &DecodeOptions,
 ) -> Result<Packet, Violation> {
@@ -272,7 +273,7 @@ pub(crate) fn decode_frame(
     }
     // The remaining length of a CONNECT is judged once its version is known.
     let minimal = header_len == 2 || data[header_len - 1] != 0;
-    let mut r = Reader::new(data, header_len, data.len(), version);
+    let mut r = Reader::new(&data, header_len, data.len(), version);
     let packet = match ty {
         PacketType::Connect => {
             let c = Connect::decode(&mut r)?;
@@ -283,7 +284,15 @@ pub(crate) fn decode_frame(
         }
         _ if !minimal && version.is_v5() => return fail(Rule::VarIntNotMinimal, 1),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(&mut r)?),
-        PacketType::Publish => Packet::Publish(Publish::decode(&mut r, flags, opts.role)?),
+        PacketType::Publish => {
+            let mut p = Publish::decode(&mut r, flags, opts.role)?;
+            // The payload is the rest of the frame: the frame itself, advanced.
+            let at = r.pos();
+            let mut payload = data;
+            payload.advance(at);
+            p.payload = payload;
+            Packet::Publish(p)
+        }
         PacketType::PubAck => Packet::PubAck(Ack::decode(&mut r, ty)?),
         PacketType::PubRec => Packet::PubRec(Ack::decode(&mut r, ty)?),
         PacketType::PubRel => Packet::PubRel(Ack::decode(&mut r, ty)?),

@@ -38,6 +38,9 @@ impl Publish {
         (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
     }
 
+    /// Reads everything but the payload, which starts where `r` is left: the caller
+    /// hands the payload over without another reference count on the frame.
+    #[inline]
     pub(crate) fn decode(r: &mut Reader<'_>, flags: u8, role: Option<Role>) -> Result<Publish, Violation> {
         let dup = flags & 0x08 != 0;
         let retain = flags & 0x01 != 0;
@@ -51,7 +54,7 @@ impl Publish {
         }
         // MQTT-3.3.2-1: the variable header opens with the Topic Name.
         let topic_at = r.pos() + 2;
-        let topic = r.string().map_err(super::null_as_topic)?;
+        let (topic, clean) = r.topic_name()?;
         // MQTT-2.3.1-1 / MQTT-2.2.1-3: QoS 1 and 2 carry a non-zero identifier;
         // MQTT-2.3.1-5 / MQTT-2.2.1-2: QoS 0 carries none (so none is read).
         let packet_id = if qos == QoS::AtMostOnce { None } else { Some(packet_id(r)?) };
@@ -68,11 +71,15 @@ impl Publish {
         };
         // MQTT-4.7.3-1, MQTT-3.3.2-2, MQTT-4.7.3-2 (and 5.0 §3.3.2.1: an empty name is
         // allowed only with a Topic Alias).
-        if let Err((rule, at)) = topic::check_name(topic.as_bytes(), alias) {
-            return Err(r.violation_at(rule, topic_at + at));
+        if topic.is_empty() && !alias {
+            return Err(r.violation_at(Rule::TopicNameEmpty, topic_at));
         }
-        let payload = r.rest();
-        Ok(Publish { dup, qos, retain, topic, packet_id, properties, payload })
+        if !clean {
+            if let Err((rule, at)) = topic::check_name(topic.as_bytes(), alias) {
+                return Err(r.violation_at(rule, topic_at + at));
+            }
+        }
+        Ok(Publish { dup, qos, retain, topic, packet_id, properties, payload: Bytes::new() })
     }
 
     pub(crate) fn body_len(&self, v: Version) -> Result<usize, EncodeError> {
