@@ -1,12 +1,31 @@
-//! Decodes W1 (or `W3` as the first argument) in a loop, for profiling with perf or
-//! callgrind: `cargo run --release -p mqttspec-benches --example decode_w1`.
+//! Decodes (or, with `encode` as the second argument, encodes) one workload in a loop,
+//! for profiling with perf or callgrind:
+//! `cargo run --release -p mqttspec-benches --example decode_w1 -- W3 [encode]`.
+
+use mqttspec_benches::{decode_mqttspec, w1, w2, w3, w4};
 
 fn main() {
-    let which = std::env::args().nth(1).unwrap_or_else(|| "W1".into());
-    let w = if which == "W3" { mqttspec_benches::w3(8_000) } else { mqttspec_benches::w1(20_000) };
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_else(|| "W1".into());
+    let encode = args.next().as_deref() == Some("encode");
+    let w = match which.as_str() {
+        "W2" => w2(2_000),
+        "W3" => w3(8_000),
+        "W4" => w4(1_000),
+        _ => w1(20_000),
+    };
     let mut total = 0;
+    let mut buf = bytes::BytesMut::with_capacity(w.bytes.len());
     for _ in 0..200 {
-        total += mqttspec_benches::decode_mqttspec(&w).packets;
+        if encode {
+            buf.clear();
+            for p in &w.packets {
+                p.encode(w.version, &mut buf).expect("workload packets encode");
+            }
+            total += buf.len();
+        } else {
+            total += decode_mqttspec(&w).packets;
+        }
     }
     println!("{total}");
 }

@@ -583,7 +583,8 @@ impl Seen {
 }
 
 /// Reads Property Length and the block, enforcing §2.2.2.2: known identifier, allowed
-/// in this packet, not repeated unless repeatable, value in range.
+/// in this packet, not repeated unless repeatable, value in range. Values are checked
+/// where they lie, without taking a share of the buffer for each.
 pub(crate) fn decode(r: &mut Reader<'_>, ctx: PropertyContext) -> Result<(Properties, Seen)> {
     let len = r.varint()? as usize;
     let start = r.pos();
@@ -592,14 +593,16 @@ pub(crate) fn decode(r: &mut Reader<'_>, ctx: PropertyContext) -> Result<(Proper
     let version = r.version;
     let mut p = Reader::new(&raw, 0, raw.len(), version);
     let mut seen = Seen::default();
+    let relocate = |mut v: crate::Violation| {
+        v.offset += start;
+        v
+    };
     while !p.is_empty() {
         let at = p.pos();
         let fail = |rule| crate::Violation::new(rule, version, start + at);
-        let id = p.varint().map_err(|mut v| {
-            v.offset += start;
-            v
-        })?;
-        let Some(id) = u8::try_from(id).ok().map(PropertyId).filter(|i| i.value_type().is_some()) else {
+        let id = p.varint().map_err(relocate)?;
+        let Some((id, ty)) = u8::try_from(id).ok().map(PropertyId).and_then(|i| Some((i, i.value_type()?)))
+        else {
             return Err(fail(Rule::PropertyUnknown));
         };
         if !id.allowed_in(ctx) {
@@ -609,32 +612,50 @@ pub(crate) fn decode(r: &mut Reader<'_>, ctx: PropertyContext) -> Result<(Proper
             return Err(fail(Rule::PropertyDuplicate));
         }
         seen.0 |= 1u64 << id.0;
-        let ty = id.value_type().unwrap_or(ValueType::Byte);
-        let value = read_value(&mut p, ty).map_err(|mut v| {
-            v.offset += start;
-            v
-        })?;
-        check_value(id, &value).map_err(fail)?;
+        let value = match ty {
+            ValueType::Byte => Checked::Int(p.u8().map_err(relocate)?.into()),
+            ValueType::U16 => Checked::Int(p.u16().map_err(relocate)?.into()),
+            ValueType::U32 => Checked::Int(p.u32().map_err(relocate)?),
+            ValueType::VarInt => Checked::Int(p.varint().map_err(relocate)?),
+            ValueType::String => Checked::Str(p.string_ref().map_err(relocate)?),
+            ValueType::Binary => {
+                p.binary_ref().map_err(relocate)?;
+                Checked::Other
+            }
+            ValueType::Pair => {
+                p.string_ref().map_err(relocate)?;
+                p.string_ref().map_err(relocate)?;
+                Checked::Other
+            }
+        };
+        check_value(id, ty, value).map_err(fail)?;
     }
     Ok((Properties { raw }, seen))
 }
 
-fn check_value(id: PropertyId, value: &Value) -> std::result::Result<(), Rule> {
+/// A property value as the strict decode checks it, borrowed from the block.
+enum Checked<'a> {
+    Int(u32),
+    Str(&'a [u8]),
+    Other,
+}
+
+fn check_value(id: PropertyId, ty: ValueType, value: Checked<'_>) -> std::result::Result<(), Rule> {
     let bad = match (id, value) {
         // Byte-valued flags are 0 or 1 (§3.1.2.11.6, §3.1.2.11.7, §3.2.2.3.4–§3.2.2.3.13,
         // §3.3.2.3.2).
-        (_, Value::Byte(v)) => *v > 1,
+        (_, Checked::Int(v)) if ty == ValueType::Byte => v > 1,
         // Receive Maximum 0 is a Protocol Error (§3.1.2.11.3, §3.2.2.3.3).
-        (PropertyId::RECEIVE_MAXIMUM, Value::U16(0)) => true,
+        (PropertyId::RECEIVE_MAXIMUM, Checked::Int(0)) => true,
         // Maximum Packet Size 0 is a Protocol Error (§3.1.2.11.4, §3.2.2.3.6).
-        (PropertyId::MAXIMUM_PACKET_SIZE, Value::U32(0)) => true,
+        (PropertyId::MAXIMUM_PACKET_SIZE, Checked::Int(0)) => true,
         // MQTT-3.3.2-8: a Topic Alias of 0 is never sent.
-        (PropertyId::TOPIC_ALIAS, Value::U16(0)) => return Err(Rule::TopicAliasZero),
+        (PropertyId::TOPIC_ALIAS, Checked::Int(0)) => return Err(Rule::TopicAliasZero),
         // Subscription Identifier 0 is a Protocol Error (§3.3.2.3.8, §3.8.2.1.2).
-        (PropertyId::SUBSCRIPTION_IDENTIFIER, Value::VarInt(0)) => true,
+        (PropertyId::SUBSCRIPTION_IDENTIFIER, Checked::Int(0)) => true,
         // MQTT-3.3.2-14: the Response Topic is a topic name (no wildcards, not empty).
-        (PropertyId::RESPONSE_TOPIC, Value::String(s)) => {
-            return topic::check_name(s.as_bytes(), false).map_err(|_| Rule::ResponseTopicInvalid);
+        (PropertyId::RESPONSE_TOPIC, Checked::Str(s)) => {
+            return topic::check_name(s, false).map_err(|_| Rule::ResponseTopicInvalid);
         }
         _ => false,
     };

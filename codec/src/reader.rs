@@ -105,19 +105,41 @@ impl<'a> Reader<'a> {
         b
     }
 
+    /// The next `n` bytes, borrowed (no share of the buffer is taken).
+    pub(crate) fn take_ref(&mut self, n: usize) -> Result<&'a [u8]> {
+        self.need(n)?;
+        let data: &'a [u8] = self.data;
+        let b = &data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(b)
+    }
+
     /// Two-byte length, then that many bytes.
     pub(crate) fn binary(&mut self) -> Result<Bytes> {
         let len = self.u16()? as usize;
         self.take(len)
     }
 
+    /// A binary field, borrowed.
+    pub(crate) fn binary_ref(&mut self) -> Result<&'a [u8]> {
+        let len = self.u16()? as usize;
+        self.take_ref(len)
+    }
+
     /// A UTF-8 encoded string, checked against §1.5.3 / §1.5.4.
     pub(crate) fn string(&mut self) -> Result<MqttString> {
+        let start = self.pos + 2;
+        let len = self.string_ref()?.len();
+        Ok(MqttString::from_raw(self.data.slice(start..start + len)))
+    }
+
+    /// A UTF-8 encoded string, checked and borrowed.
+    pub(crate) fn string_ref(&mut self) -> Result<&'a [u8]> {
         let len = self.u16()? as usize;
         let start = self.pos;
-        let bytes = self.take(len)?;
-        match string::check(&bytes) {
-            Ok(()) => Ok(MqttString::from_raw(bytes)),
+        let bytes = self.take_ref(len)?;
+        match string::check(bytes) {
+            Ok(()) => Ok(bytes),
             Err(StringFault::Utf8(at)) => Err(self.violation_at(Rule::Utf8Invalid, start + at)),
             Err(StringFault::Null(at)) => Err(self.violation_at(Rule::Utf8Null, start + at)),
         }
@@ -130,7 +152,7 @@ impl<'a> Reader<'a> {
         let len = self.u16()? as usize;
         let start = self.pos;
         let bytes = self.take(len)?;
-        if bytes.is_ascii() && memchr::memchr3(0, b'+', b'#', &bytes).is_none() {
+        if string::plain_topic(&bytes) {
             return Ok((MqttString::from_raw(bytes), true));
         }
         match string::check(&bytes) {

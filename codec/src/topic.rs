@@ -15,21 +15,16 @@ pub(crate) fn check_name(topic: &[u8], alias_present: bool) -> Result<(), (Rule,
         return Err((Rule::TopicNameEmpty, 0));
     }
     // MQTT-3.3.2-2 / MQTT-4.7.1-1 (3.1.1) / MQTT-4.7.0-1 (5.0): no wildcards in names.
-    match memchr::memchr3(b'+', b'#', 0, topic) {
-        None => Ok(()),
-        Some(at) if topic[at] != 0 => Err((Rule::TopicNameWildcard, at)),
-        // A U+0000 first; a wildcard after it still breaks MQTT-3.3.2-2 first.
-        Some(at) => match memchr::memchr2(b'+', b'#', &topic[at..]) {
-            Some(w) => Err((Rule::TopicNameWildcard, at + w)),
-            None => Err((Rule::TopicNull, at)),
-        },
+    if let Some(at) = topic.iter().position(|&b| b == b'+' || b == b'#') {
+        return Err((Rule::TopicNameWildcard, at));
     }
+    null_check(topic)
 }
 
 fn null_check(topic: &[u8]) -> Result<(), (Rule, usize)> {
     // MQTT-4.7.3-2: no U+0000 (the string check already refuses it; this keeps the
     // topic-specific statement when called on raw input).
-    match memchr::memchr(0, topic) {
+    match topic.iter().position(|&b| b == 0) {
         Some(at) => Err((Rule::TopicNull, at)),
         None => Ok(()),
     }
