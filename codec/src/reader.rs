@@ -105,6 +105,22 @@ impl<'a> Reader<'a> {
         b
     }
 
+    /// How many length-prefixed fields, each followed by `extra` bytes, the rest of the
+    /// region holds (counting stops at the first that does not fit): a capacity hint,
+    /// so lists are allocated once.
+    pub(crate) fn count_prefixed(&self, extra: usize) -> usize {
+        let data: &[u8] = &self.data[self.pos..self.end];
+        let (mut at, mut n) = (0, 0);
+        while let Some(len) = data.get(at..at + 2) {
+            at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]])) + extra;
+            if at > data.len() {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
     /// The next `n` bytes, borrowed (no share of the buffer is taken).
     pub(crate) fn take_ref(&mut self, n: usize) -> Result<&'a [u8]> {
         self.need(n)?;

@@ -121,13 +121,140 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), StringFault> {
 /// Every byte is ASCII other than NUL (so the string is valid).
 #[inline]
 fn plain(bytes: &[u8]) -> bool {
-    // 1..=0x7F, tested as one unsigned comparison; no early exit, so it vectorises.
-    !bytes.iter().fold(false, |bad, &b| bad | (b.wrapping_sub(1) >= 0x7F))
+    fold_words(bytes, |w| w | zero_byte(w))
 }
 
 /// Every byte is ASCII other than NUL, `+` and `#`: a valid string and a topic name
 /// without wildcards.
 #[inline]
 pub(crate) fn plain_topic(bytes: &[u8]) -> bool {
-    !bytes.iter().fold(false, |bad, &b| bad | (b.wrapping_sub(1) >= 0x7F) | (b == b'+') | (b == b'#'))
+    fold_words(bytes, |w| w | zero_byte(w) | zero_byte(w ^ splat(b'+')) | zero_byte(w ^ splat(b'#')))
+}
+
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// High bit set in some byte iff `w` holds a zero byte (exact as to whether one does).
+#[inline]
+fn zero_byte(w: u64) -> u64 {
+    w.wrapping_sub(splat(0x01)) & !w & splat(0x80)
+}
+
+/// Eight bytes at a time (the tail padded with `a`): true when `flag` leaves no high
+/// bit set in any word. Short strings, the usual MQTT case, take one or two words.
+#[inline]
+fn fold_words(bytes: &[u8], flag: impl Fn(u64) -> u64) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut acc = 0;
+    for c in &mut chunks {
+        let mut w = [0; 8];
+        w.copy_from_slice(c);
+        acc |= flag(u64::from_le_bytes(w));
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        acc |= flag(tail_word(bytes, tail.len()));
+    }
+    acc & splat(0x80) == 0
+}
+
+/// The last `n` (< 8) bytes of `bytes` as the low bytes of a little-endian word, the
+/// rest padded with `a` (which no check flags). Fixed-size reads only: a variable-length
+/// copy would be a call to `memcpy`.
+#[inline]
+fn tail_word(bytes: &[u8], n: usize) -> u64 {
+    debug_assert!(n < 8 && n <= bytes.len());
+    if n == 0 {
+        return splat(b'a');
+    }
+    let pad = splat(b'a') << (8 * n);
+    if bytes.len() >= 8 {
+        // The whole last word, shifted so the bytes already seen drop out.
+        let mut w = [0; 8];
+        w.copy_from_slice(&bytes[bytes.len() - 8..]);
+        return (u64::from_le_bytes(w) >> (8 * (8 - n))) | pad;
+    }
+    let b = &bytes[bytes.len() - n..];
+    let (mut w, mut at) = (0u64, 0);
+    if n & 4 != 0 {
+        w |= u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        at = 4;
+    }
+    if n & 2 != 0 {
+        w |= u64::from(u16::from_le_bytes([b[at], b[at + 1]])) << (8 * at);
+        at += 2;
+    }
+    if n & 1 != 0 {
+        w |= u64::from(b[at]) << (8 * at);
+    }
+    w | pad
+}
+
+/// High bit of each byte of `w` that equals `c`, exactly (no carries between bytes).
+#[inline]
+pub(crate) fn bytes_equal(w: u64, c: u8) -> u64 {
+    let x = w ^ splat(c);
+    !(((x & splat(0x7F)) + splat(0x7F)) | x) & splat(0x80)
+}
+
+/// Calls `each` with the offset of every `+` and `#` in `bytes`, in order, eight bytes
+/// at a time; stops at its first error.
+#[inline]
+pub(crate) fn for_each_wildcard<E>(bytes: &[u8], mut each: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
+    let mut visit = |w: u64, base: usize| {
+        let mut hits = bytes_equal(w, b'+') | bytes_equal(w, b'#');
+        while hits != 0 {
+            each(base + (hits.trailing_zeros() / 8) as usize)?;
+            hits &= hits - 1;
+        }
+        Ok(())
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for (k, c) in (&mut chunks).enumerate() {
+        let mut w = [0; 8];
+        w.copy_from_slice(c);
+        visit(u64::from_le_bytes(w), k * 8)?;
+    }
+    let n = chunks.remainder().len();
+    visit(tail_word(bytes, n), bytes.len() - n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_paths_agree_with_the_byte_rules() {
+        // Every single byte, at every position of strings of 1..=17 bytes.
+        for len in 1..=17 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut s = vec![b'x'; len];
+                    s[at] = b;
+                    let ok = (1..=0x7F).contains(&b);
+                    assert_eq!(plain(&s), ok, "{s:?}");
+                    assert_eq!(plain_topic(&s), ok && b != b'+' && b != b'#', "{s:?}");
+                }
+            }
+        }
+        assert!(plain(b"") && plain_topic(b""));
+    }
+
+    #[test]
+    fn wildcard_offsets_are_exact() {
+        let texts: [&[u8]; 7] =
+            [b"", b"+", b"#", b"a/+/b/#", b"++##++##+", b"sensors/+/room0/#", b"\x01+\x7f#\x80+\xff#\x2a\x2c\x22\x24"];
+        for bytes in texts {
+            let mut found = Vec::new();
+            for_each_wildcard(bytes, |at| {
+                found.push(at);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            let expected: Vec<usize> =
+                bytes.iter().enumerate().filter(|(_, b)| **b == b'+' || **b == b'#').map(|(i, _)| i).collect();
+            assert_eq!(found, expected, "{bytes:?}");
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! Topic names and topic filters (MQTT 3.1.1 §4.7, MQTT 5.0 §4.7 and §4.8.2).
 //!
-//! These checks run on strings that already passed the UTF-8 rules; they return the
-//! failed rule and the byte offset inside the topic.
+//! These checks run on strings that already passed the UTF-8 rules (which refuse
+//! U+0000, reported for topics as MQTT-4.7.3-2); they return the failed rule and the
+//! byte offset inside the topic.
 
 use crate::Version;
 use crate::error::Rule;
@@ -18,16 +19,8 @@ pub(crate) fn check_name(topic: &[u8], alias_present: bool) -> Result<(), (Rule,
     if let Some(at) = topic.iter().position(|&b| b == b'+' || b == b'#') {
         return Err((Rule::TopicNameWildcard, at));
     }
-    null_check(topic)
-}
-
-fn null_check(topic: &[u8]) -> Result<(), (Rule, usize)> {
-    // MQTT-4.7.3-2: no U+0000 (the string check already refuses it; this keeps the
-    // topic-specific statement when called on raw input).
-    match topic.iter().position(|&b| b == 0) {
-        Some(at) => Err((Rule::TopicNull, at)),
-        None => Ok(()),
-    }
+    // MQTT-4.7.3-2 (no U+0000) is enforced by the string check that runs first.
+    Ok(())
 }
 
 /// Checks a topic filter of SUBSCRIBE or UNSUBSCRIBE.
@@ -36,7 +29,6 @@ pub(crate) fn check_filter(filter: &[u8], version: Version) -> Result<(), (Rule,
     if filter.is_empty() {
         return Err((Rule::TopicFilterEmpty, 0));
     }
-    null_check(filter)?;
     let mut body = filter;
     let mut base = 0;
     if version.is_v5() {
@@ -59,22 +51,22 @@ pub(crate) fn check_filter(filter: &[u8], version: Version) -> Result<(), (Rule,
             body = &rest[name_len + 1..];
         }
     }
-    let mut level_start = 0;
-    for (i, &b) in body.iter().enumerate() {
-        match b {
-            b'/' => level_start = i + 1,
+    // Only the wildcards need looking at: each must fill its level (`+`), or be the
+    // whole last level (`#`).
+    crate::string::for_each_wildcard(body, |i| {
+        let starts_level = i == 0 || body[i - 1] == b'/';
+        let next = body.get(i + 1).copied();
+        if body[i] == b'#' {
             // MQTT-4.7.1-2 (3.1.1) / MQTT-4.7.1-1 (5.0): `#` alone in the last level.
-            b'#' if i != level_start || i + 1 != body.len() => {
+            if !starts_level || next.is_some() {
                 return Err((Rule::TopicFilterHash, base + i));
             }
+        } else if !starts_level || next.is_some_and(|n| n != b'/') {
             // MQTT-4.7.1-3 (3.1.1) / MQTT-4.7.1-2 (5.0): `+` fills its whole level.
-            b'+' if i != level_start || body.get(i + 1).is_some_and(|&n| n != b'/') => {
-                return Err((Rule::TopicFilterPlus, base + i));
-            }
-            _ => {}
+            return Err((Rule::TopicFilterPlus, base + i));
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Whether `filter` is a 5.0 shared subscription (`$share/...`).

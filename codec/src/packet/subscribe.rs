@@ -116,7 +116,7 @@ impl Subscribe {
         let v5 = r.version.is_v5();
         let properties =
             if v5 { property::decode(r, PropertyContext::Subscribe)?.0 } else { Properties::new() };
-        let mut filters = Vec::new();
+        let mut filters = Vec::with_capacity(r.count_prefixed(1));
         // Bounded by the remaining length: each pass consumes at least three bytes.
         while !r.is_empty() {
             let filter_at = r.pos() + 2;

@@ -27,7 +27,7 @@ impl Unsubscribe {
         } else {
             Properties::new()
         };
-        let mut filters = Vec::new();
+        let mut filters = Vec::with_capacity(r.count_prefixed(0));
         while !r.is_empty() {
             let at = r.pos() + 2;
             // MQTT-3.10.3-1: contiguous UTF-8 filters.
