@@ -6,7 +6,7 @@
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mqttspec_benches::*;
-use mqttspec_codec::{Packet, Version};
+use mqttspec_codec::{Packet, Property, PropertyId, Version};
 use std::hint::black_box;
 
 fn workloads() -> Vec<Workload> {
@@ -42,56 +42,53 @@ fn decode(c: &mut Criterion) {
     }
 }
 
+/// Encodes `n` packets into `buf` (cleared first) with `one`, and checks the length.
+fn encode_n(buf: &mut BytesMut, n: usize, expected_len: usize, mut one: impl FnMut(&mut BytesMut)) {
+    buf.clear();
+    for _ in 0..n {
+        one(buf);
+    }
+    assert_eq!(buf.len(), expected_len);
+}
+
 fn encode(c: &mut Criterion) {
+    // Every codec encodes the same message (the workload's first) N times into one
+    // reused buffer; the peers' packets hold the same fields, so the output is as long
+    // as the workload's stream (their property order may differ).
     for w in [w1(20_000), w3(8_000)] {
         let mut g = c.benchmark_group(format!("encode/{}", w.name));
         g.throughput(Throughput::Bytes(w.bytes.len() as u64));
-        let mut buf = BytesMut::with_capacity(w.bytes.len());
+        let (n, len) = (w.count(), w.bytes.len());
+        let mut buf = BytesMut::with_capacity(len);
+        let packet = &w.packets[0];
         g.bench_function("mqttspec", |b| {
-            b.iter(|| {
-                buf.clear();
-                for p in &w.packets {
-                    p.encode(w.version, &mut buf).expect("encodes");
-                }
-                assert_eq!(buf.len(), w.bytes.len());
-            })
+            b.iter(|| encode_n(&mut buf, n, len, |buf| packet.encode(w.version, buf).expect("encodes")))
         });
-        let Packet::Publish(first) = &w.packets[0] else { unreachable!("workloads of publishes") };
+        let Packet::Publish(first) = packet else { unreachable!("workloads of publishes") };
         let topic = first.topic.to_string();
+        let pkid = first.packet_id.unwrap_or(0);
         if w.version == Version::V3_1_1 {
             let p = mqttbytes::v4::Publish {
                 dup: false,
                 qos: mqttbytes::QoS::AtMostOnce,
                 retain: false,
                 topic: topic.clone(),
-                pkid: 0,
+                pkid,
                 payload: first.payload.clone(),
             };
             g.bench_function("mqttbytes", |b| {
-                b.iter(|| {
-                    buf.clear();
-                    for _ in 0..w.count() {
-                        p.write(&mut buf).expect("encodes");
-                    }
-                    assert_eq!(buf.len(), w.bytes.len());
-                })
+                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf).expect("encodes"))))
             });
             let p = rumqttc::mqttbytes::v4::Packet::Publish(rumqttc::mqttbytes::v4::Publish {
                 dup: false,
                 qos: rumqttc::mqttbytes::QoS::AtMostOnce,
                 retain: false,
                 topic: topic.clone(),
-                pkid: 0,
+                pkid,
                 payload: first.payload.clone(),
             });
             g.bench_function("rumqttc", |b| {
-                b.iter(|| {
-                    buf.clear();
-                    for _ in 0..w.count() {
-                        p.write(&mut buf, 1 << 20).expect("encodes");
-                    }
-                    assert_eq!(buf.len(), w.bytes.len());
-                })
+                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf, 1 << 20).expect("encodes"))))
             });
             let p = mqttrs::Packet::Publish(mqttrs::Publish {
                 dup: false,
@@ -100,15 +97,65 @@ fn encode(c: &mut Criterion) {
                 topic_name: &topic,
                 payload: &first.payload,
             });
-            let mut out = vec![0u8; w.bytes.len()];
+            let mut out = vec![0u8; len];
             g.bench_function("mqttrs", |b| {
                 b.iter(|| {
                     let mut at = 0;
-                    for _ in 0..w.count() {
+                    for _ in 0..n {
                         at += mqttrs::encode_slice(&p, &mut out[at..]).expect("encodes");
                     }
-                    assert_eq!(at, w.bytes.len());
+                    assert_eq!(at, len);
                 })
+            });
+        } else {
+            let user: Vec<(String, String)> =
+                first.properties.user_properties().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let content_type = first.properties.get(PropertyId::CONTENT_TYPE).and_then(|p| match p {
+                Property::ContentType(s) => Some(s.to_string()),
+                _ => None,
+            });
+            let p = mqttbytes::v5::Publish {
+                dup: false,
+                qos: mqttbytes::QoS::AtLeastOnce,
+                retain: false,
+                topic: topic.clone(),
+                pkid,
+                properties: Some(mqttbytes::v5::PublishProperties {
+                    payload_format_indicator: None,
+                    message_expiry_interval: first.properties.message_expiry_interval(),
+                    topic_alias: first.properties.topic_alias(),
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: user.clone(),
+                    subscription_identifiers: Vec::new(),
+                    content_type: content_type.clone(),
+                }),
+                payload: first.payload.clone(),
+            };
+            g.bench_function("mqttbytes", |b| {
+                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf).expect("encodes"))))
+            });
+            use rumqttc::v5::mqttbytes::v5 as r5;
+            let p = r5::Packet::Publish(r5::Publish {
+                dup: false,
+                qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
+                retain: false,
+                topic: bytes::Bytes::from(topic.clone()),
+                pkid,
+                properties: Some(r5::PublishProperties {
+                    payload_format_indicator: None,
+                    message_expiry_interval: first.properties.message_expiry_interval(),
+                    topic_alias: first.properties.topic_alias(),
+                    response_topic: None,
+                    correlation_data: None,
+                    user_properties: user,
+                    subscription_identifiers: Vec::new(),
+                    content_type,
+                }),
+                payload: first.payload.clone(),
+            });
+            g.bench_function("rumqttc", |b| {
+                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf, None).expect("encodes"))))
             });
         }
         g.finish();

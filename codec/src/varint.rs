@@ -45,6 +45,20 @@ pub const fn len(value: u32) -> usize {
     }
 }
 
+/// The shortest encoding of `value` (at most [`MAX`]) as the low bytes of a
+/// little-endian word, and its length. Computed in registers: bytes stored one by one
+/// and read back as a word would stall store forwarding.
+#[inline]
+pub(crate) fn to_word(value: u32) -> (u32, usize) {
+    let b = |shift: u32, more: bool| ((value >> shift) & 0x7F) | if more { 0x80 } else { 0 };
+    match len(value) {
+        1 => (value, 1),
+        2 => (b(0, true) | (b(7, false) << 8), 2),
+        3 => (b(0, true) | (b(7, true) << 8) | (b(14, false) << 16), 3),
+        _ => (b(0, true) | (b(7, true) << 8) | (b(14, true) << 16) | (b(21, false) << 24), 4),
+    }
+}
+
 /// Writes `value` in its shortest form. `value` must not exceed [`MAX`].
 pub(crate) fn write(buf: &mut impl BufMut, value: u32) {
     write_padded(buf, value, len(value));
@@ -75,6 +89,8 @@ mod tests {
             write(&mut buf, v);
             assert_eq!(buf.len(), len(v));
             assert_eq!(read(&buf), VarInt::Complete { value: v, len: len(v), minimal: true });
+            let (word, n) = to_word(v);
+            assert_eq!(&word.to_le_bytes()[..n], &buf[..], "{v}");
         }
     }
 

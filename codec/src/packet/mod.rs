@@ -177,6 +177,9 @@ impl Packet {
 
     /// Encodes the packet as `version` into `buf`.
     pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        if let Packet::Publish(p) = self {
+            return p.encode_packet(version, buf);
+        }
         let len = body_len(self.body_len(version)?)?;
         buf.reserve(1 + varint::len(len) + len as usize);
         buf.put_u8(((self.packet_type() as u8) << 4) | self.first_byte_flags());
