@@ -77,7 +77,11 @@ fn encode(c: &mut Criterion) {
                 payload: first.payload.clone(),
             };
             g.bench_function("mqttbytes", |b| {
-                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf).expect("encodes"))))
+                b.iter(|| {
+                    encode_n(&mut buf, n, len, |buf| {
+                        p.write(buf).expect("encodes");
+                    })
+                })
             });
             let p = rumqttc::mqttbytes::v4::Packet::Publish(rumqttc::mqttbytes::v4::Publish {
                 dup: false,
@@ -88,7 +92,11 @@ fn encode(c: &mut Criterion) {
                 payload: first.payload.clone(),
             });
             g.bench_function("rumqttc", |b| {
-                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf, 1 << 20).expect("encodes"))))
+                b.iter(|| {
+                    encode_n(&mut buf, n, len, |buf| {
+                        p.write(buf, 1 << 20).expect("encodes");
+                    })
+                })
             });
             let p = mqttrs::Packet::Publish(mqttrs::Publish {
                 dup: false,
@@ -133,7 +141,11 @@ fn encode(c: &mut Criterion) {
                 payload: first.payload.clone(),
             };
             g.bench_function("mqttbytes", |b| {
-                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf).expect("encodes"))))
+                b.iter(|| {
+                    encode_n(&mut buf, n, len, |buf| {
+                        p.write(buf).expect("encodes");
+                    })
+                })
             });
             use rumqttc::v5::mqttbytes::v5 as r5;
             let p = r5::Packet::Publish(r5::Publish {
@@ -155,7 +167,11 @@ fn encode(c: &mut Criterion) {
                 payload: first.payload.clone(),
             });
             g.bench_function("rumqttc", |b| {
-                b.iter(|| encode_n(&mut buf, n, len, |buf| drop(p.write(buf, None).expect("encodes"))))
+                b.iter(|| {
+                    encode_n(&mut buf, n, len, |buf| {
+                        p.write(buf, None).expect("encodes");
+                    })
+                })
             });
         }
         g.finish();

@@ -201,7 +201,10 @@ pub(crate) fn bytes_equal(w: u64, c: u8) -> u64 {
 /// Calls `each` with the offset of every `+` and `#` in `bytes`, in order, eight bytes
 /// at a time; stops at its first error.
 #[inline]
-pub(crate) fn for_each_wildcard<E>(bytes: &[u8], mut each: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
+pub(crate) fn for_each_wildcard<E>(
+    bytes: &[u8],
+    mut each: impl FnMut(usize) -> Result<(), E>,
+) -> Result<(), E> {
     let mut visit = |w: u64, base: usize| {
         let mut hits = bytes_equal(w, b'+') | bytes_equal(w, b'#');
         while hits != 0 {
@@ -243,8 +246,15 @@ mod tests {
 
     #[test]
     fn wildcard_offsets_are_exact() {
-        let texts: [&[u8]; 7] =
-            [b"", b"+", b"#", b"a/+/b/#", b"++##++##+", b"sensors/+/room0/#", b"\x01+\x7f#\x80+\xff#\x2a\x2c\x22\x24"];
+        let texts: [&[u8]; 7] = [
+            b"",
+            b"+",
+            b"#",
+            b"a/+/b/#",
+            b"++##++##+",
+            b"sensors/+/room0/#",
+            b"\x01+\x7f#\x80+\xff#\x2a\x2c\x22\x24",
+        ];
         for bytes in texts {
             let mut found = Vec::new();
             for_each_wildcard(bytes, |at| {
@@ -252,8 +262,12 @@ mod tests {
                 Ok::<(), ()>(())
             })
             .unwrap();
-            let expected: Vec<usize> =
-                bytes.iter().enumerate().filter(|(_, b)| **b == b'+' || **b == b'#').map(|(i, _)| i).collect();
+            let expected: Vec<usize> = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'+' || **b == b'#')
+                .map(|(i, _)| i)
+                .collect();
             assert_eq!(found, expected, "{bytes:?}");
         }
     }

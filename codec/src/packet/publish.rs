@@ -2,11 +2,11 @@
 
 use super::{QoS, Role, no_properties, packet_id};
 use crate::error::{EncodeError, Rule, Violation};
+use crate::fixed_header::PacketType;
 use crate::property::{self, PropertyContext, PropertyId};
 use crate::reader::{Reader, check_field, field_len, put_binary};
-use crate::{MqttString, Properties, Version, topic};
-use crate::fixed_header::PacketType;
 use crate::varint;
+use crate::{MqttString, Properties, Version, topic};
 use bytes::{BufMut, Bytes, BytesMut};
 
 /// Application message.
