@@ -42,6 +42,7 @@
 
 #[cfg(feature = "arbitrary")]
 mod arb;
+mod buffer;
 pub mod error;
 pub mod fixed_header;
 pub mod fuzzing;
@@ -56,6 +57,7 @@ pub mod topic;
 pub mod varint;
 mod version;
 
+pub use buffer::Buffer;
 pub use error::{Citation, DecodeError, EncodeError, Kind, Rule, Violation};
 pub use fixed_header::{Frame, PacketType, check_frame};
 pub use packet::{

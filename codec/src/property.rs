@@ -7,7 +7,7 @@
 
 use crate::error::Rule;
 use crate::reader::{Reader, Result, put_binary};
-use crate::{MqttString, topic, varint};
+use crate::{Buffer, MqttString, topic, varint};
 use bytes::{BufMut, Bytes, BytesMut};
 use std::fmt;
 
@@ -169,30 +169,31 @@ impl fmt::Debug for PropertyId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is the Table 2-4 property of the same name
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Property {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub enum Property<B: Buffer = Bytes> {
     PayloadFormatIndicator(u8),
     MessageExpiryInterval(u32),
-    ContentType(MqttString),
-    ResponseTopic(MqttString),
-    CorrelationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))] Bytes),
+    ContentType(MqttString<B>),
+    ResponseTopic(MqttString<B>),
+    CorrelationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::buffer))] B),
     SubscriptionIdentifier(u32),
     SessionExpiryInterval(u32),
-    AssignedClientIdentifier(MqttString),
+    AssignedClientIdentifier(MqttString<B>),
     ServerKeepAlive(u16),
-    AuthenticationMethod(MqttString),
-    AuthenticationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))] Bytes),
+    AuthenticationMethod(MqttString<B>),
+    AuthenticationData(#[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::buffer))] B),
     RequestProblemInformation(u8),
     WillDelayInterval(u32),
     RequestResponseInformation(u8),
-    ResponseInformation(MqttString),
-    ServerReference(MqttString),
-    ReasonString(MqttString),
+    ResponseInformation(MqttString<B>),
+    ServerReference(MqttString<B>),
+    ReasonString(MqttString<B>),
     ReceiveMaximum(u16),
     TopicAliasMaximum(u16),
     TopicAlias(u16),
     MaximumQos(u8),
     RetainAvailable(u8),
-    UserProperty(MqttString, MqttString),
+    UserProperty(MqttString<B>, MqttString<B>),
     MaximumPacketSize(u32),
     WildcardSubscriptionAvailable(u8),
     SubscriptionIdentifierAvailable(u8),
@@ -200,17 +201,17 @@ pub enum Property {
 }
 
 /// A property value, untyped by identifier.
-enum Value {
+enum Value<B: Buffer> {
     Byte(u8),
     U16(u16),
     U32(u32),
     VarInt(u32),
-    String(MqttString),
-    Binary(Bytes),
-    Pair(MqttString, MqttString),
+    String(MqttString<B>),
+    Binary(B),
+    Pair(MqttString<B>, MqttString<B>),
 }
 
-impl Property {
+impl<B: Buffer> Property<B> {
     /// The identifier.
     pub fn id(&self) -> PropertyId {
         use Property::*;
@@ -245,7 +246,7 @@ impl Property {
         })
     }
 
-    fn value(&self) -> Value {
+    fn value(&self) -> Value<B> {
         use Property::*;
         match self {
             PayloadFormatIndicator(v)
@@ -274,7 +275,7 @@ impl Property {
         }
     }
 
-    fn from_value(id: PropertyId, value: Value) -> Option<Property> {
+    fn from_value(id: PropertyId, value: Value<B>) -> Option<Property<B>> {
         use Property::*;
         Some(match (id.0, value) {
             (0x01, Value::Byte(v)) => PayloadFormatIndicator(v),
@@ -316,7 +317,7 @@ impl Property {
             Value::U32(_) => 4,
             Value::VarInt(v) => varint::len(v),
             Value::String(s) => 2 + s.len(),
-            Value::Binary(b) => 2 + b.len(),
+            Value::Binary(b) => 2 + b.as_ref().len(),
             Value::Pair(k, v) => 4 + k.len() + v.len(),
         }
     }
@@ -331,7 +332,7 @@ impl Property {
             Value::U32(v) => buf.put_u32(v),
             Value::VarInt(v) => varint::write(buf, v.min(varint::MAX)),
             Value::String(s) => put_binary(buf, s.as_bytes()),
-            Value::Binary(b) => put_binary(buf, &b),
+            Value::Binary(b) => put_binary(buf, b.as_ref()),
             Value::Pair(k, v) => {
                 put_binary(buf, k.as_bytes());
                 put_binary(buf, v.as_bytes());
@@ -342,8 +343,8 @@ impl Property {
 
 /// A property block: the bytes after the Property Length, as they travel.
 #[derive(Clone, PartialEq, Eq, Default, Hash)]
-pub struct Properties {
-    raw: Bytes,
+pub struct Properties<B: Buffer = Bytes> {
+    raw: B,
 }
 
 impl Properties {
@@ -395,34 +396,44 @@ impl Properties {
         Ok(Properties { raw: buf.freeze() })
     }
 
+}
+
+impl<B: Buffer> Properties<B> {
     /// The encoded block (without the Property Length).
-    pub fn raw(&self) -> &Bytes {
+    pub fn raw(&self) -> &B {
         &self.raw
+    }
+
+    /// A copy that owns its bytes.
+    pub fn to_shared(&self) -> Properties {
+        Properties { raw: Bytes::copy_from_slice(self.raw.as_ref()) }
     }
 
     /// Whether the block is empty.
     pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
+        self.raw.as_ref().is_empty()
     }
 
     /// Bytes of the block plus its Property Length prefix.
     pub(crate) fn wire_len(&self) -> usize {
-        varint::len(self.raw.len() as u32) + self.raw.len()
+        let len = self.raw.as_ref().len();
+        varint::len(len as u32) + len
     }
 
     pub(crate) fn encode(&self, buf: &mut impl BufMut) {
-        varint::write(buf, self.raw.len() as u32);
-        buf.put_slice(&self.raw);
+        let raw = self.raw.as_ref();
+        varint::write(buf, raw.len() as u32);
+        buf.put_slice(raw);
     }
 
     /// The properties in wire order. Iteration stops at the first entry that cannot be
     /// parsed (only possible for blocks built with [`Properties::from_raw`]).
-    pub fn iter(&self) -> PropertyIter<'_> {
+    pub fn iter(&self) -> PropertyIter<'_, B> {
         PropertyIter { raw: &self.raw, pos: 0 }
     }
 
     /// The first property with this identifier.
-    pub fn get(&self, id: PropertyId) -> Option<Property> {
+    pub fn get(&self, id: PropertyId) -> Option<Property<B>> {
         self.iter().find(|p| p.id() == id)
     }
 
@@ -435,7 +446,7 @@ impl Properties {
         })
     }
 
-    fn get_string(&self, id: PropertyId) -> Option<MqttString> {
+    fn get_string(&self, id: PropertyId) -> Option<MqttString<B>> {
         self.get(id).and_then(|p| match p.value() {
             Value::String(s) => Some(s),
             _ => None,
@@ -479,22 +490,22 @@ impl Properties {
         self.get_u32(PropertyId::MAXIMUM_QOS).map(|v| v as u8)
     }
     /// Authentication Method.
-    pub fn authentication_method(&self) -> Option<MqttString> {
+    pub fn authentication_method(&self) -> Option<MqttString<B>> {
         self.get_string(PropertyId::AUTHENTICATION_METHOD)
     }
     /// Reason String.
-    pub fn reason_string(&self) -> Option<MqttString> {
+    pub fn reason_string(&self) -> Option<MqttString<B>> {
         self.get_string(PropertyId::REASON_STRING)
     }
     /// Authentication Data.
-    pub fn authentication_data(&self) -> Option<Bytes> {
+    pub fn authentication_data(&self) -> Option<B> {
         self.get(PropertyId::AUTHENTICATION_DATA).and_then(|p| match p.value() {
             Value::Binary(b) => Some(b),
             _ => None,
         })
     }
     /// Assigned Client Identifier.
-    pub fn assigned_client_identifier(&self) -> Option<MqttString> {
+    pub fn assigned_client_identifier(&self) -> Option<MqttString<B>> {
         self.get_string(PropertyId::ASSIGNED_CLIENT_IDENTIFIER)
     }
     /// Every Subscription Identifier, in order.
@@ -505,7 +516,7 @@ impl Properties {
         })
     }
     /// Every User Property, in order.
-    pub fn user_properties(&self) -> impl Iterator<Item = (MqttString, MqttString)> + '_ {
+    pub fn user_properties(&self) -> impl Iterator<Item = (MqttString<B>, MqttString<B>)> + '_ {
         self.iter().filter_map(|p| match p {
             Property::UserProperty(k, v) => Some((k, v)),
             _ => None,
@@ -513,35 +524,36 @@ impl Properties {
     }
 }
 
-impl fmt::Debug for Properties {
+impl<B: Buffer> fmt::Debug for Properties<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parsed: Vec<Property> = self.iter().collect();
+        let parsed: Vec<Property<B>> = self.iter().collect();
         let parsed_len: usize = parsed.iter().map(Property::encoded_len).sum();
-        if parsed_len == self.raw.len() {
+        if parsed_len == self.raw.as_ref().len() {
             f.debug_list().entries(parsed).finish()
         } else {
-            write!(f, "Properties(raw {:02X?})", &self.raw[..])
+            write!(f, "Properties(raw {:02X?})", self.raw.as_ref())
         }
     }
 }
 
 /// Iterator over a property block.
 #[derive(Debug)]
-pub struct PropertyIter<'a> {
-    raw: &'a Bytes,
+pub struct PropertyIter<'a, B: Buffer = Bytes> {
+    raw: &'a B,
     pos: usize,
 }
 
-impl Iterator for PropertyIter<'_> {
-    type Item = Property;
+impl<B: Buffer> Iterator for PropertyIter<'_, B> {
+    type Item = Property<B>;
 
-    fn next(&mut self) -> Option<Property> {
-        if self.pos >= self.raw.len() {
+    fn next(&mut self) -> Option<Property<B>> {
+        let len = self.raw.as_ref().len();
+        if self.pos >= len {
             return None;
         }
         // Lenient read: reuse the strict reader as 3.1.1 so that minimality is not
         // judged; validation already happened when the block was decoded.
-        let mut r = Reader::new(self.raw, self.pos, self.raw.len(), crate::Version::V3_1_1);
+        let mut r = Reader::new(self.raw, self.pos, len, crate::Version::V3_1_1);
         let parsed = (|| {
             let id = PropertyId(u8::try_from(r.varint().ok()?).ok()?);
             let value = read_value(&mut r, id.value_type()?).ok()?;
@@ -553,14 +565,14 @@ impl Iterator for PropertyIter<'_> {
                 Some(p)
             }
             None => {
-                self.pos = self.raw.len();
+                self.pos = len;
                 None
             }
         }
     }
 }
 
-fn read_value(r: &mut Reader<'_>, ty: ValueType) -> Result<Value> {
+fn read_value<B: Buffer>(r: &mut Reader<'_, B>, ty: ValueType) -> Result<Value<B>> {
     Ok(match ty {
         ValueType::Byte => Value::Byte(r.u8()?),
         ValueType::U16 => Value::U16(r.u16()?),
@@ -585,13 +597,13 @@ impl Seen {
 /// Reads Property Length and the block, enforcing §2.2.2.2: known identifier, allowed
 /// in this packet, not repeated unless repeatable, value in range. Values are checked
 /// where they lie, without taking a share of the buffer for each.
-pub(crate) fn decode(r: &mut Reader<'_>, ctx: PropertyContext) -> Result<(Properties, Seen)> {
+pub(crate) fn decode<B: Buffer>(r: &mut Reader<'_, B>, ctx: PropertyContext) -> Result<(Properties<B>, Seen)> {
     let len = r.varint()? as usize;
     let start = r.pos();
     let mut block = r.sub(len)?;
     let raw = block.rest();
     let version = r.version;
-    let mut p = Reader::new(&raw, 0, raw.len(), version);
+    let mut p = Reader::new(&raw, 0, raw.as_ref().len(), version);
     let mut seen = Seen::default();
     let relocate = |mut v: crate::Violation| {
         v.offset += start;

@@ -8,21 +8,21 @@
 use crate::error::{Rule, Violation};
 use crate::string::{self, StringFault};
 use crate::varint::{self, VarInt};
-use crate::{EncodeError, MqttString, Version};
+use crate::{Buffer, EncodeError, MqttString, Version};
 use bytes::{BufMut, Bytes};
 
 pub(crate) type Result<T> = std::result::Result<T, Violation>;
 
-pub(crate) struct Reader<'a> {
-    data: &'a Bytes,
+pub(crate) struct Reader<'a, B: Buffer = Bytes> {
+    data: &'a B,
     pos: usize,
     end: usize,
     pub(crate) version: Version,
 }
 
-impl<'a> Reader<'a> {
+impl<'a, B: Buffer> Reader<'a, B> {
     /// A reader over `data[pos..end]`; offsets in errors count from `data[0]`.
-    pub(crate) fn new(data: &'a Bytes, pos: usize, end: usize, version: Version) -> Self {
+    pub(crate) fn new(data: &'a B, pos: usize, end: usize, version: Version) -> Self {
         Reader { data, pos, end, version }
     }
 
@@ -56,28 +56,29 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn u8(&mut self) -> Result<u8> {
         self.need(1)?;
-        let b = self.data[self.pos];
+        let b = self.bytes()[self.pos];
         self.pos += 1;
         Ok(b)
     }
 
     pub(crate) fn u16(&mut self) -> Result<u16> {
         self.need(2)?;
-        let v = u16::from_be_bytes([self.data[self.pos], self.data[self.pos + 1]]);
+        let d = self.bytes();
+        let v = u16::from_be_bytes([d[self.pos], d[self.pos + 1]]);
         self.pos += 2;
         Ok(v)
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32> {
         self.need(4)?;
-        let d = &self.data[self.pos..self.pos + 4];
+        let d = &self.bytes()[self.pos..self.pos + 4];
         self.pos += 4;
         Ok(u32::from_be_bytes([d[0], d[1], d[2], d[3]]))
     }
 
     /// A variable byte integer; 5.0 also demands the shortest form (MQTT-1.5.5-1).
     pub(crate) fn varint(&mut self) -> Result<u32> {
-        match varint::read(&self.data[self.pos..self.end]) {
+        match varint::read(&self.bytes()[self.pos..self.end]) {
             VarInt::Complete { value, len, minimal } => {
                 if !minimal && self.version.is_v5() {
                     return self.fail(Rule::VarIntNotMinimal);
@@ -90,17 +91,23 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The whole input, borrowed for as long as the reader's buffer.
+    #[inline]
+    fn bytes(&self) -> &'a [u8] {
+        self.data.as_ref()
+    }
+
     /// The next `n` bytes, shared with the input (no copy).
-    pub(crate) fn take(&mut self, n: usize) -> Result<Bytes> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<B> {
         self.need(n)?;
-        let b = self.data.slice(self.pos..self.pos + n);
+        let b = self.data.sub(self.pos..self.pos + n);
         self.pos += n;
         Ok(b)
     }
 
     /// Everything up to the end of this reader's region.
-    pub(crate) fn rest(&mut self) -> Bytes {
-        let b = self.data.slice(self.pos..self.end);
+    pub(crate) fn rest(&mut self) -> B {
+        let b = self.data.sub(self.pos..self.end);
         self.pos = self.end;
         b
     }
@@ -109,7 +116,7 @@ impl<'a> Reader<'a> {
     /// region holds (counting stops at the first that does not fit): a capacity hint,
     /// so lists are allocated once.
     pub(crate) fn count_prefixed(&self, extra: usize) -> usize {
-        let data: &[u8] = &self.data[self.pos..self.end];
+        let data: &[u8] = &self.bytes()[self.pos..self.end];
         let (mut at, mut n) = (0, 0);
         while let Some(len) = data.get(at..at + 2) {
             at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]])) + extra;
@@ -124,14 +131,13 @@ impl<'a> Reader<'a> {
     /// The next `n` bytes, borrowed (no share of the buffer is taken).
     pub(crate) fn take_ref(&mut self, n: usize) -> Result<&'a [u8]> {
         self.need(n)?;
-        let data: &'a [u8] = self.data;
-        let b = &data[self.pos..self.pos + n];
+        let b = &self.bytes()[self.pos..self.pos + n];
         self.pos += n;
         Ok(b)
     }
 
     /// Two-byte length, then that many bytes.
-    pub(crate) fn binary(&mut self) -> Result<Bytes> {
+    pub(crate) fn binary(&mut self) -> Result<B> {
         let len = self.u16()? as usize;
         self.take(len)
     }
@@ -143,10 +149,10 @@ impl<'a> Reader<'a> {
     }
 
     /// A UTF-8 encoded string, checked against §1.5.3 / §1.5.4.
-    pub(crate) fn string(&mut self) -> Result<MqttString> {
+    pub(crate) fn string(&mut self) -> Result<MqttString<B>> {
         let start = self.pos + 2;
         let len = self.string_ref()?.len();
-        Ok(MqttString::from_raw(self.data.slice(start..start + len)))
+        Ok(MqttString::from_buffer(self.data.sub(start..start + len)))
     }
 
     /// A UTF-8 encoded string, checked and borrowed.
@@ -164,15 +170,15 @@ impl<'a> Reader<'a> {
     /// A string that is to be a Topic Name; the flag says whether it is already known
     /// to hold neither wildcard nor U+0000, so that [`topic::check_name`] can be skipped
     /// for the common case (one scan instead of three).
-    pub(crate) fn topic_name(&mut self) -> Result<(MqttString, bool)> {
+    pub(crate) fn topic_name(&mut self) -> Result<(MqttString<B>, bool)> {
         let len = self.u16()? as usize;
         let start = self.pos;
         let bytes = self.take(len)?;
-        if string::plain_topic(&bytes) {
-            return Ok((MqttString::from_raw(bytes), true));
+        if string::plain_topic(bytes.as_ref()) {
+            return Ok((MqttString::from_buffer(bytes), true));
         }
-        match string::check(&bytes) {
-            Ok(()) => Ok((MqttString::from_raw(bytes), false)),
+        match string::check(bytes.as_ref()) {
+            Ok(()) => Ok((MqttString::from_buffer(bytes), false)),
             Err(StringFault::Utf8(at)) => Err(self.violation_at(Rule::Utf8Invalid, start + at)),
             // MQTT-4.7.3-2 is the more precise citation for a topic.
             Err(StringFault::Null(at)) => Err(self.violation_at(Rule::TopicNull, start + at)),
@@ -180,7 +186,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A reader over the next `len` bytes; this reader moves past them.
-    pub(crate) fn sub(&mut self, len: usize) -> Result<Reader<'a>> {
+    pub(crate) fn sub(&mut self, len: usize) -> Result<Reader<'a, B>> {
         self.need(len)?;
         let sub = Reader::new(self.data, self.pos, self.pos + len, self.version);
         self.pos += len;

@@ -1,15 +1,17 @@
 //! UTF-8 encoded strings (MQTT 3.1.1 §1.5.3, MQTT 5.0 §1.5.4) and binary data.
 
+use crate::Buffer;
 use bytes::Bytes;
 use std::fmt;
 
-/// A length-prefixed MQTT string, held as the bytes of the packet it came from.
+/// A length-prefixed MQTT string, held as the bytes of the packet it came from
+/// (shared as [`Bytes`], or borrowed as `&[u8]`: see [`Buffer`]).
 ///
 /// A decoded `MqttString` is always valid: well-formed UTF-8 without U+0000 (a BOM
 /// stays as it arrived, per MQTT-1.5.3-3 / MQTT-1.5.4-3). One built with
 /// [`MqttString::from_raw`] may hold anything, so that invalid strings can be sent.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct MqttString(Bytes);
+pub struct MqttString<B: Buffer = Bytes>(B);
 
 impl MqttString {
     /// A string from static text.
@@ -22,34 +24,51 @@ impl MqttString {
         MqttString(bytes.into())
     }
 
-    /// The bytes as they appear on the wire (without the length prefix).
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-
     /// The underlying shared buffer.
     pub fn bytes(&self) -> &Bytes {
         &self.0
     }
+}
+
+impl<B: Buffer> MqttString<B> {
+    /// The buffer as it is, unchecked.
+    pub(crate) fn from_buffer(b: B) -> Self {
+        MqttString(b)
+    }
+
+    /// The underlying buffer.
+    pub fn buffer(&self) -> &B {
+        &self.0
+    }
+
+    /// A copy that owns its bytes (one allocation; none for [`Bytes`] beyond a count).
+    pub fn to_shared(&self) -> MqttString {
+        MqttString(Bytes::copy_from_slice(self.as_bytes()))
+    }
+
+    /// The bytes as they appear on the wire (without the length prefix).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_ref()
+    }
 
     /// The text, if the bytes are UTF-8 (always so for decoded strings).
     pub fn as_str(&self) -> Result<&str, std::str::Utf8Error> {
-        std::str::from_utf8(&self.0)
+        std::str::from_utf8(self.as_bytes())
     }
 
     /// The text with invalid sequences replaced, for display.
     pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.0)
+        String::from_utf8_lossy(self.as_bytes())
     }
 
     /// Length in bytes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     /// Whether the string is empty.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
     }
 }
 
@@ -65,28 +84,28 @@ impl From<String> for MqttString {
     }
 }
 
-impl PartialEq<str> for MqttString {
+impl<B: Buffer> PartialEq<str> for MqttString<B> {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other.as_bytes()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
-impl PartialEq<&str> for MqttString {
+impl<B: Buffer> PartialEq<&str> for MqttString<B> {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == other.as_bytes()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
-impl fmt::Debug for MqttString {
+impl<B: Buffer> fmt::Debug for MqttString<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_str() {
             Ok(s) => fmt::Debug::fmt(s, f),
-            Err(_) => write!(f, "invalid-utf8{:?}", &self.0[..]),
+            Err(_) => write!(f, "invalid-utf8{:?}", self.as_bytes()),
         }
     }
 }
 
-impl fmt::Display for MqttString {
+impl<B: Buffer> fmt::Display for MqttString<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_string_lossy())
     }
