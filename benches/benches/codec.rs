@@ -21,6 +21,8 @@ fn decode(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("decode/{}", w.name));
         g.throughput(Throughput::Bytes(w.bytes.len() as u64));
         g.bench_function("mqttspec", |b| b.iter(|| black_box(decode_mqttspec(&w))));
+        assert_eq!(decode_mqttspec_borrowed(&w), expected, "mqttspec (borrowed) on {}", w.name);
+        g.bench_function("mqttspec-borrowed", |b| b.iter(|| black_box(decode_mqttspec_borrowed(&w))));
         if decode_mqttbytes(&w) == expected {
             g.bench_function("mqttbytes", |b| b.iter(|| black_box(decode_mqttbytes(&w))));
         } else {

@@ -2,7 +2,7 @@
 //! same bytes for every codec, fed as a broker reads a socket (64 KiB chunks), and a
 //! check that each decoder finds the expected packets and fields.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use mqttspec_codec::{
     Connect, DecodeOptions, Frame, Packet, Properties, Property, Publish, QoS, StreamDecoder, Subscribe,
     Subscription, Version, Will, check_frame,
@@ -157,6 +157,25 @@ pub fn decode_mqttspec(w: &Workload) -> Seen {
                 seen.payload += p.payload.len();
             }
         }
+    });
+    seen
+}
+
+/// mqttspec-codec's strict streaming decoder, borrowing from the read buffer (no
+/// reference counts; the buffer is advanced once per read, past every whole packet).
+pub fn decode_mqttspec_borrowed(w: &Workload) -> Seen {
+    let mut dec = StreamDecoder::with_options(DecodeOptions::new(w.version));
+    let mut seen = Seen::default();
+    feed(&w.bytes, &mut seen, |buf, seen| {
+        let mut at = 0;
+        while let Ok(Some((p, len))) = dec.decode_borrowed(&buf[at..]) {
+            seen.packets += 1;
+            if let Packet::Publish(p) = &p {
+                seen.payload += p.payload.len();
+            }
+            at += len;
+        }
+        buf.advance(at);
     });
     seen
 }

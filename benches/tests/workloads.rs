@@ -9,6 +9,7 @@ fn every_decoder_sees_every_packet() {
         let expected = Seen { packets: w.count(), payload: w.payload_bytes() };
         assert!(w.bytes.len() > CHUNK || w.name == "W4", "{} should span several reads", w.name);
         assert_eq!(decode_mqttspec(&w), expected, "mqttspec {}", w.name);
+        assert_eq!(decode_mqttspec_borrowed(&w), expected, "mqttspec borrowed {}", w.name);
         assert_eq!(decode_mqttbytes(&w), expected, "mqttbytes {}", w.name);
         assert_eq!(decode_rumqttc(&w), expected, "rumqttc {}", w.name);
         if w.version == mqttspec_codec::Version::V3_1_1 {

@@ -18,7 +18,9 @@ mod sealed {
 
 /// Storage for the strings, binary fields, property blocks and payloads of a packet:
 /// [`Bytes`] or `&[u8]`.
-pub trait Buffer: AsRef<[u8]> + Clone + Default + Debug + PartialEq + Eq + Hash + Ord + sealed::Sealed {
+pub trait Buffer:
+    AsRef<[u8]> + Clone + Default + Debug + PartialEq + Eq + Hash + Ord + sealed::Sealed
+{
     /// The bytes in `range`, as the same kind of buffer.
     fn sub(&self, range: Range<usize>) -> Self;
     /// This buffer without its first `n` bytes.
@@ -48,4 +50,9 @@ impl Buffer for &[u8] {
     fn skip(self, n: usize) -> Self {
         &self[n..]
     }
+}
+
+/// The bytes of `b` in a buffer of their own.
+pub(crate) fn share<B: Buffer>(b: &B) -> Bytes {
+    Bytes::copy_from_slice(b.as_ref())
 }

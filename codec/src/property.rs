@@ -395,10 +395,15 @@ impl Properties {
         buf.extend_from_slice(&extra.raw);
         Ok(Properties { raw: buf.freeze() })
     }
-
 }
 
 impl<B: Buffer> Properties<B> {
+    /// The buffer as a property block, unchecked.
+    #[cfg(feature = "arbitrary")]
+    pub(crate) fn from_buffer(raw: B) -> Self {
+        Properties { raw }
+    }
+
     /// The encoded block (without the Property Length).
     pub fn raw(&self) -> &B {
         &self.raw
@@ -597,7 +602,10 @@ impl Seen {
 /// Reads Property Length and the block, enforcing §2.2.2.2: known identifier, allowed
 /// in this packet, not repeated unless repeatable, value in range. Values are checked
 /// where they lie, without taking a share of the buffer for each.
-pub(crate) fn decode<B: Buffer>(r: &mut Reader<'_, B>, ctx: PropertyContext) -> Result<(Properties<B>, Seen)> {
+pub(crate) fn decode<B: Buffer>(
+    r: &mut Reader<'_, B>,
+    ctx: PropertyContext,
+) -> Result<(Properties<B>, Seen)> {
     let len = r.varint()? as usize;
     let start = r.pos();
     let mut block = r.sub(len)?;

@@ -7,6 +7,9 @@ use crate::fixed_header::{Frame, PacketType, check_frame};
 use crate::packet::{DecodeOptions, Packet, Role};
 use bytes::BytesMut;
 
+/// A packet borrowed from the read buffer, and the bytes it took there.
+pub type Borrowed<'a> = (Packet<&'a [u8]>, usize);
+
 /// Cuts packets off the front of a growing buffer.
 ///
 /// Framing is two-phase: [`StreamDecoder::needed`] (and the first step of
@@ -84,5 +87,28 @@ impl StreamDecoder {
             }
         }
         Ok(Some(packet))
+    }
+
+    /// Decodes the packet at the front of `buf` borrowing from it, and says how many
+    /// bytes it took: the caller removes them once done with the packet. `Ok(None)`
+    /// when the packet is not complete yet. The checks are those of
+    /// [`StreamDecoder::decode`]; only the storage differs (no reference counts).
+    #[inline]
+    pub fn decode_borrowed<'a>(&mut self, buf: &'a [u8]) -> Result<Option<Borrowed<'a>>, Violation> {
+        let (len, header_len) = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
+            Frame::Incomplete { .. } => return Ok(None),
+            Frame::Complete { len, header_len } => (len, header_len),
+        };
+        if !self.version_known && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect) {
+            return Err(Violation::new(Rule::FirstPacketNotConnect, self.opts.version, 0));
+        }
+        let packet = crate::packet::decode_frame(&buf[..len], header_len, &self.opts)?;
+        if let Packet::Connect(c) = &packet {
+            if !self.version_known {
+                self.opts.version = c.version;
+                self.version_known = true;
+            }
+        }
+        Ok(Some((packet, len)))
     }
 }

@@ -23,7 +23,11 @@ fn tamper(p: Packet, v: Version, t: Tamper) -> Bytes {
 /// Decodes `bytes` with `o` and insists on `rule`; returns the violation.
 #[track_caller]
 fn rejects(bytes: &[u8], o: DecodeOptions, rule: Rule) -> Violation {
-    match Packet::decode(&Bytes::copy_from_slice(bytes), &o) {
+    let borrowed = Packet::decode_borrowed(bytes, &o).map(|p| p.to_shared());
+    let shared = Packet::decode(&Bytes::copy_from_slice(bytes), &o);
+    // The borrowing decoder is the same decoder: same verdict, same violation.
+    assert_eq!(borrowed, shared, "borrowed and shared decoding disagree on {bytes:02X?}");
+    match shared {
         Ok(p) => panic!("accepted {bytes:02X?} as {p:?}, expected {rule:?}"),
         Err(DecodeError::Incomplete { needed }) => panic!("incomplete ({needed} more) for {bytes:02X?}"),
         Err(DecodeError::Invalid(v)) => {
@@ -42,8 +46,13 @@ fn rejects_citing(bytes: &[u8], o: DecodeOptions, rule: Rule, id: &str) {
 
 #[track_caller]
 fn accepts(bytes: &[u8], o: DecodeOptions) -> Packet {
-    Packet::decode(&Bytes::copy_from_slice(bytes), &o)
-        .unwrap_or_else(|e| panic!("rejected {bytes:02X?}: {e}"))
+    let shared = Packet::decode(&Bytes::copy_from_slice(bytes), &o);
+    assert_eq!(
+        Packet::decode_borrowed(bytes, &o).map(|p| p.to_shared()),
+        shared,
+        "borrowed decoding differs"
+    );
+    shared.unwrap_or_else(|e| panic!("rejected {bytes:02X?}: {e}"))
 }
 
 fn publish(topic: MqttString) -> Packet {

@@ -507,7 +507,9 @@ impl Case<'_> {
                     }
                 }
             }
-            if let Ok(b) = Packet::Disconnect(mqttspec_codec::Disconnect::default()).to_bytes(v) {
+            if let Ok(b) =
+                Packet::Disconnect(mqttspec_codec::Disconnect::<bytes::Bytes>::default()).to_bytes(v)
+            {
                 let _ = c.write(&b, String::new()).await;
             }
             c.drop_connection().await;

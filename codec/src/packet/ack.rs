@@ -10,22 +10,23 @@ use crate::fixed_header::PacketType;
 use crate::property::{self, PropertyContext};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// PUBACK / PUBREC / PUBREL / PUBCOMP body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Ack {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Ack<B: Buffer = Bytes> {
     /// Packet Identifier of the PUBLISH being acknowledged.
     pub packet_id: u16,
     /// 5.0 reason code (0x00 Success in 3.1.1, which has none on the wire).
     pub reason_code: ReasonCode,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
 }
 
-impl Ack {
+impl<B: Buffer> Ack<B> {
     /// Success, no properties.
     pub fn new(packet_id: u16) -> Self {
         Ack { packet_id, ..Ack::default() }
@@ -43,13 +44,13 @@ impl Ack {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>, ty: PacketType) -> Result<Ack, Violation> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>, ty: PacketType) -> Result<Self, Violation> {
         let packet_id = r.u16()?;
         let mut ack = Ack::new(packet_id);
         // 5.0 §3.4.2.1: with a remaining length of 2 the reason is Success; below 4
         // there is no Property Length.
         if r.version.is_v5() && !r.is_empty() {
-            let (set, rule) = Ack::rules(ty);
+            let (set, rule) = Self::rules(ty);
             let at = r.pos();
             ack.reason_code = ReasonCode(r.u8()?);
             if !set.allows(ack.reason_code) {
@@ -86,6 +87,17 @@ impl Ack {
             if !self.properties.is_empty() {
                 self.properties.encode(buf);
             }
+        }
+    }
+}
+
+impl<B: Buffer> Ack<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Ack {
+        Ack {
+            packet_id: self.packet_id,
+            reason_code: self.reason_code,
+            properties: self.properties.to_shared(),
         }
     }
 }

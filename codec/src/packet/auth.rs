@@ -4,21 +4,22 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext, PropertyId};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// Authentication exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Auth {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Auth<B: Buffer = Bytes> {
     /// Authenticate Reason Code.
     pub reason_code: ReasonCode,
     /// Properties (Authentication Method is required when any are present).
-    pub properties: Properties,
+    pub properties: Properties<B>,
 }
 
-impl Auth {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Auth, Violation> {
+impl<B: Buffer> Auth<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         // §3.15.2.1: a remaining length of 0 means Success without properties.
         if r.is_empty() {
             return Ok(Auth::default());
@@ -57,5 +58,12 @@ impl Auth {
             buf.put_u8(self.reason_code.0);
             self.properties.encode(buf);
         }
+    }
+}
+
+impl<B: Buffer> Auth<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Auth {
+        Auth { reason_code: self.reason_code, properties: self.properties.to_shared() }
     }
 }

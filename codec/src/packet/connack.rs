@@ -5,23 +5,24 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// Connection acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct ConnAck {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct ConnAck<B: Buffer = Bytes> {
     /// Session Present.
     pub session_present: bool,
     /// 5.0 Connect Reason Code, or the 3.1.1 Connect Return Code (0x00–0x05).
     pub code: ReasonCode,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
 }
 
-impl ConnAck {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<ConnAck, Violation> {
+impl<B: Buffer> ConnAck<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let flags_at = r.pos();
         let flags = r.u8()?;
         // MQTT-3.2.2-1 (5.0; §3.2.2.1 in 3.1.1): bits 7–1 are reserved and zero.
@@ -43,7 +44,7 @@ impl ConnAck {
         let properties = if r.version.is_v5() {
             property::decode(r, PropertyContext::ConnAck)?.0
         } else {
-            Properties::new()
+            Properties::default()
         };
         r.finish()?;
         Ok(ConnAck { session_present, code, properties })
@@ -59,6 +60,17 @@ impl ConnAck {
         buf.put_u8(self.code.0);
         if v.is_v5() {
             self.properties.encode(buf);
+        }
+    }
+}
+
+impl<B: Buffer> ConnAck<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> ConnAck {
+        ConnAck {
+            session_present: self.session_present,
+            code: self.code,
+            properties: self.properties.to_shared(),
         }
     }
 }

@@ -4,13 +4,14 @@ use super::{QoS, no_properties, truncation_as};
 use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext, PropertyId};
 use crate::reader::{Reader, check_field, field_len, put_binary};
-use crate::{MqttString, Properties, Version, topic};
+use crate::{Buffer, MqttString, Properties, Version, topic};
 use bytes::{BufMut, Bytes};
 
 /// Connection request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Connect {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Connect<B: Buffer = Bytes> {
     /// The version this CONNECT declares (protocol name and level).
     pub version: Version,
     /// Clean Session (3.1.1) / Clean Start (5.0).
@@ -18,33 +19,34 @@ pub struct Connect {
     /// Keep Alive in seconds.
     pub keep_alive: u16,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// Client Identifier.
-    pub client_id: MqttString,
+    pub client_id: MqttString<B>,
     /// Will message, if the Will flag is set.
-    pub will: Option<Will>,
+    pub will: Option<Will<B>>,
     /// User Name.
-    pub username: Option<MqttString>,
+    pub username: Option<MqttString<B>>,
     /// Password.
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::opt_bytes))]
-    pub password: Option<Bytes>,
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::opt_buffer))]
+    pub password: Option<B>,
 }
 
 /// The Will of a CONNECT.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Will {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Will<B: Buffer = Bytes> {
     /// Will QoS.
     pub qos: QoS,
     /// Will Retain.
     pub retain: bool,
     /// 5.0 Will Properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// Will Topic.
-    pub topic: MqttString,
+    pub topic: MqttString<B>,
     /// Will Payload.
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))]
-    pub payload: Bytes,
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::buffer))]
+    pub payload: B,
 }
 
 impl Connect {
@@ -54,27 +56,29 @@ impl Connect {
             version,
             clean_start: true,
             keep_alive: 60,
-            properties: Properties::new(),
+            properties: Properties::default(),
             client_id: client_id.into(),
             will: None,
             username: None,
             password: None,
         }
     }
+}
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Connect, Violation> {
+impl<B: Buffer> Connect<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let name_at = r.pos();
         let name = r.binary()?;
         let level_at = r.pos();
         let level = r.u8()?;
-        let Some(version) = Version::from_name_and_level(&name, level) else {
+        let Some(version) = Version::from_name_and_level(name.as_ref(), level) else {
             // A refused CONNECT is read as the nearest version, so that a server
             // answers in a layout the client understands: 3.1.1 below level 5, 5.0
             // from level 5 up.
             r.version = if level >= 5 { Version::V5 } else { Version::V3_1_1 };
             // MQTT-3.1.2-1: the protocol name is fixed; MQTT-3.1.2-2: an unsupported
             // level is refused (3.1.1 with return code 0x01, 5.0 with 0x84).
-            return Err(if &name[..] == b"MQTT" || &name[..] == b"MQIsdp" {
+            return Err(if name.as_ref() == b"MQTT" || name.as_ref() == b"MQIsdp" {
                 r.violation_at(Rule::ProtocolLevel, level_at)
             } else {
                 r.violation_at(Rule::ProtocolName, name_at)
@@ -121,7 +125,7 @@ impl Connect {
             }
             props
         } else {
-            Properties::new()
+            Properties::default()
         };
         // MQTT-3.1.3-3 / MQTT-3.1.3-4: the Client Identifier comes first, as a string.
         let id_at = r.pos();
@@ -137,7 +141,7 @@ impl Connect {
             let properties = if version.is_v5() {
                 property::decode(r, PropertyContext::Will).map_err(&missing)?.0
             } else {
-                Properties::new()
+                Properties::default()
             };
             let topic_at = r.pos() + 2;
             let topic = r.string().map_err(&missing).map_err(super::null_as_topic)?;
@@ -206,8 +210,8 @@ impl Connect {
         if let Some(w) = &self.will {
             no_properties(&w.properties, v, "Will properties")?;
             check_field("will topic", w.topic.len())?;
-            check_field("will payload", w.payload.len())?;
-            len += field_len(w.topic.len()) + field_len(w.payload.len());
+            check_field("will payload", w.payload.as_ref().len())?;
+            len += field_len(w.topic.len()) + field_len(w.payload.as_ref().len());
             if v.is_v5() {
                 len += w.properties.wire_len();
             }
@@ -217,8 +221,8 @@ impl Connect {
             len += field_len(u.len());
         }
         if let Some(p) = &self.password {
-            check_field("password", p.len())?;
-            len += field_len(p.len());
+            check_field("password", p.as_ref().len())?;
+            len += field_len(p.as_ref().len());
         }
         Ok(len)
     }
@@ -237,13 +241,42 @@ impl Connect {
                 w.properties.encode(buf);
             }
             put_binary(buf, w.topic.as_bytes());
-            put_binary(buf, &w.payload);
+            put_binary(buf, w.payload.as_ref());
         }
         if let Some(u) = &self.username {
             put_binary(buf, u.as_bytes());
         }
         if let Some(p) = &self.password {
-            put_binary(buf, p);
+            put_binary(buf, p.as_ref());
+        }
+    }
+}
+
+impl<B: Buffer> Connect<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Connect {
+        Connect {
+            version: self.version,
+            clean_start: self.clean_start,
+            keep_alive: self.keep_alive,
+            properties: self.properties.to_shared(),
+            client_id: self.client_id.to_shared(),
+            will: self.will.as_ref().map(Will::to_shared),
+            username: self.username.as_ref().map(MqttString::to_shared),
+            password: self.password.as_ref().map(crate::buffer::share),
+        }
+    }
+}
+
+impl<B: Buffer> Will<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Will {
+        Will {
+            qos: self.qos,
+            retain: self.retain,
+            properties: self.properties.to_shared(),
+            topic: self.topic.to_shared(),
+            payload: crate::buffer::share(&self.payload),
         }
     }
 }

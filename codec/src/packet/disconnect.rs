@@ -5,26 +5,27 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext, PropertyId};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// Disconnect notification.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Disconnect {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Disconnect<B: Buffer = Bytes> {
     /// 5.0 Disconnect Reason Code.
     pub reason_code: ReasonCode,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
 }
 
-impl Disconnect {
+impl<B: Buffer> Disconnect<B> {
     /// A DISCONNECT with this reason and no properties.
     pub fn new(reason_code: ReasonCode) -> Self {
-        Disconnect { reason_code, properties: Properties::new() }
+        Disconnect { reason_code, properties: Properties::default() }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>, role: Option<Role>) -> Result<Disconnect, Violation> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>, role: Option<Role>) -> Result<Self, Violation> {
         let mut d = Disconnect::default();
         // 5.0 §3.14.2.1: a remaining length of 0 means Normal disconnection; below 2
         // there is no Property Length.
@@ -71,5 +72,12 @@ impl Disconnect {
                 self.properties.encode(buf);
             }
         }
+    }
+}
+
+impl<B: Buffer> Disconnect<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Disconnect {
+        Disconnect { reason_code: self.reason_code, properties: self.properties.to_shared() }
     }
 }

@@ -30,8 +30,8 @@ pub use unsubscribe::Unsubscribe;
 use crate::error::{EncodeError, Rule, Violation};
 use crate::fixed_header::{Frame, PacketType, check_frame};
 use crate::reader::{Reader, body_len};
-use crate::{DecodeError, Version, varint};
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use crate::{Buffer, DecodeError, Version, varint};
+use bytes::{BufMut, Bytes, BytesMut};
 
 /// Quality of Service levels (§4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -101,33 +101,56 @@ impl DecodeOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub enum Packet {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub enum Packet<B: Buffer = Bytes> {
     // Boxed: CONNECT is rare and the largest variant; unboxed it would make every
     // packet value (and every move of one) more than twice as large.
-    Connect(Box<Connect>),
-    ConnAck(ConnAck),
-    Publish(Publish),
-    PubAck(Ack),
-    PubRec(Ack),
-    PubRel(Ack),
-    PubComp(Ack),
-    Subscribe(Subscribe),
-    SubAck(SubAck),
-    Unsubscribe(Unsubscribe),
-    UnsubAck(UnsubAck),
+    Connect(Box<Connect<B>>),
+    ConnAck(ConnAck<B>),
+    Publish(Publish<B>),
+    PubAck(Ack<B>),
+    PubRec(Ack<B>),
+    PubRel(Ack<B>),
+    PubComp(Ack<B>),
+    Subscribe(Subscribe<B>),
+    SubAck(SubAck<B>),
+    Unsubscribe(Unsubscribe<B>),
+    UnsubAck(UnsubAck<B>),
     PingReq,
     PingResp,
-    Disconnect(Disconnect),
-    Auth(Auth),
+    Disconnect(Disconnect<B>),
+    Auth(Auth<B>),
 }
 
-impl From<Connect> for Packet {
-    fn from(c: Connect) -> Packet {
+impl<B: Buffer> From<Connect<B>> for Packet<B> {
+    fn from(c: Connect<B>) -> Packet<B> {
         Packet::Connect(Box::new(c))
     }
 }
 
-impl Packet {
+impl<B: Buffer> Packet<B> {
+    /// A copy that owns its bytes, e.g. to keep a packet decoded with
+    /// [`Packet::decode_borrowed`] after its input is gone.
+    pub fn to_shared(&self) -> Packet {
+        match self {
+            Packet::Connect(p) => Packet::Connect(Box::new(p.to_shared())),
+            Packet::ConnAck(p) => Packet::ConnAck(p.to_shared()),
+            Packet::Publish(p) => Packet::Publish(p.to_shared()),
+            Packet::PubAck(p) => Packet::PubAck(p.to_shared()),
+            Packet::PubRec(p) => Packet::PubRec(p.to_shared()),
+            Packet::PubRel(p) => Packet::PubRel(p.to_shared()),
+            Packet::PubComp(p) => Packet::PubComp(p.to_shared()),
+            Packet::Subscribe(p) => Packet::Subscribe(p.to_shared()),
+            Packet::SubAck(p) => Packet::SubAck(p.to_shared()),
+            Packet::Unsubscribe(p) => Packet::Unsubscribe(p.to_shared()),
+            Packet::UnsubAck(p) => Packet::UnsubAck(p.to_shared()),
+            Packet::PingReq => Packet::PingReq,
+            Packet::PingResp => Packet::PingResp,
+            Packet::Disconnect(p) => Packet::Disconnect(p.to_shared()),
+            Packet::Auth(p) => Packet::Auth(p.to_shared()),
+        }
+    }
+
     /// The control packet type.
     pub fn packet_type(&self) -> PacketType {
         match self {
@@ -147,58 +170,6 @@ impl Packet {
             Packet::Disconnect(_) => PacketType::Disconnect,
             Packet::Auth(_) => PacketType::Auth,
         }
-    }
-
-    /// Decodes exactly one packet that fills `data` completely.
-    ///
-    /// Zero-copy: strings, binary fields, properties and the payload of the result
-    /// share `data`'s buffer.
-    pub fn decode(data: &Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
-        match check_frame(data, opts.max_packet_size, opts.version)? {
-            Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
-            Frame::Complete { len, .. } if len < data.len() => {
-                Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
-            }
-            Frame::Complete { header_len, .. } => Ok(decode_frame(data.clone(), header_len, opts)?),
-        }
-    }
-
-    /// Decodes the packet at the front of `buf` and removes its bytes; leaves `buf`
-    /// untouched when it does not hold a whole packet yet.
-    pub fn decode_from(buf: &mut Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
-        match check_frame(buf, opts.max_packet_size, opts.version)? {
-            Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
-            Frame::Complete { len, header_len } => {
-                let frame = buf.split_to(len);
-                Ok(decode_frame(frame, header_len, opts)?)
-            }
-        }
-    }
-
-    /// Encodes the packet as `version` into `buf`.
-    pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        if let Packet::Publish(p) = self {
-            return p.encode_packet(version, buf);
-        }
-        let len = body_len(self.body_len(version)?)?;
-        buf.reserve(1 + varint::len(len) + len as usize);
-        buf.put_u8(((self.packet_type() as u8) << 4) | self.first_byte_flags());
-        varint::write(buf, len);
-        self.encode_body(version, buf);
-        Ok(())
-    }
-
-    /// Bytes the packet takes when encoded as `version` (fixed header included).
-    pub fn encoded_len(&self, version: Version) -> Result<usize, EncodeError> {
-        let len = body_len(self.body_len(version)?)?;
-        Ok(1 + varint::len(len) + len as usize)
-    }
-
-    /// Encodes into a fresh buffer.
-    pub fn to_bytes(&self, version: Version) -> Result<Bytes, EncodeError> {
-        let mut buf = BytesMut::new();
-        self.encode(version, &mut buf)?;
-        Ok(buf.freeze())
     }
 
     /// Low nibble of the first byte.
@@ -244,15 +215,85 @@ impl Packet {
     }
 }
 
+impl Packet {
+    /// Encodes the packet as `version` into `buf`.
+    pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
+        if let Packet::Publish(p) = self {
+            return p.encode_packet(version, buf);
+        }
+        let len = body_len(self.body_len(version)?)?;
+        buf.reserve(1 + varint::len(len) + len as usize);
+        buf.put_u8(((self.packet_type() as u8) << 4) | self.first_byte_flags());
+        varint::write(buf, len);
+        self.encode_body(version, buf);
+        Ok(())
+    }
+
+    /// Bytes the packet takes when encoded as `version` (fixed header included).
+    pub fn encoded_len(&self, version: Version) -> Result<usize, EncodeError> {
+        let len = body_len(self.body_len(version)?)?;
+        Ok(1 + varint::len(len) + len as usize)
+    }
+
+    /// Encodes into a fresh buffer.
+    pub fn to_bytes(&self, version: Version) -> Result<Bytes, EncodeError> {
+        let mut buf = BytesMut::new();
+        self.encode(version, &mut buf)?;
+        Ok(buf.freeze())
+    }
+
+    /// Decodes exactly one packet that fills `data` completely.
+    ///
+    /// Zero-copy: strings, binary fields, properties and the payload of the result
+    /// share `data`'s buffer.
+    pub fn decode(data: &Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
+        match check_frame(data, opts.max_packet_size, opts.version)? {
+            Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
+            Frame::Complete { len, .. } if len < data.len() => {
+                Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
+            }
+            Frame::Complete { header_len, .. } => Ok(decode_frame(data.clone(), header_len, opts)?),
+        }
+    }
+
+    /// Decodes the packet at the front of `buf` and removes its bytes; leaves `buf`
+    /// untouched when it does not hold a whole packet yet.
+    pub fn decode_from(buf: &mut Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
+        match check_frame(buf, opts.max_packet_size, opts.version)? {
+            Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
+            Frame::Complete { len, header_len } => {
+                let frame = buf.split_to(len);
+                Ok(decode_frame(frame, header_len, opts)?)
+            }
+        }
+    }
+
+    /// Decodes exactly one packet that fills `data` completely, borrowing from it:
+    /// the same strict decode as [`Packet::decode`], without a reference count.
+    pub fn decode_borrowed<'a>(
+        data: &'a [u8],
+        opts: &DecodeOptions,
+    ) -> Result<Packet<&'a [u8]>, DecodeError> {
+        match check_frame(data, opts.max_packet_size, opts.version)? {
+            Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
+            Frame::Complete { len, .. } if len < data.len() => {
+                Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
+            }
+            Frame::Complete { header_len, .. } => Ok(decode_frame(data, header_len, opts)?),
+        }
+    }
+}
+
 /// Decodes one whole packet whose fixed header is `header_len` bytes long.
 #[inline]
-pub(crate) fn decode_frame(
-    data: Bytes,
+pub(crate) fn decode_frame<B: Buffer>(
+    data: B,
     header_len: usize,
     opts: &DecodeOptions,
-) -> Result<Packet, Violation> {
+) -> Result<Packet<B>, Violation> {
     let version = opts.version;
-    let first = data[0];
+    let bytes = data.as_ref();
+    let first = bytes[0];
     let (nibble, flags) = (first >> 4, first & 0x0F);
     let fail = |rule, at| Err(Violation::new(rule, version, at));
     let Some(ty) = PacketType::from_nibble(nibble) else {
@@ -275,8 +316,8 @@ pub(crate) fn decode_frame(
         }
     }
     // The remaining length of a CONNECT is judged once its version is known.
-    let minimal = header_len == 2 || data[header_len - 1] != 0;
-    let mut r = Reader::new(&data, header_len, data.len(), version);
+    let minimal = header_len == 2 || bytes[header_len - 1] != 0;
+    let mut r = Reader::new(&data, header_len, bytes.len(), version);
     let packet = match ty {
         PacketType::Connect => {
             let c = Connect::decode(&mut r)?;
@@ -291,9 +332,7 @@ pub(crate) fn decode_frame(
             let mut p = Publish::decode(&mut r, flags, opts.role)?;
             // The payload is the rest of the frame: the frame itself, advanced.
             let at = r.pos();
-            let mut payload = data;
-            payload.advance(at);
-            p.payload = payload;
+            p.payload = data.skip(at);
             Packet::Publish(p)
         }
         PacketType::PubAck => Packet::PubAck(Ack::decode(&mut r, ty)?),
@@ -319,8 +358,8 @@ pub(crate) fn decode_frame(
 }
 
 /// Refuses a non-empty property block in a version without properties.
-pub(crate) fn no_properties(
-    props: &crate::Properties,
+pub(crate) fn no_properties<B: Buffer>(
+    props: &crate::Properties<B>,
     v: Version,
     what: &'static str,
 ) -> Result<(), EncodeError> {
@@ -341,7 +380,7 @@ pub(crate) fn truncation_as(rule: Rule) -> impl Fn(Violation) -> Violation {
 }
 
 /// Refuses a packet identifier of 0 where one is required (MQTT-2.3.1-1 / MQTT-2.2.1-3).
-pub(crate) fn packet_id(r: &mut Reader<'_>) -> Result<u16, Violation> {
+pub(crate) fn packet_id<B: Buffer>(r: &mut Reader<'_, B>) -> Result<u16, Violation> {
     let at = r.pos();
     let id = r.u16()?;
     if id == 0 {

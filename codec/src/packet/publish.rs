@@ -6,13 +6,14 @@ use crate::fixed_header::PacketType;
 use crate::property::{self, PropertyContext, PropertyId};
 use crate::reader::{Reader, check_field, field_len, put_binary};
 use crate::varint;
-use crate::{MqttString, Properties, Version, topic};
+use crate::{Buffer, MqttString, Properties, Version, topic};
 use bytes::{BufMut, Bytes, BytesMut};
 
 /// Application message.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Publish {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Publish<B: Buffer = Bytes> {
     /// DUP flag.
     pub dup: bool,
     /// QoS level.
@@ -20,14 +21,14 @@ pub struct Publish {
     /// RETAIN flag.
     pub retain: bool,
     /// Topic Name (empty in 5.0 when a Topic Alias stands for it).
-    pub topic: MqttString,
+    pub topic: MqttString<B>,
     /// Packet Identifier: present exactly when QoS > 0.
     pub packet_id: Option<u16>,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// Application payload.
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::bytes))]
-    pub payload: Bytes,
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::buffer))]
+    pub payload: B,
 }
 
 impl Publish {
@@ -35,7 +36,9 @@ impl Publish {
     pub fn new(topic: impl Into<MqttString>, payload: impl Into<Bytes>) -> Self {
         Publish { topic: topic.into(), payload: payload.into(), ..Publish::default() }
     }
+}
 
+impl<B: Buffer> Publish<B> {
     pub(crate) fn flags(&self) -> u8 {
         (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
     }
@@ -43,7 +46,7 @@ impl Publish {
     /// Reads everything but the payload, which starts where `r` is left: the caller
     /// hands the payload over without another reference count on the frame.
     #[inline]
-    pub(crate) fn decode(r: &mut Reader<'_>, flags: u8, role: Option<Role>) -> Result<Publish, Violation> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>, flags: u8, role: Option<Role>) -> Result<Self, Violation> {
         let dup = flags & 0x08 != 0;
         let retain = flags & 0x01 != 0;
         // MQTT-3.3.1-4: QoS 3 does not exist.
@@ -69,7 +72,7 @@ impl Publish {
             }
             (props, seen.has(PropertyId::TOPIC_ALIAS))
         } else {
-            (Properties::new(), false)
+            (Properties::default(), false)
         };
         // MQTT-4.7.3-1, MQTT-3.3.2-2, MQTT-4.7.3-2 (and 5.0 §3.3.2.1: an empty name is
         // allowed only with a Topic Alias).
@@ -81,7 +84,7 @@ impl Publish {
                 return Err(r.violation_at(rule, topic_at + at));
             }
         }
-        Ok(Publish { dup, qos, retain, topic, packet_id, properties, payload: Bytes::new() })
+        Ok(Publish { dup, qos, retain, topic, packet_id, properties, payload: B::default() })
     }
 
     pub(crate) fn body_len(&self, v: Version) -> Result<usize, EncodeError> {
@@ -96,7 +99,7 @@ impl Publish {
             }
             _ => {}
         }
-        let mut len = field_len(self.topic.len()) + self.payload.len();
+        let mut len = field_len(self.topic.len()) + self.payload.as_ref().len();
         if self.packet_id.is_some() {
             len += 2;
         }
@@ -134,7 +137,7 @@ impl Publish {
         if v.is_v5() {
             self.properties.encode(buf);
         }
-        buf.extend_from_slice(&self.payload);
+        buf.extend_from_slice(self.payload.as_ref());
         Ok(())
     }
 
@@ -146,6 +149,21 @@ impl Publish {
         if v.is_v5() {
             self.properties.encode(buf);
         }
-        buf.put_slice(&self.payload);
+        buf.put_slice(self.payload.as_ref());
+    }
+}
+
+impl<B: Buffer> Publish<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Publish {
+        Publish {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            topic: self.topic.to_shared(),
+            packet_id: self.packet_id,
+            properties: self.properties.to_shared(),
+            payload: crate::buffer::share(&self.payload),
+        }
     }
 }

@@ -5,26 +5,28 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// Subscribe acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct SubAck {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct SubAck<B: Buffer = Bytes> {
     /// Packet Identifier of the SUBSCRIBE.
     pub packet_id: u16,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// One return / reason code per filter, in order.
     pub codes: Vec<ReasonCode>,
 }
 
-impl SubAck {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<SubAck, Violation> {
+impl<B: Buffer> SubAck<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let packet_id = r.u16()?;
         let v5 = r.version.is_v5();
-        let properties = if v5 { property::decode(r, PropertyContext::SubAck)?.0 } else { Properties::new() };
+        let properties =
+            if v5 { property::decode(r, PropertyContext::SubAck)?.0 } else { Properties::default() };
         let mut codes = Vec::with_capacity(r.remaining());
         while !r.is_empty() {
             let at = r.pos();
@@ -55,6 +57,17 @@ impl SubAck {
         }
         for c in &self.codes {
             buf.put_u8(c.0);
+        }
+    }
+}
+
+impl<B: Buffer> SubAck<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> SubAck {
+        SubAck {
+            packet_id: self.packet_id,
+            properties: self.properties.to_shared(),
+            codes: self.codes.clone(),
         }
     }
 }

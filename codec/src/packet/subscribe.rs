@@ -4,27 +4,29 @@ use super::{QoS, no_properties, packet_id};
 use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext};
 use crate::reader::{Reader, check_field, field_len, put_binary};
-use crate::{MqttString, Properties, Version, topic};
-use bytes::BufMut;
+use crate::{Buffer, MqttString, Properties, Version, topic};
+use bytes::{BufMut, Bytes};
 
 /// Subscribe request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Subscribe {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Subscribe<B: Buffer = Bytes> {
     /// Packet Identifier.
     pub packet_id: u16,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// Topic filters with their options, in order.
-    pub filters: Vec<Subscription>,
+    pub filters: Vec<Subscription<B>>,
 }
 
 /// One topic filter and its options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Subscription {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Subscription<B: Buffer = Bytes> {
     /// Topic Filter.
-    pub filter: MqttString,
+    pub filter: MqttString<B>,
     /// Subscription Options (3.1.1: the Requested QoS byte).
     pub options: SubscriptionOptions,
 }
@@ -110,12 +112,12 @@ impl SubscriptionOptions {
     }
 }
 
-impl Subscribe {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Subscribe, Violation> {
+impl<B: Buffer> Subscribe<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let packet_id = packet_id(r)?;
         let v5 = r.version.is_v5();
         let properties =
-            if v5 { property::decode(r, PropertyContext::Subscribe)?.0 } else { Properties::new() };
+            if v5 { property::decode(r, PropertyContext::Subscribe)?.0 } else { Properties::default() };
         let mut filters = Vec::with_capacity(r.count_prefixed(1));
         // Bounded by the remaining length: each pass consumes at least three bytes.
         while !r.is_empty() {
@@ -184,5 +186,23 @@ impl Subscribe {
             put_binary(buf, s.filter.as_bytes());
             buf.put_u8(s.options.0);
         }
+    }
+}
+
+impl<B: Buffer> Subscribe<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Subscribe {
+        Subscribe {
+            packet_id: self.packet_id,
+            properties: self.properties.to_shared(),
+            filters: self.filters.iter().map(Subscription::to_shared).collect(),
+        }
+    }
+}
+
+impl<B: Buffer> Subscription<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Subscription {
+        Subscription { filter: self.filter.to_shared(), options: self.options }
     }
 }

@@ -5,23 +5,24 @@ use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext};
 use crate::reader::Reader;
 use crate::reason_code::ReasonSet;
-use crate::{Properties, ReasonCode, Version};
-use bytes::BufMut;
+use crate::{Buffer, Properties, ReasonCode, Version};
+use bytes::{BufMut, Bytes};
 
 /// Unsubscribe acknowledgement.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct UnsubAck {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct UnsubAck<B: Buffer = Bytes> {
     /// Packet Identifier of the UNSUBSCRIBE.
     pub packet_id: u16,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// 5.0: one reason code per filter. Empty in 3.1.1, which has none.
     pub codes: Vec<ReasonCode>,
 }
 
-impl UnsubAck {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<UnsubAck, Violation> {
+impl<B: Buffer> UnsubAck<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let packet_id = r.u16()?;
         if !r.version.is_v5() {
             r.finish()?;
@@ -63,6 +64,17 @@ impl UnsubAck {
             for c in &self.codes {
                 buf.put_u8(c.0);
             }
+        }
+    }
+}
+
+impl<B: Buffer> UnsubAck<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> UnsubAck {
+        UnsubAck {
+            packet_id: self.packet_id,
+            properties: self.properties.to_shared(),
+            codes: self.codes.clone(),
         }
     }
 }

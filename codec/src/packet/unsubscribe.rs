@@ -4,28 +4,29 @@ use super::{no_properties, packet_id};
 use crate::error::{EncodeError, Rule, Violation};
 use crate::property::{self, PropertyContext};
 use crate::reader::{Reader, check_field, field_len, put_binary};
-use crate::{MqttString, Properties, Version, topic};
-use bytes::BufMut;
+use crate::{Buffer, MqttString, Properties, Version, topic};
+use bytes::{BufMut, Bytes};
 
 /// Unsubscribe request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Unsubscribe {
+#[cfg_attr(feature = "arbitrary", arbitrary(bound = "B: crate::arb::ArbBuffer"))]
+pub struct Unsubscribe<B: Buffer = Bytes> {
     /// Packet Identifier.
     pub packet_id: u16,
     /// 5.0 properties.
-    pub properties: Properties,
+    pub properties: Properties<B>,
     /// Topic filters, in order.
-    pub filters: Vec<MqttString>,
+    pub filters: Vec<MqttString<B>>,
 }
 
-impl Unsubscribe {
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Unsubscribe, Violation> {
+impl<B: Buffer> Unsubscribe<B> {
+    pub(crate) fn decode(r: &mut Reader<'_, B>) -> Result<Self, Violation> {
         let packet_id = packet_id(r)?;
         let properties = if r.version.is_v5() {
             property::decode(r, PropertyContext::Unsubscribe)?.0
         } else {
-            Properties::new()
+            Properties::default()
         };
         let mut filters = Vec::with_capacity(r.count_prefixed(0));
         while !r.is_empty() {
@@ -61,6 +62,17 @@ impl Unsubscribe {
         }
         for f in &self.filters {
             put_binary(buf, f.as_bytes());
+        }
+    }
+}
+
+impl<B: Buffer> Unsubscribe<B> {
+    /// A copy that owns its bytes (each field copied out of the buffer).
+    pub fn to_shared(&self) -> Unsubscribe {
+        Unsubscribe {
+            packet_id: self.packet_id,
+            properties: self.properties.to_shared(),
+            filters: self.filters.iter().map(MqttString::to_shared).collect(),
         }
     }
 }
