@@ -6,13 +6,19 @@
 use crate::{DecodeError, DecodeOptions, Packet, Role, StreamDecoder, Version};
 use bytes::{Bytes, BytesMut};
 
-/// Strict decoding of one packet never panics; whatever decodes re-encodes and
-/// decodes to the same packet; every rejection cites where the spec requires it.
+/// Strict decoding of one packet never panics; the borrowing decoder gives the same
+/// verdict as the sharing one; whatever decodes re-encodes and decodes to the same
+/// packet; every rejection cites where the spec requires it.
 pub fn decode(data: &[u8], version: Version) -> Result<(), String> {
     let bytes = Bytes::copy_from_slice(data);
     for role in [None, Some(Role::Server), Some(Role::Client)] {
         let opts = DecodeOptions { version, role, max_packet_size: u32::MAX };
-        match Packet::decode(&bytes, &opts) {
+        let shared = Packet::decode(&bytes, &opts);
+        let borrowed = Packet::decode_borrowed(data, &opts).map(|p| p.to_shared());
+        if borrowed != shared {
+            return Err(format!("borrowed decoding gave {borrowed:?}, shared decoding {shared:?}"));
+        }
+        match shared {
             Ok(p) => {
                 let v = if let Packet::Connect(c) = &p { c.version } else { version };
                 let again =
