@@ -11,7 +11,13 @@
 //! MQTT-4.4.0-1), a PUBREL answers a PUBREC (MQTT-4.3.3-4 of 5.0, MQTT-4.3.3-1 of
 //! 3.1.1), a released PUBLISH is never sent again (MQTT-4.3.3-6), and on resumption
 //! every unacknowledged PUBLISH and PUBREL is sent again, so none is lost
-//! (MQTT-4.4.0-1).
+//! (MQTT-4.4.0-1). Messages published while a persistent session's client is away are
+//! followed too: each accepted QoS 1 PUBLISH carries a unique payload, and one that
+//! matches a subscription the absent session certainly holds must in the end have been
+//! delivered to it or still be held by it, unless the broker counted a drop (queue
+//! full, expired, too large, not readable) or the session ended (MQTT-3.1.2-5 of 3.1.1,
+//! §4.1 of 5.0); and no message reaches a session as a new PUBLISH more often than the
+//! session has subscriptions matching it (MQTT-3.3.5-1 of 3.1.1, §4.3 of 5.0).
 
 use crate::Config;
 use crate::core::{Action, Broker, ConnId, Input};
@@ -21,7 +27,7 @@ use mqttspec_codec::{
     Ack, Connect, DecodeOptions, Disconnect, Packet, Properties, Property, Publish, QoS, ReasonCode, Role,
     StreamDecoder, Subscribe, Subscription, Unsubscribe, Version,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 const TOPICS: &[&str] = &["a", "a/b", "$x/a", "a/+", "#", "$share/g/a", "+/b", ""];
@@ -202,8 +208,44 @@ struct Run {
     grants: HashMap<String, HashMap<String, u8>>,
     /// Outgoing flows per session.
     flows: HashMap<String, Flows>,
+    /// Per session: the filters it certainly holds, with the QoS granted last. Entered
+    /// on a successful SUBACK of this session's life; left on any UNSUBSCRIBE of the
+    /// filter, a refused SUBACK, or a new session. Shared subscriptions are never
+    /// certain (another member may take the message).
+    certain: HashMap<String, HashMap<String, u8>>,
+    /// QoS 1 PUBLISHes from clients awaiting the broker's PUBACK: (connection, packet
+    /// identifier) -> (topic, payload).
+    inbound: HashMap<(ConnId, u16), (String, Bytes)>,
+    /// Messages owed to absent sessions.
+    owed: Vec<Owed>,
+    /// Per (session, payload): how often it arrived as a new PUBLISH (neither DUP nor
+    /// RETAIN).
+    copies: HashMap<(String, Bytes), usize>,
+    /// Per session, every filter ever granted in its life, as subscribed (so that a
+    /// shared and a plain subscription to the same filter count twice).
+    subscribed: HashMap<String, HashSet<String>>,
+    /// The payloads the run gave its PUBLISHes.
+    stamped: HashSet<Bytes>,
     /// Print every input and action to stderr.
     trace: bool,
+}
+
+/// A message published while a session's client was away, to a topic the session
+/// certainly subscribes to at QoS 1 or 2.
+#[derive(Debug)]
+struct Owed {
+    session: String,
+    topic: String,
+    payload: Bytes,
+    /// The broker's drop count when it accepted the message.
+    drops_before: u64,
+    delivered: bool,
+}
+
+/// All the drops the broker counts (each excuses one message not delivered).
+fn drops(broker: &Broker) -> u64 {
+    let s = broker.stats();
+    s.dropped_queue_full + s.dropped_too_large + s.dropped_expired + s.dropped_unauthorized
 }
 
 /// Updates a session's flows for an acknowledgement the client sends.
@@ -275,6 +317,43 @@ fn server_flow(flows: &mut Flows, packet: &Packet, resuming: bool) -> Result<(),
 }
 
 impl Run {
+    /// A fresh core with the harness's configuration: a password file with one user,
+    /// ACL rules, a small queue, Receive Maximum and Topic Alias Maximum.
+    fn new(trace: bool) -> Run {
+        let mut users = crate::auth::Users::default();
+        users.insert("user", crate::auth::Credential::derive("password", b"salt", 1));
+        let rule =
+            |topic: &str, access| crate::acl::Rule { user: None, client: None, topic: topic.into(), access };
+        let config = Config {
+            max_queued_messages: 8,
+            receive_maximum: 3,
+            topic_alias_maximum: 2,
+            users: Some(users),
+            // Everything but `$x/a` may be written; `a` itself may not be read.
+            acl: vec![
+                rule("+/#", crate::acl::Access::Write),
+                rule("a/#", crate::acl::Access::Write),
+                rule("+/+", crate::acl::Access::Readwrite),
+                rule("$share/#", crate::acl::Access::Read),
+            ],
+            ..Config::default()
+        };
+        Run {
+            broker: Broker::new(config),
+            now: Duration::ZERO,
+            clients: HashMap::new(),
+            grants: HashMap::new(),
+            flows: HashMap::new(),
+            certain: HashMap::new(),
+            inbound: HashMap::new(),
+            owed: Vec::new(),
+            copies: HashMap::new(),
+            subscribed: HashMap::new(),
+            stamped: HashSet::new(),
+            trace,
+        }
+    }
+
     fn feed(&mut self, input: Input) -> Result<(), String> {
         if let Input::Open(conn) = &input {
             self.clients.entry(*conn).or_default().opened = true;
@@ -296,6 +375,25 @@ impl Run {
             if !view.closed {
                 if let Some(flows) = view.session.as_ref().and_then(|k| self.flows.get_mut(k)) {
                     client_ack(flows, packet);
+                }
+            }
+        }
+        if let Input::Packet(conn, Packet::Publish(p)) = &input {
+            if p.qos == QoS::AtLeastOnce && p.properties.topic_alias().is_none() {
+                let key = (*conn, p.packet_id.unwrap_or(0));
+                self.inbound.insert(key, (p.topic.to_string(), p.payload.clone()));
+            }
+        }
+        if let Input::Packet(conn, Packet::Unsubscribe(u)) = &input {
+            let session = self.clients.get(conn).and_then(|v| v.session.clone());
+            if let Some(session) = session {
+                // A server may drop what it buffered for an unsubscribed filter (5.0
+                // §3.10.4), so neither the filter nor what it brought is owed any more.
+                for f in u.filters.iter().map(|f| f.to_string()) {
+                    if let Some(certain) = self.certain.get_mut(&session) {
+                        certain.remove(&f);
+                    }
+                    self.owed.retain(|o| o.session != session || !crate::core::topic::matches(&f, &o.topic));
                 }
             }
         }
@@ -334,6 +432,21 @@ impl Run {
                     if let (Packet::SubAck(ack), Some(id)) = (&packet, &id) {
                         let filters = view.pending.remove(&ack.packet_id).unwrap_or_default();
                         let v5 = view.version == Some(Version::V5);
+                        if let Some(session) = view.session.clone() {
+                            let certain = self.certain.entry(session.clone()).or_default();
+                            let subscribed = self.subscribed.entry(session).or_default();
+                            for (f, code) in filters.iter().zip(&ack.codes) {
+                                let shared = v5 && crate::core::topic::split_shared(f).is_some();
+                                if code.0 <= 2 {
+                                    subscribed.insert(f.clone());
+                                }
+                                if code.0 <= 2 && !shared {
+                                    certain.insert(f.clone(), code.0);
+                                } else {
+                                    certain.remove(f);
+                                }
+                            }
+                        }
                         let grants = self.grants.entry(id.clone()).or_default();
                         for (f, code) in filters.iter().zip(&ack.codes) {
                             if code.0 <= 2 {
@@ -353,6 +466,16 @@ impl Run {
                         Packet::Publish(p) => Some(view.resolve_topic(p)?),
                         _ => None,
                     };
+                    if let (Packet::Publish(p), Some(topic)) = (&packet, &topic) {
+                        self.delivered(conn, p, topic)?;
+                    }
+                    if let Packet::PubAck(a) = &packet {
+                        if let Some((topic, payload)) = self.inbound.remove(&(conn, a.packet_id)) {
+                            if a.reason_code == ReasonCode::SUCCESS {
+                                self.owe_to_absent(conn, topic, payload);
+                            }
+                        }
+                    }
                     if let (Packet::Publish(p), Some(id), Some(topic)) = (&packet, &id, topic) {
                         let allowed = self
                             .grants
@@ -447,6 +570,10 @@ impl Run {
                 // accepted CONNECT says so; a refused one leaves the old session be.
                 flows.clear();
                 self.grants.remove(&key);
+                self.certain.remove(&key);
+                self.owed.retain(|o| o.session != key);
+                self.copies.retain(|(s, _), _| *s != key);
+                self.subscribed.remove(&key);
                 return Ok(());
             }
             resumed.insert(conn, flows.clone());
@@ -466,6 +593,88 @@ impl Run {
                 }
                 _ => {}
             }
+        }
+        Ok(())
+    }
+
+    /// The broker accepted a QoS 1 message from `from`: every absent session with a
+    /// certain subscription at QoS 1 or 2 matching it is owed the message.
+    fn owe_to_absent(&mut self, from: ConnId, topic: String, payload: Bytes) {
+        let drops_before = drops(&self.broker);
+        // The publisher is connected, so its own session is never absent.
+        debug_assert!(self.clients.get(&from).is_some_and(|v| !v.closed));
+        let present: HashSet<&String> =
+            self.clients.values().filter(|v| !v.closed).filter_map(|v| v.session.as_ref()).collect();
+        for (session, filters) in &self.certain {
+            if present.contains(session) {
+                continue;
+            }
+            if filters.iter().any(|(f, q)| *q >= 1 && crate::core::topic::matches(f, &topic)) {
+                self.owed.push(Owed {
+                    session: session.clone(),
+                    topic: topic.clone(),
+                    payload: payload.clone(),
+                    drops_before,
+                    delivered: false,
+                });
+            }
+        }
+    }
+
+    /// A PUBLISH reached `conn`: it settles what its session was owed, and a new one
+    /// (neither DUP nor RETAIN) may come at most once per matching subscription.
+    fn delivered(&mut self, conn: ConnId, p: &Publish, topic: &str) -> Result<(), String> {
+        let Some(session) = self.clients.get(&conn).and_then(|v| v.session.clone()) else { return Ok(()) };
+        for o in &mut self.owed {
+            if o.session == session && o.topic == topic && o.payload == p.payload && p.qos != QoS::AtMostOnce
+            {
+                o.delivered = true;
+            }
+        }
+        if p.dup || p.retain || !self.stamped.contains(&p.payload) {
+            return Ok(());
+        }
+        let copies = self.copies.entry((session.clone(), p.payload.clone())).or_default();
+        *copies += 1;
+        let v5 = self.clients.get(&conn).and_then(|v| v.version) == Some(Version::V5);
+        let matching = self
+            .subscribed
+            .get(&session)
+            .into_iter()
+            .flatten()
+            .filter(|f| {
+                let inner =
+                    if v5 { crate::core::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i) } else { f };
+                crate::core::topic::matches(inner, topic)
+            })
+            .count();
+        if *copies > matching.max(1) {
+            return Err(format!(
+                "MQTT-3.3.5-1 (3.1.1) / §4.3 (5.0): {p:?} reached session {session:?} as a new PUBLISH {copies} times; it has {matching} matching subscriptions"
+            ));
+        }
+        Ok(())
+    }
+
+    /// At the end of a run: every message owed to a session was delivered, is still
+    /// held by the session, or is excused by a counted drop or by the session's end.
+    fn check_owed(&self) -> Result<(), String> {
+        let mut lost = Vec::new();
+        for o in self.owed.iter().filter(|o| !o.delivered) {
+            match self.broker.held_payloads(&o.session) {
+                None => {}
+                Some(held) if held.contains(&o.payload) => {}
+                Some(_) => lost.push(o),
+            }
+        }
+        let Some(earliest) = lost.iter().map(|o| o.drops_before).min() else { return Ok(()) };
+        let excused = drops(&self.broker) - earliest;
+        if lost.len() as u64 > excused {
+            return Err(format!(
+                "MQTT-3.1.2-5 (3.1.1) / §4.1 (5.0): {} message(s) published while their session's client was away were neither delivered nor kept ({excused} drops counted meanwhile); first: {:?}",
+                lost.len(),
+                lost[0]
+            ));
         }
         Ok(())
     }
@@ -508,32 +717,10 @@ pub fn broker(data: &[u8]) -> Result<(), String> {
 /// `fuzz_trace` example replays a saved input this way).
 pub fn broker_traced(data: &[u8], trace: bool) -> Result<(), String> {
     let mut u = Unstructured::new(data);
-    let mut users = crate::auth::Users::default();
-    users.insert("user", crate::auth::Credential::derive("password", b"salt", 1));
-    let rule =
-        |topic: &str, access| crate::acl::Rule { user: None, client: None, topic: topic.into(), access };
-    let config = Config {
-        max_queued_messages: 8,
-        receive_maximum: 3,
-        topic_alias_maximum: 2,
-        users: Some(users),
-        // Everything but `$x/a` may be written; `a` itself may not be read.
-        acl: vec![
-            rule("+/#", crate::acl::Access::Write),
-            rule("a/#", crate::acl::Access::Write),
-            rule("+/+", crate::acl::Access::Readwrite),
-            rule("$share/#", crate::acl::Access::Read),
-        ],
-        ..Config::default()
-    };
-    let mut run = Run {
-        broker: Broker::new(config),
-        now: Duration::ZERO,
-        clients: HashMap::new(),
-        grants: HashMap::new(),
-        flows: HashMap::new(),
-        trace,
-    };
+    let mut run = Run::new(trace);
+    // Every PUBLISH the run sends carries a payload of its own, so deliveries can be
+    // told apart.
+    let mut stamp = 0u32;
     // Three client slots; opening a slot starts a fresh connection number, as the
     // driver never reuses one.
     let mut slots: [ConnId; 3] = [1, 2, 3];
@@ -553,7 +740,14 @@ pub fn broker_traced(data: &[u8], trace: bool) -> Result<(), String> {
             }
             1..=5 => {
                 let version = run.clients.get(&conn).and_then(|c| c.version).unwrap_or(Version::V5);
-                let Ok(p) = packet(&mut u, version) else { break };
+                let Ok(mut p) = packet(&mut u, version) else { break };
+                if let Packet::Publish(publish) = &mut p {
+                    stamp += 1;
+                    let mut payload = format!("m{stamp:04}").into_bytes();
+                    payload.resize(payload.len().max(publish.payload.len()), b'x');
+                    publish.payload = Bytes::from(payload);
+                    run.stamped.insert(publish.payload.clone());
+                }
                 let Ok(bytes) = p.to_bytes(if let Packet::Connect(c) = &p { c.version } else { version })
                 else {
                     continue;
@@ -577,5 +771,80 @@ pub fn broker_traced(data: &[u8], trace: bool) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    run.check_owed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(run: &mut Run, conn: ConnId, p: Packet, v: Version) -> Result<(), String> {
+        let bytes = p.to_bytes(v).expect("encodes");
+        run.bytes(conn, &bytes)
+    }
+
+    fn connect(run: &mut Run, conn: ConnId, id: &str) {
+        run.feed(Input::Open(conn)).unwrap();
+        let mut c = Connect::new(Version::V5, id);
+        c.clean_start = false;
+        c.properties = Properties::build([Property::SessionExpiryInterval(100)]).unwrap();
+        send(run, conn, c.into(), Version::V5).unwrap();
+    }
+
+    /// c1 subscribes and leaves; c2 publishes one QoS 1 message it is owed.
+    fn message_for_absent_session() -> Run {
+        let mut run = Run::new(false);
+        connect(&mut run, 1, "c1");
+        let sub = Subscribe {
+            packet_id: 1,
+            properties: Properties::new(),
+            filters: vec![Subscription::new("a/b", QoS::AtLeastOnce)],
+        };
+        send(&mut run, 1, Packet::Subscribe(sub), Version::V5).unwrap();
+        run.feed(Input::Lost(1)).unwrap();
+        connect(&mut run, 2, "c2");
+        let mut p = Publish::new("a/b", "m0001");
+        p.qos = QoS::AtLeastOnce;
+        p.packet_id = Some(1);
+        run.stamped.insert(p.payload.clone());
+        send(&mut run, 2, Packet::Publish(p), Version::V5).unwrap();
+        assert_eq!(run.owed.len(), 1, "{:?}", run.owed);
+        run
+    }
+
+    #[test]
+    fn a_message_kept_or_delivered_is_not_lost() {
+        let run = message_for_absent_session();
+        // Still held while c1 is away.
+        run.check_owed().unwrap();
+        let mut run = run;
+        connect(&mut run, 3, "c1");
+        assert!(run.owed[0].delivered, "the resumed session received it");
+        run.check_owed().unwrap();
+    }
+
+    #[test]
+    fn a_message_the_broker_forgets_is_reported_lost() {
+        let mut run = message_for_absent_session();
+        run.broker.lose_held_messages("c1");
+        let err = run.check_owed().unwrap_err();
+        assert!(err.contains("MQTT-3.1.2-5"), "{err}");
+        // Reconnecting does not bring it back, and the oracle still says so.
+        connect(&mut run, 3, "c1");
+        assert!(run.check_owed().unwrap_err().contains("neither delivered nor kept"));
+    }
+
+    #[test]
+    fn a_second_new_copy_for_one_subscription_is_reported() {
+        let mut run = message_for_absent_session();
+        connect(&mut run, 3, "c1");
+        let mut again = Publish::new("a/b", "m0001");
+        again.qos = QoS::AtLeastOnce;
+        again.packet_id = Some(9);
+        let err = run.delivered(3, &again, "a/b").unwrap_err();
+        assert!(err.contains("2 times") && err.contains("1 matching"), "{err}");
+        // A resend (DUP) is not a new copy.
+        again.dup = true;
+        run.delivered(3, &again, "a/b").unwrap();
+    }
 }

@@ -182,6 +182,23 @@ impl Broker {
         &self.stats
     }
 
+    /// The payloads a session still holds for its client (queued or in flight), or
+    /// `None` when there is no such session: what the fuzz oracle checks a message
+    /// published to an absent client against.
+    pub(crate) fn held_payloads(&self, client_id: &str) -> Option<Vec<bytes::Bytes>> {
+        self.sessions.get(client_id).map(|s| s.held_payloads().collect())
+    }
+
+    /// Forgets what a session holds for its client, as a broker with a queueing bug
+    /// would: lets the tests show that the fuzz oracle notices.
+    #[cfg(test)]
+    pub(crate) fn lose_held_messages(&mut self, client_id: &str) {
+        if let Some(s) = self.sessions.get_mut(client_id) {
+            s.queue.clear();
+            s.inflight.clear();
+        }
+    }
+
     /// Open connections.
     pub fn connection_count(&self) -> usize {
         self.conns.len()

@@ -160,6 +160,15 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// Payloads of the messages held for the client: queued, or sent and unacknowledged.
+    pub fn held_payloads(&self) -> impl Iterator<Item = bytes::Bytes> + '_ {
+        let inflight = self.inflight.values().filter_map(|f| match f {
+            Inflight::Publish(d) => Some(&d.msg.payload),
+            Inflight::Released => None,
+        });
+        inflight.chain(self.queue.iter().map(|d| &d.msg.payload)).cloned()
+    }
+
     pub fn new(client_id: String) -> Session {
         Session {
             client_id,
