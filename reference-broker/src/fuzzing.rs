@@ -237,7 +237,7 @@ struct Owed {
     session: String,
     topic: String,
     payload: Bytes,
-    /// The broker's drop count when it accepted the message.
+    /// The broker's drop count before the step that accepted the message.
     drops_before: u64,
     delivered: bool,
 }
@@ -408,6 +408,11 @@ impl Run {
         // Connections whose session resumed in this step, with the flows owed again.
         let mut resumed: HashMap<ConnId, Flows> = HashMap::new();
         let too_large_before = self.broker.stats().dropped_too_large;
+        // Drops of this step may be of the messages it publishes.
+        let drops_before = drops(&self.broker);
+        // A 3.1.1 PUBACK says nothing of authorization: whether the message went out
+        // to subscribers is what the broker counts as published.
+        let published_before = self.broker.stats().published;
         for action in self.broker.handle(self.now, input) {
             if trace {
                 eprintln!("{:>8?} OUT {action:?}", self.now);
@@ -471,8 +476,9 @@ impl Run {
                     }
                     if let Packet::PubAck(a) = &packet {
                         if let Some((topic, payload)) = self.inbound.remove(&(conn, a.packet_id)) {
-                            if a.reason_code == ReasonCode::SUCCESS {
-                                self.owe_to_absent(conn, topic, payload);
+                            let published = self.broker.stats().published > published_before;
+                            if a.reason_code == ReasonCode::SUCCESS && published {
+                                self.owe_to_absent(conn, topic, payload, drops_before);
                             }
                         }
                     }
@@ -599,8 +605,7 @@ impl Run {
 
     /// The broker accepted a QoS 1 message from `from`: every absent session with a
     /// certain subscription at QoS 1 or 2 matching it is owed the message.
-    fn owe_to_absent(&mut self, from: ConnId, topic: String, payload: Bytes) {
-        let drops_before = drops(&self.broker);
+    fn owe_to_absent(&mut self, from: ConnId, topic: String, payload: Bytes, drops_before: u64) {
         // The publisher is connected, so its own session is never absent.
         debug_assert!(self.clients.get(&from).is_some_and(|v| !v.closed));
         let present: HashSet<&String> =
