@@ -33,6 +33,11 @@ fn decode(c: &mut Criterion) {
         } else {
             eprintln!("rumqttc cannot decode {} as expected; skipped", w.name);
         }
+        if decode_ntex(&w) == expected {
+            g.bench_function("ntex-mqtt", |b| b.iter(|| black_box(decode_ntex(&w))));
+        } else {
+            eprintln!("ntex-mqtt cannot decode {} as expected; skipped", w.name);
+        }
         if decode_mqttrs(&w) == Some(expected) {
             g.bench_function("mqttrs", |b| b.iter(|| black_box(decode_mqttrs(&w))));
         }

@@ -1,13 +1,15 @@
 //! Decodes (or, with `encode` as the second argument, encodes) one workload in a loop,
-//! for profiling with perf or callgrind:
-//! `cargo run --release -p mqttspec-benches --example decode_w1 -- W3 [encode]`.
+//! for profiling with perf or callgrind (`borrowed`: the borrowing decoder):
+//! `cargo run --release -p mqttspec-benches --example decode_w1 -- W3 [encode|borrowed]`.
 
-use mqttspec_benches::{decode_mqttspec, w1, w2, w3, w4};
+use mqttspec_benches::{decode_mqttspec, decode_mqttspec_borrowed, w1, w2, w3, w4};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "W1".into());
-    let encode = args.next().as_deref() == Some("encode");
+    let mode = args.next().unwrap_or_default();
+    let encode = mode == "encode";
+    let borrowed = mode == "borrowed";
     let w = match which.as_str() {
         "W2" => w2(2_000),
         "W3" => w3(8_000),
@@ -23,6 +25,8 @@ fn main() {
                 p.encode(w.version, &mut buf).expect("workload packets encode");
             }
             total += buf.len();
+        } else if borrowed {
+            total += decode_mqttspec_borrowed(&w).packets;
         } else {
             total += decode_mqttspec(&w).packets;
         }

@@ -244,6 +244,48 @@ pub fn decode_rumqttc(w: &Workload) -> Seen {
     seen
 }
 
+/// ntex-mqtt 8's codec (v3 or v5), fed the same 64 KiB reads through an ntex buffer.
+/// With no minimum chunk size it hands out a PUBLISH as soon as its header is in, and
+/// the rest of the payload as chunks; both count towards the payload bytes.
+pub fn decode_ntex(w: &Workload) -> Seen {
+    use ntex_codec::Decoder;
+    let mut seen = Seen::default();
+    let mut buf = ntex_bytes::BytesMut::with_capacity(2 * CHUNK);
+    let v3 = ntex_mqtt::v3::codec::Codec::new();
+    let v5 = ntex_mqtt::v5::codec::Codec::new();
+    v3.set_max_size(1 << 20);
+    v5.set_max_inbound_size(1 << 20);
+    for chunk in w.bytes.chunks(CHUNK) {
+        buf.extend_from_slice(chunk);
+        loop {
+            if w.version == Version::V5 {
+                use ntex_mqtt::v5::codec::Decoded;
+                match v5.decode(&mut buf) {
+                    Ok(Some(Decoded::Packet(..))) => seen.packets += 1,
+                    Ok(Some(Decoded::Publish(_, payload, _))) => {
+                        seen.packets += 1;
+                        seen.payload += payload.len();
+                    }
+                    Ok(Some(Decoded::PayloadChunk(payload, _))) => seen.payload += payload.len(),
+                    Ok(None) | Err(_) => break,
+                }
+            } else {
+                use ntex_mqtt::v3::codec::Decoded;
+                match v3.decode(&mut buf) {
+                    Ok(Some(Decoded::Packet(..))) => seen.packets += 1,
+                    Ok(Some(Decoded::Publish(_, payload, _))) => {
+                        seen.packets += 1;
+                        seen.payload += payload.len();
+                    }
+                    Ok(Some(Decoded::PayloadChunk(payload, _))) => seen.payload += payload.len(),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
+    }
+    seen
+}
+
 /// Length of the whole frame at the front of `buf`, for decoders that do not report
 /// how much they consumed (mqttrs, mqtt-protocol).
 fn frame_len(buf: &[u8]) -> Option<usize> {

@@ -12,6 +12,7 @@ fn every_decoder_sees_every_packet() {
         assert_eq!(decode_mqttspec_borrowed(&w), expected, "mqttspec borrowed {}", w.name);
         assert_eq!(decode_mqttbytes(&w), expected, "mqttbytes {}", w.name);
         assert_eq!(decode_rumqttc(&w), expected, "rumqttc {}", w.name);
+        assert_eq!(decode_ntex(&w), expected, "ntex-mqtt {}", w.name);
         if w.version == mqttspec_codec::Version::V3_1_1 {
             assert_eq!(decode_mqttrs(&w), Some(expected), "mqttrs {}", w.name);
             assert_eq!(decode_mqtt_protocol(&w), Some(expected), "mqtt-protocol {}", w.name);

@@ -100,6 +100,7 @@ pub enum Frame {
 /// Says whether `buf` starts with a whole packet, without parsing it and without
 /// allocating. A packet whose declared size exceeds `max_packet_size` is refused as
 /// soon as its remaining length is known, before its body is buffered.
+#[inline]
 pub fn check_frame(buf: &[u8], max_packet_size: u32, version: Version) -> Result<Frame, Violation> {
     let Some(_) = buf.first() else {
         return Ok(Frame::Incomplete { needed: 2 });

@@ -18,6 +18,7 @@ pub(crate) enum VarInt {
 
 /// Reads a variable byte integer without judging minimality (the caller knows the
 /// version).
+#[inline]
 pub(crate) fn read(buf: &[u8]) -> VarInt {
     let mut value: u32 = 0;
     for i in 0..4 {
