@@ -10,6 +10,8 @@ fn main() {
     let mode = args.next().unwrap_or_default();
     let encode = mode == "encode";
     let borrowed = mode == "borrowed";
+    // The W1 message through mqttbytes' encoder, to compare instruction counts.
+    let peer = mode == "encode-mqttbytes";
     let w = match which.as_str() {
         "W2" => w2(2_000),
         "W3" => w3(8_000),
@@ -19,9 +21,25 @@ fn main() {
     let mut total = 0;
     let mut buf = bytes::BytesMut::with_capacity(w.bytes.len());
     for _ in 0..200 {
-        if encode {
+        if peer {
+            let mqttspec_codec::Packet::Publish(p) = &w.packets[0] else { unreachable!() };
+            let p = mqttbytes::v4::Publish {
+                dup: false,
+                qos: mqttbytes::QoS::AtMostOnce,
+                retain: false,
+                topic: p.topic.to_string(),
+                pkid: 0,
+                payload: p.payload.clone(),
+            };
             buf.clear();
-            for p in &w.packets {
+            for _ in 0..w.count() {
+                p.write(&mut buf).expect("encodes");
+            }
+            total += buf.len();
+        } else if encode {
+            buf.clear();
+            let p = &w.packets[0];
+            for _ in 0..w.count() {
                 p.encode(w.version, &mut buf).expect("workload packets encode");
             }
             total += buf.len();

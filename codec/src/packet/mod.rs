@@ -217,10 +217,18 @@ impl<B: Buffer> Packet<B> {
 
 impl Packet {
     /// Encodes the packet as `version` into `buf`.
+    #[inline]
     pub fn encode(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
-        if let Packet::Publish(p) = self {
-            return p.encode_packet(version, buf);
+        match self {
+            Packet::Publish(p) => p.encode_packet(version, buf),
+            _ => self.encode_other(version, buf),
         }
+    }
+
+    /// Every packet but PUBLISH: kept out of line, so that the PUBLISH path of
+    /// [`Packet::encode`] stays small enough to inline without saving registers.
+    #[inline(never)]
+    fn encode_other(&self, version: Version, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let len = body_len(self.body_len(version)?)?;
         buf.reserve(1 + varint::len(len) + len as usize);
         buf.put_u8(((self.packet_type() as u8) << 4) | self.first_byte_flags());
