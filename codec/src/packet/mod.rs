@@ -325,44 +325,7 @@ pub(crate) fn decode_frame<B: Buffer>(
     }
     // The remaining length of a CONNECT is judged once its version is known.
     let minimal = header_len == 2 || bytes[header_len - 1] != 0;
-    if ty != PacketType::Publish {
-        return decode_other(&data, ty, header_len, minimal, opts);
-    }
-    if !minimal && version.is_v5() {
-        return fail(Rule::VarIntNotMinimal, 1);
-    }
-    decode_publish(data, header_len, flags, opts)
-}
-
-/// The body of a PUBLISH; the payload is the rest of the frame: the frame itself,
-/// advanced.
-#[inline]
-fn decode_publish<B: Buffer>(
-    data: B,
-    header_len: usize,
-    flags: u8,
-    opts: &DecodeOptions,
-) -> Result<Packet<B>, Violation> {
-    let mut r = Reader::new(&data, header_len, data.as_ref().len(), opts.version);
-    let mut p = Publish::decode(&mut r, flags, opts.role)?;
-    let at = r.pos();
-    p.payload = data.skip(at);
-    Ok(Packet::Publish(p))
-}
-
-/// The body of every packet but PUBLISH: kept out of line, so that the PUBLISH path of
-/// [`decode_frame`] stays small where it is inlined.
-#[inline(never)]
-fn decode_other<B: Buffer>(
-    data: &B,
-    ty: PacketType,
-    header_len: usize,
-    minimal: bool,
-    opts: &DecodeOptions,
-) -> Result<Packet<B>, Violation> {
-    let flags = data.as_ref()[0] & 0x0F;
-    let version = opts.version;
-    let mut r = Reader::new(data, header_len, data.as_ref().len(), version);
+    let mut r = Reader::new(&data, header_len, bytes.len(), version);
     let packet = match ty {
         PacketType::Connect => {
             let c = Connect::decode(&mut r)?;
@@ -371,9 +334,15 @@ fn decode_other<B: Buffer>(
             }
             return Ok(Packet::Connect(Box::new(c)));
         }
-        _ if !minimal && version.is_v5() => return Err(Violation::new(Rule::VarIntNotMinimal, version, 1)),
+        _ if !minimal && version.is_v5() => return fail(Rule::VarIntNotMinimal, 1),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::decode(&mut r)?),
-        PacketType::Publish => return decode_publish(data.clone(), header_len, flags, opts),
+        PacketType::Publish => {
+            let mut p = Publish::decode(&mut r, flags, opts.role)?;
+            // The payload is the rest of the frame: the frame itself, advanced.
+            let at = r.pos();
+            p.payload = data.skip(at);
+            Packet::Publish(p)
+        }
         PacketType::PubAck => Packet::PubAck(Ack::decode(&mut r, ty)?),
         PacketType::PubRec => Packet::PubRec(Ack::decode(&mut r, ty)?),
         PacketType::PubRel => Packet::PubRel(Ack::decode(&mut r, ty)?),
