@@ -9,9 +9,13 @@
 //!   specification gives the requirement without an ID), the byte offset, whether the
 //!   packet is malformed or a protocol error, and the reason code a 5.0 server answers
 //!   with. "Need more bytes" is [`DecodeError::Incomplete`], never a violation.
-//! * **Zero-copy.** Strings, binary data, property blocks and payloads of a decoded
-//!   packet share the input [`bytes::Bytes`]; the only allocations are the packet value
-//!   and the filter / code lists of SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK.
+//! * **Zero-copy, shared or borrowed.** Every packet type is generic over its
+//!   [`Buffer`]: by default strings, binary data, property blocks and payloads share
+//!   the input [`bytes::Bytes`], so a packet outlives the read buffer;
+//!   [`Packet::decode_borrowed`] and [`StreamDecoder::decode_borrowed`] run the same
+//!   strict decoder over `&[u8]` and take no reference counts at all. The only
+//!   allocations are a boxed CONNECT and the filter / code lists of SUBSCRIBE, SUBACK,
+//!   UNSUBSCRIBE and UNSUBACK.
 //! * **Streaming.** [`StreamDecoder`] frames first (cheap, allocation-free, refuses
 //!   oversized packets before buffering them) and parses second.
 //! * **Out-of-spec on purpose.** Wire enums keep unknown values ([`ReasonCode`],
@@ -37,6 +41,12 @@
 //! let violation = err.violation().unwrap();
 //! assert_eq!(violation.rule, Rule::PublishQos3);
 //! assert_eq!(violation.statement(), Some("MQTT-3.3.1-4"));
+//!
+//! // The same strict decoder, borrowing from a read buffer (no reference counts).
+//! let mut decoder = mqttspec_codec::StreamDecoder::client(Version::V3_1_1, 1 << 20);
+//! let Some((borrowed, used)) = decoder.decode_borrowed(&bytes)? else { panic!("whole packet") };
+//! assert_eq!(used, bytes.len());
+//! assert_eq!(borrowed.to_shared(), packet);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -66,7 +76,7 @@ pub use packet::{
 };
 pub use property::{Properties, Property, PropertyContext, PropertyId};
 pub use reason_code::ReasonCode;
-pub use stream::StreamDecoder;
+pub use stream::{Borrowed, StreamDecoder};
 pub use string::MqttString;
 pub use tamper::Tamper;
 pub use version::Version;
