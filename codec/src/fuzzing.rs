@@ -66,7 +66,8 @@ fn drain(decoder: &mut StreamDecoder, buf: &mut BytesMut, out: &mut Vec<Result<P
 }
 
 /// A stream cut into chunks (sizes taken from the input) decodes to exactly what a
-/// one-shot decode of the whole stream gives.
+/// one-shot decode of the whole stream gives, with the sharing and with the borrowing
+/// decoder.
 pub fn stream(data: &[u8]) -> Result<(), String> {
     let Some((&selector, rest)) = data.split_first() else { return Ok(()) };
     let version = if selector & 1 == 0 { Version::V3_1_1 } else { Version::V5 };
@@ -88,6 +89,36 @@ pub fn stream(data: &[u8]) -> Result<(), String> {
     }
     if got != expected {
         return Err(format!("chunks of {chunk} bytes gave {got:?}, one shot gave {expected:?}"));
+    }
+    // The borrowing decoder over the same chunks: the same packets and error, and it
+    // never claims more bytes than it was given.
+    let mut dec = StreamDecoder::with_options(opts);
+    let mut buf = BytesMut::new();
+    let mut borrowed = Vec::new();
+    'read: for piece in rest.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        let mut at = 0;
+        // Each packet uses at least two bytes: bounded by the buffer length.
+        loop {
+            match dec.decode_borrowed(&buf[at..]) {
+                Ok(Some((p, used))) => {
+                    if used < 2 || at + used > buf.len() {
+                        return Err(format!("borrowed decoding used {used} of {} bytes", buf.len() - at));
+                    }
+                    borrowed.push(Ok(p.to_shared()));
+                    at += used;
+                }
+                Ok(None) => break,
+                Err(v) => {
+                    borrowed.push(Err(format!("{:?}", v.rule)));
+                    break 'read;
+                }
+            }
+        }
+        let _ = buf.split_to(at);
+    }
+    if borrowed != expected {
+        return Err(format!("borrowed chunks of {chunk} bytes gave {borrowed:?}, one shot gave {expected:?}"));
     }
     Ok(())
 }
