@@ -118,7 +118,9 @@ pub fn stream(data: &[u8]) -> Result<(), String> {
         let _ = buf.split_to(at);
     }
     if borrowed != expected {
-        return Err(format!("borrowed chunks of {chunk} bytes gave {borrowed:?}, one shot gave {expected:?}"));
+        return Err(format!(
+            "borrowed chunks of {chunk} bytes gave {borrowed:?}, one shot gave {expected:?}"
+        ));
     }
     Ok(())
 }
