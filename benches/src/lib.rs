@@ -248,39 +248,42 @@ pub fn decode_rumqttc(w: &Workload) -> Seen {
 /// With no minimum chunk size it hands out a PUBLISH as soon as its header is in, and
 /// the rest of the payload as chunks; both count towards the payload bytes.
 pub fn decode_ntex(w: &Workload) -> Seen {
-    use ntex_codec::Decoder;
+    // (packets, payload bytes) of one decoded item; the two versions' items have the
+    // same shape but are different types.
+    macro_rules! count {
+        ($decoded:path) => {{
+            use $decoded as Decoded;
+            |item: Decoded| match item {
+                Decoded::Packet(..) => (1, 0),
+                Decoded::Publish(_, payload, _) => (1, payload.len()),
+                Decoded::PayloadChunk(payload, _) => (0, payload.len()),
+            }
+        }};
+    }
+    if w.version == Version::V5 {
+        let codec = ntex_mqtt::v5::codec::Codec::new();
+        codec.set_max_inbound_size(1 << 20);
+        drain_ntex(w, &codec, count!(ntex_mqtt::v5::codec::Decoded))
+    } else {
+        let codec = ntex_mqtt::v3::codec::Codec::new();
+        codec.set_max_size(1 << 20);
+        drain_ntex(w, &codec, count!(ntex_mqtt::v3::codec::Decoded))
+    }
+}
+
+fn drain_ntex<D: ntex_codec::Decoder>(
+    w: &Workload,
+    codec: &D,
+    count: impl Fn(D::Item) -> (usize, usize),
+) -> Seen {
     let mut seen = Seen::default();
     let mut buf = ntex_bytes::BytesMut::with_capacity(2 * CHUNK);
-    let v3 = ntex_mqtt::v3::codec::Codec::new();
-    let v5 = ntex_mqtt::v5::codec::Codec::new();
-    v3.set_max_size(1 << 20);
-    v5.set_max_inbound_size(1 << 20);
     for chunk in w.bytes.chunks(CHUNK) {
         buf.extend_from_slice(chunk);
-        loop {
-            if w.version == Version::V5 {
-                use ntex_mqtt::v5::codec::Decoded;
-                match v5.decode(&mut buf) {
-                    Ok(Some(Decoded::Packet(..))) => seen.packets += 1,
-                    Ok(Some(Decoded::Publish(_, payload, _))) => {
-                        seen.packets += 1;
-                        seen.payload += payload.len();
-                    }
-                    Ok(Some(Decoded::PayloadChunk(payload, _))) => seen.payload += payload.len(),
-                    Ok(None) | Err(_) => break,
-                }
-            } else {
-                use ntex_mqtt::v3::codec::Decoded;
-                match v3.decode(&mut buf) {
-                    Ok(Some(Decoded::Packet(..))) => seen.packets += 1,
-                    Ok(Some(Decoded::Publish(_, payload, _))) => {
-                        seen.packets += 1;
-                        seen.payload += payload.len();
-                    }
-                    Ok(Some(Decoded::PayloadChunk(payload, _))) => seen.payload += payload.len(),
-                    Ok(None) | Err(_) => break,
-                }
-            }
+        while let Ok(Some(item)) = codec.decode(&mut buf) {
+            let (packets, payload) = count(item);
+            seen.packets += packets;
+            seen.payload += payload;
         }
     }
     seen
