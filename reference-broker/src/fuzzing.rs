@@ -12,7 +12,7 @@
 //! 3.1.1), a released PUBLISH is never sent again (MQTT-4.3.3-6), and on resumption
 //! every unacknowledged PUBLISH and PUBREL is sent again, so none is lost
 //! (MQTT-4.4.0-1). Messages published while a persistent session's client is away are
-//! followed too: each accepted QoS 1 PUBLISH carries a unique payload, and one that
+//! followed too: each PUBLISH carries a unique payload, and a QoS 1 or 2 one that
 //! matches a subscription the absent session certainly holds must in the end have been
 //! delivered to it or still be held by it, unless the broker counted a drop (queue
 //! full, expired, too large, not readable) or the session ended (MQTT-3.1.2-5 of 3.1.1,
@@ -213,7 +213,7 @@ struct Run {
     /// filter, a refused SUBACK, or a new session. Shared subscriptions are never
     /// certain (another member may take the message).
     certain: HashMap<String, HashMap<String, u8>>,
-    /// QoS 1 PUBLISHes from clients awaiting the broker's PUBACK: (connection, packet
+    /// QoS 1/2 PUBLISHes from clients awaiting the broker's PUBACK / PUBREC: (connection, packet
     /// identifier) -> (topic, payload).
     inbound: HashMap<(ConnId, u16), (String, Bytes)>,
     /// Messages owed to absent sessions.
@@ -379,7 +379,7 @@ impl Run {
             }
         }
         if let Input::Packet(conn, Packet::Publish(p)) = &input {
-            if p.qos == QoS::AtLeastOnce && p.properties.topic_alias().is_none() {
+            if p.qos != QoS::AtMostOnce && p.properties.topic_alias().is_none() {
                 let key = (*conn, p.packet_id.unwrap_or(0));
                 self.inbound.insert(key, (p.topic.to_string(), p.payload.clone()));
             }
@@ -474,7 +474,7 @@ impl Run {
                     if let (Packet::Publish(p), Some(topic)) = (&packet, &topic) {
                         self.delivered(conn, p, topic)?;
                     }
-                    if let Packet::PubAck(a) = &packet {
+                    if let Packet::PubAck(a) | Packet::PubRec(a) = &packet {
                         if let Some((topic, payload)) = self.inbound.remove(&(conn, a.packet_id)) {
                             let published = self.broker.stats().published > published_before;
                             if a.reason_code == ReasonCode::SUCCESS && published {
@@ -603,7 +603,7 @@ impl Run {
         Ok(())
     }
 
-    /// The broker accepted a QoS 1 message from `from`: every absent session with a
+    /// The broker accepted a QoS 1 or 2 message from `from`: every absent session with a
     /// certain subscription at QoS 1 or 2 matching it is owed the message.
     fn owe_to_absent(&mut self, from: ConnId, topic: String, payload: Bytes, drops_before: u64) {
         // The publisher is connected, so its own session is never absent.
@@ -796,8 +796,8 @@ mod tests {
         send(run, conn, c.into(), Version::V5).unwrap();
     }
 
-    /// c1 subscribes and leaves; c2 publishes one QoS 1 message it is owed.
-    fn message_for_absent_session() -> Run {
+    /// c1 subscribes at QoS 2 and leaves; c2 publishes one message at `qos` it is owed.
+    fn message_for_absent_session(qos: QoS) -> Run {
         let mut run = Run::new(false);
         connect(&mut run, 1, "c1");
         let sub = Subscribe {
@@ -809,7 +809,7 @@ mod tests {
         run.feed(Input::Lost(1)).unwrap();
         connect(&mut run, 2, "c2");
         let mut p = Publish::new("a/b", "m0001");
-        p.qos = QoS::AtLeastOnce;
+        p.qos = qos;
         p.packet_id = Some(1);
         run.stamped.insert(p.payload.clone());
         send(&mut run, 2, Packet::Publish(p), Version::V5).unwrap();
@@ -819,18 +819,19 @@ mod tests {
 
     #[test]
     fn a_message_kept_or_delivered_is_not_lost() {
-        let run = message_for_absent_session();
-        // Still held while c1 is away.
-        run.check_owed().unwrap();
-        let mut run = run;
-        connect(&mut run, 3, "c1");
-        assert!(run.owed[0].delivered, "the resumed session received it");
-        run.check_owed().unwrap();
+        for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let mut run = message_for_absent_session(qos);
+            // Still held while c1 is away.
+            run.check_owed().unwrap();
+            connect(&mut run, 3, "c1");
+            assert!(run.owed[0].delivered, "the resumed session received it at {qos:?}");
+            run.check_owed().unwrap();
+        }
     }
 
     #[test]
     fn a_message_the_broker_forgets_is_reported_lost() {
-        let mut run = message_for_absent_session();
+        let mut run = message_for_absent_session(QoS::AtLeastOnce);
         run.broker.lose_held_messages("c1");
         let err = run.check_owed().unwrap_err();
         assert!(err.contains("MQTT-3.1.2-5"), "{err}");
@@ -841,7 +842,7 @@ mod tests {
 
     #[test]
     fn a_second_new_copy_for_one_subscription_is_reported() {
-        let mut run = message_for_absent_session();
+        let mut run = message_for_absent_session(QoS::AtLeastOnce);
         connect(&mut run, 3, "c1");
         let mut again = Publish::new("a/b", "m0001");
         again.qos = QoS::AtLeastOnce;
