@@ -203,6 +203,32 @@ impl Client {
         }
     }
 
+    /// Closes our side and waits (up to `timeout`) for the broker to close its side,
+    /// which it does once it has taken the connection down: so that what a scenario
+    /// does next (publish to the now absent session, say) happens after the broker
+    /// noticed, not in a race with it. Whatever the broker still sends is discarded
+    /// (and noted); reading stops after `timeout` or 1 MiB.
+    pub async fn close_and_wait(&mut self, timeout: Duration) {
+        let Some(mut s) = self.stream.take() else { return };
+        let _ = s.shutdown().await;
+        self.transcript.add(&self.name, Direction::Event, "TCP closed by client".into(), &[]);
+        let deadline = Instant::now() + timeout;
+        let mut discarded = 0usize;
+        let mut scratch = [0u8; 4096];
+        let outcome = loop {
+            if discarded >= 1 << 20 {
+                break "the broker kept sending";
+            }
+            match tokio::time::timeout_at(deadline, s.read(&mut scratch)).await {
+                Err(_) => break "the broker did not close in time",
+                Ok(Ok(0)) | Ok(Err(_)) => break "the broker closed too",
+                Ok(Ok(n)) => discarded += n,
+            }
+        };
+        let note = format!("{outcome} ({discarded} bytes it sent after our close discarded)");
+        self.transcript.add(&self.name, Direction::Event, note, &[]);
+    }
+
     /// Waits up to `timeout` for the next whole frame (not decoded) or the close.
     pub async fn recv_frame(&mut self, timeout: Duration) -> Result<Frame, BrokerFault> {
         let deadline = Instant::now() + timeout;

@@ -214,6 +214,11 @@ struct Case<'a> {
 }
 
 impl Case<'_> {
+    /// How long a closing client waits for the broker to close its side.
+    fn close_settle(&self) -> Duration {
+        self.timeout(Some(1000))
+    }
+
     fn timeout(&self, ms: Option<u64>) -> Duration {
         Duration::from_secs_f64(ms.unwrap_or(DEFAULT_TIMEOUT_MS) as f64 * self.scale / 1000.0)
     }
@@ -452,11 +457,13 @@ impl Case<'_> {
                 let version = self.client(&d.client)?.version;
                 let packet = packets::build(&self.vars, &PacketSpec::Disconnect(fields), &d.client, version)?;
                 self.send_packet(&d.client, &packet, &None).await?;
-                self.client(&d.client)?.drop_connection().await;
+                let settle = self.close_settle();
+                self.client(&d.client)?.close_and_wait(settle).await;
                 Ok(())
             }
             Step::Drop(c) => {
-                self.client(&c.client)?.drop_connection().await;
+                let settle = self.close_settle();
+                self.client(&c.client)?.close_and_wait(settle).await;
                 Ok(())
             }
             Step::Wait(w) => {
