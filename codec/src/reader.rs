@@ -160,10 +160,16 @@ impl<'a, B: Buffer> Reader<'a, B> {
         let len = self.u16()? as usize;
         let start = self.pos;
         let bytes = self.take_ref(len)?;
-        match string::check(bytes) {
-            Ok(()) => Ok(bytes),
-            Err(StringFault::Utf8(at)) => Err(self.violation_at(Rule::Utf8Invalid, start + at)),
-            Err(StringFault::Null(at)) => Err(self.violation_at(Rule::Utf8Null, start + at)),
+        string::check(bytes).map_err(|f| self.string_fault(f, start, Rule::Utf8Null))?;
+        Ok(bytes)
+    }
+
+    /// The violation for a string field starting at `start`; `null` is the rule a
+    /// U+0000 breaks there.
+    fn string_fault(&self, fault: StringFault, start: usize, null: Rule) -> Violation {
+        match fault {
+            StringFault::Utf8(at) => self.violation_at(Rule::Utf8Invalid, start + at),
+            StringFault::Null(at) => self.violation_at(null, start + at),
         }
     }
 
@@ -177,12 +183,9 @@ impl<'a, B: Buffer> Reader<'a, B> {
         if string::plain_topic(bytes.as_ref()) {
             return Ok((MqttString::from_buffer(bytes), true));
         }
-        match string::check(bytes.as_ref()) {
-            Ok(()) => Ok((MqttString::from_buffer(bytes), false)),
-            Err(StringFault::Utf8(at)) => Err(self.violation_at(Rule::Utf8Invalid, start + at)),
-            // MQTT-4.7.3-2 is the more precise citation for a topic.
-            Err(StringFault::Null(at)) => Err(self.violation_at(Rule::TopicNull, start + at)),
-        }
+        // MQTT-4.7.3-2 is the more precise citation for a U+0000 in a topic.
+        string::check(bytes.as_ref()).map_err(|f| self.string_fault(f, start, Rule::TopicNull))?;
+        Ok((MqttString::from_buffer(bytes), false))
     }
 
     /// A reader over the next `len` bytes; this reader moves past them.
