@@ -9,7 +9,7 @@
 //! readable one) and again on each message delivered, so `#` subscriptions see only
 //! what the user may read.
 
-use crate::core::topic;
+use crate::topic;
 use serde::{Deserialize, Serialize};
 
 /// What a rule allows.
@@ -79,27 +79,6 @@ fn filter_for(rule: &Rule, who: Principal<'_>) -> Option<String> {
     Some(filter)
 }
 
-/// Whether some topic matches both filters.
-pub fn overlaps(a: &str, b: &str) -> bool {
-    let dollar = |f: &str| f.starts_with('$');
-    let wild = |f: &str| f.starts_with(['+', '#']);
-    // MQTT-4.7.2-1: a leading wildcard never reaches `$` topics.
-    if (dollar(a) && wild(b)) || (dollar(b) && wild(a)) {
-        return false;
-    }
-    let mut x = a.split('/');
-    let mut y = b.split('/');
-    loop {
-        match (x.next(), y.next()) {
-            (Some("#"), _) | (_, Some("#")) => return true,
-            (None, None) => return true,
-            (Some("+"), Some(_)) | (Some(_), Some("+")) => {}
-            (Some(p), Some(q)) if p == q => {}
-            _ => return false,
-        }
-    }
-}
-
 /// The rules of a broker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Acl<'a> {
@@ -128,7 +107,7 @@ impl<'a> Acl<'a> {
 
     /// May `who` subscribe to `filter` (the filter proper, without `$share/{g}/`)?
     pub fn may_subscribe(&self, who: Principal<'_>, filter: &str) -> bool {
-        self.rules.is_empty() || self.filters(who, Access::Read).any(|f| overlaps(&f, filter))
+        self.rules.is_empty() || self.filters(who, Access::Read).any(|f| topic::overlaps(&f, filter))
     }
 }
 
@@ -180,16 +159,5 @@ mod tests {
         assert!(!acl.may_publish(sneaky, "users/alice/x"));
         let anonymous = Principal { user: None, client: "c" };
         assert!(!acl.may_publish(anonymous, "users//x"));
-    }
-
-    #[test]
-    fn overlap() {
-        assert!(overlaps("a/+", "a/b"));
-        assert!(overlaps("a/#", "+/b/c"));
-        assert!(overlaps("a/b", "a/b"));
-        assert!(!overlaps("a/b", "a/c"));
-        assert!(!overlaps("a/+", "a/b/c"));
-        assert!(!overlaps("#", "$SYS/x"));
-        assert!(overlaps("$SYS/#", "$SYS/+"));
     }
 }

@@ -393,7 +393,7 @@ impl Run {
                     if let Some(certain) = self.certain.get_mut(&session) {
                         certain.remove(&f);
                     }
-                    self.owed.retain(|o| o.session != session || !crate::core::topic::matches(&f, &o.topic));
+                    self.owed.retain(|o| o.session != session || !crate::topic::matches(&f, &o.topic));
                 }
             }
         }
@@ -441,7 +441,7 @@ impl Run {
                             let certain = self.certain.entry(session.clone()).or_default();
                             let subscribed = self.subscribed.entry(session).or_default();
                             for (f, code) in filters.iter().zip(&ack.codes) {
-                                let shared = v5 && crate::core::topic::split_shared(f).is_some();
+                                let shared = v5 && crate::topic::split_shared(f).is_some();
                                 if code.0 <= 2 {
                                     subscribed.insert(f.clone());
                                 }
@@ -458,7 +458,7 @@ impl Run {
                                 // What the filter matches: `$share/{g}/` only means a
                                 // shared subscription in 5.0.
                                 let f = if v5 {
-                                    crate::core::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i)
+                                    crate::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i)
                                 } else {
                                     f
                                 };
@@ -488,7 +488,7 @@ impl Run {
                             .get(id)
                             .into_iter()
                             .flatten()
-                            .filter(|(f, _)| crate::core::topic::matches(f, &topic));
+                            .filter(|(f, _)| crate::topic::matches(f, &topic));
                         let max = allowed.map(|(_, q)| *q).max();
                         match max {
                             None => {
@@ -614,7 +614,7 @@ impl Run {
             if present.contains(session) {
                 continue;
             }
-            if filters.iter().any(|(f, q)| *q >= 1 && crate::core::topic::matches(f, &topic)) {
+            if filters.iter().any(|(f, q)| *q >= 1 && crate::topic::matches(f, &topic)) {
                 self.owed.push(Owed {
                     session: session.clone(),
                     topic: topic.clone(),
@@ -648,9 +648,8 @@ impl Run {
             .into_iter()
             .flatten()
             .filter(|f| {
-                let inner =
-                    if v5 { crate::core::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i) } else { f };
-                crate::core::topic::matches(inner, topic)
+                let inner = if v5 { crate::topic::split_shared(f).map_or(f.as_str(), |(_, i)| i) } else { f };
+                crate::topic::matches(inner, topic)
             })
             .count();
         if *copies > matching.max(1) {

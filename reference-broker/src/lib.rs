@@ -10,6 +10,7 @@ mod config;
 pub mod core;
 pub mod driver;
 pub mod fuzzing;
+pub mod topic;
 pub mod transport;
 
 pub use config::{Config, ConfigError, ListenerConfig, ListenerKind};

@@ -1,7 +1,7 @@
 //! Which sessions may hold a subscription matching a topic, so routing a message
 //! looks at those sessions only instead of every session.
 
-use super::topic;
+use crate::topic;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Filter (the part matched against topics, without `$share/{group}/`) → sessions

@@ -1,7 +1,8 @@
 //! Session state (MQTT 3.1.1 §4.1, MQTT 5.0 §4.1): subscriptions, messages in flight
 //! and queued, QoS 2 receipts, will and expiry.
 
-use super::{ConnId, topic};
+use super::ConnId;
+use crate::topic;
 use bytes::Bytes;
 use mqttspec_codec::{MqttString, Properties, Property, Publish, QoS, SubscriptionOptions, Version, Will};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

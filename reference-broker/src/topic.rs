@@ -28,6 +28,27 @@ pub fn split_shared(filter: &str) -> Option<(&str, &str)> {
     rest.split_once('/')
 }
 
+/// Whether some topic matches both filters.
+pub fn overlaps(a: &str, b: &str) -> bool {
+    let dollar = |f: &str| f.starts_with('$');
+    let wild = |f: &str| f.starts_with(['+', '#']);
+    // MQTT-4.7.2-1: a leading wildcard never reaches `$` topics.
+    if (dollar(a) && wild(b)) || (dollar(b) && wild(a)) {
+        return false;
+    }
+    let mut x = a.split('/');
+    let mut y = b.split('/');
+    loop {
+        match (x.next(), y.next()) {
+            (Some("#"), _) | (_, Some("#")) => return true,
+            (None, None) => return true,
+            (Some("+"), Some(_)) | (Some(_), Some("+")) => {}
+            (Some(p), Some(q)) if p == q => {}
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +77,16 @@ mod tests {
     fn shared() {
         assert_eq!(split_shared("$share/g/a/#"), Some(("g", "a/#")));
         assert_eq!(split_shared("a/b"), None);
+    }
+
+    #[test]
+    fn overlap() {
+        assert!(overlaps("a/+", "a/b"));
+        assert!(overlaps("a/#", "+/b/c"));
+        assert!(overlaps("a/b", "a/b"));
+        assert!(!overlaps("a/b", "a/c"));
+        assert!(!overlaps("a/+", "a/b/c"));
+        assert!(!overlaps("#", "$SYS/x"));
+        assert!(overlaps("$SYS/#", "$SYS/+"));
     }
 }

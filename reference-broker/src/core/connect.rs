@@ -1,0 +1,303 @@
+//! CONNECT and CONNACK (MQTT 3.1.1 §3.1, §3.2; MQTT 5.0 §3.1, §3.2): credentials,
+//! the Client Identifier, session take-over and Clean Start, negotiated limits, and a
+//! CONNACK that fits the client's Maximum Packet Size.
+
+use super::session::{self, Message, Session};
+use super::{Broker, ConnId};
+use crate::acl::{Acl, Principal};
+use crate::auth;
+use mqttspec_codec::{
+    ConnAck, Connect, Disconnect, Packet, Properties, Property, ReasonCode, Version,
+    reason_code::v311_connack,
+};
+use std::sync::Arc;
+
+/// What the server grants a CONNECT.
+#[derive(Debug)]
+struct Terms {
+    /// The Session Expiry Interval the client asked for (3.1.1: 0 or never).
+    requested_expiry: u32,
+    /// The Session Expiry Interval granted.
+    expiry: u32,
+    /// The Keep Alive in force.
+    keep_alive: u16,
+}
+
+impl Broker {
+    pub(super) fn refuse(&mut self, conn: ConnId, version: Version, v5: ReasonCode, v311: Option<u8>) {
+        let code = if version.is_v5() { Some(v5) } else { v311.map(ReasonCode) };
+        if let Some(code) = code {
+            let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+            self.send_as(conn, version, Packet::ConnAck(ack));
+        }
+        self.drop_conn(conn, false);
+    }
+
+    pub(super) fn connect(&mut self, conn: ConnId, c: Connect) {
+        let v = c.version;
+        let cfg = &self.config;
+        if let Some(w) = &c.will {
+            // MQTT-3.2.2-12 / MQTT-3.2.2-13 (5.0): a will the server cannot honour.
+            if v.is_v5() && w.qos as u8 > cfg.maximum_qos {
+                return self.refuse(conn, v, ReasonCode::QOS_NOT_SUPPORTED, None);
+            }
+            if v.is_v5() && w.retain && !cfg.retain_available {
+                return self.refuse(conn, v, ReasonCode::RETAIN_NOT_SUPPORTED, None);
+            }
+        }
+        if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5()) {
+            // MQTT-4.12.0-1: a method the server does not offer is refused with 0x8C.
+            if method.as_str().ok() != Some(auth::SCRAM_SHA_256) || cfg.users.is_none() {
+                return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
+            }
+            return self.start_scram(conn, c);
+        }
+        let user = c.username.as_ref().map(|u| u.to_string());
+        if let (Some(users), Some(name)) = (&cfg.users, &user) {
+            // §3.1.3.5 / §5.4.1: the password must match the stored credential.
+            if !users.check_password(name, c.password.as_deref().unwrap_or_default()) {
+                let v311 = Some(v311_connack::BAD_USER_NAME_OR_PASSWORD);
+                return self.refuse(conn, v, ReasonCode::BAD_USER_NAME_OR_PASSWORD, v311);
+            }
+        }
+        if !cfg.allow_anonymous && user.is_none() {
+            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
+        }
+        self.accept(conn, c, user, Vec::new());
+    }
+
+    /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
+    /// `auth_props`: Authentication Method and Data for the CONNACK.
+    pub(super) fn accept(
+        &mut self,
+        conn: ConnId,
+        c: Connect,
+        user: Option<String>,
+        auth_props: Vec<Property>,
+    ) {
+        let v = c.version;
+        let mut props = Vec::new();
+        let Some(client_id) = self.client_id_for(&c, &mut props) else {
+            return self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(2));
+        };
+        if !self.will_allowed(&c, user.as_deref(), &client_id) {
+            let v311 = Some(v311_connack::NOT_AUTHORIZED);
+            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, v311);
+        }
+        props.extend(auth_props);
+        let terms = self.negotiate(&c, &mut props);
+        let session_present = self.take_over(&client_id, c.clean_start);
+        self.attach(conn, c, user, &client_id, &terms);
+        let Some(connack) = self.fitting_connack(conn, v, session_present, props) else {
+            return self.refuse_oversized(conn, &client_id, session_present);
+        };
+        // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3
+        // (5.0): Session Present says whether a session was resumed.
+        self.send(conn, connack);
+        if session_present {
+            self.resume(&client_id);
+        }
+    }
+
+    /// The CONNECT's Client Identifier, or a new one when it is empty (reported in
+    /// `props` to a 5.0 client); `None` when it is not valid UTF-8.
+    fn client_id_for(&mut self, c: &Connect, props: &mut Vec<Property>) -> Option<String> {
+        match c.client_id.as_str() {
+            Ok("") => {
+                // Short (it must fit small Maximum Packet Sizes) and unused
+                // (MQTT-3.2.2-16 (5.0): unique among the server's sessions).
+                let id = loop {
+                    self.assigned_ids += 1;
+                    let id = format!("~{}", self.assigned_ids);
+                    if !self.sessions.contains_key(&id) {
+                        break id;
+                    }
+                };
+                // MQTT-3.2.2-16 (5.0): report the identifier the server chose.
+                if c.version.is_v5() {
+                    props.push(Property::AssignedClientIdentifier(id.as_str().into()));
+                }
+                Some(id)
+            }
+            Ok(id) => Some(id.to_string()),
+            Err(_) => None,
+        }
+    }
+
+    /// Whether the CONNECT's Will, if any, may be published by this client (§5.4.2:
+    /// the Will is a publication like any other).
+    fn will_allowed(&self, c: &Connect, user: Option<&str>, client_id: &str) -> bool {
+        let Some(w) = &c.will else { return true };
+        let who = Principal { user, client: client_id };
+        Acl::new(&self.config.acl).may_publish(who, &w.topic.to_string())
+    }
+
+    /// Session expiry and Keep Alive as the server grants them; the CONNACK
+    /// properties that tell a 5.0 client so, and what the server supports, go to
+    /// `props`.
+    fn negotiate(&self, c: &Connect, props: &mut Vec<Property>) -> Terms {
+        let (v, cfg) = (c.version, &self.config);
+        let requested_expiry = if v.is_v5() {
+            c.properties.session_expiry_interval().unwrap_or(0)
+        } else if c.clean_start {
+            0
+        } else {
+            u32::MAX
+        };
+        let expiry = requested_expiry.min(cfg.max_session_expiry);
+        if v.is_v5() && expiry != requested_expiry {
+            props.push(Property::SessionExpiryInterval(expiry));
+        }
+        // §3.2.2.3.14 (5.0): the server may impose its own Keep Alive, and the client
+        // must then use it (MQTT-3.1.2-21 (5.0)). A 3.1.1 client cannot be told, so
+        // its own value stands.
+        let imposed = cfg
+            .server_keep_alive
+            .or_else(|| cfg.max_keep_alive.filter(|max| c.keep_alive == 0 || c.keep_alive > *max))
+            .filter(|_| v.is_v5());
+        if v.is_v5() {
+            props.extend(imposed.map(Property::ServerKeepAlive));
+            props.extend(self.capabilities());
+        }
+        Terms { requested_expiry, expiry, keep_alive: imposed.unwrap_or(c.keep_alive) }
+    }
+
+    /// Takes over a connection of the same client and applies Clean Start; says
+    /// whether a session is present for `client_id` afterwards.
+    fn take_over(&mut self, client_id: &str, clean_start: bool) -> bool {
+        // MQTT-3.1.4-2 (3.1.1), MQTT-3.1.4-3 (5.0): an existing connection with the
+        // same client identifier is taken over.
+        if let Some(old) = self.sessions.get(client_id).and_then(|s| s.conn) {
+            if self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5) {
+                self.send(old, Packet::Disconnect(Disconnect::new(ReasonCode::SESSION_TAKEN_OVER)));
+            }
+            self.drop_conn(old, true);
+        }
+        // MQTT-3.1.2-6 (3.1.1), MQTT-3.1.2-4 (5.0): Clean Start discards the session.
+        if clean_start && self.sessions.contains_key(client_id) {
+            self.end_session(client_id);
+        }
+        self.sessions.contains_key(client_id)
+    }
+
+    /// Records the accepted CONNECT on the connection and attaches the session
+    /// (created if absent) with its Will.
+    fn attach(&mut self, conn: ConnId, c: Connect, user: Option<String>, client_id: &str, terms: &Terms) {
+        let v = c.version;
+        let max_inflight = self.config.max_inflight;
+        let conn_state = self.conns.get_mut(&conn).expect("connection exists");
+        conn_state.version = Some(v);
+        conn_state.client_id = Some(client_id.to_string());
+        conn_state.accepted = true;
+        conn_state.user = user.clone();
+        conn_state.keep_alive = terms.keep_alive;
+        conn_state.connect_session_expiry = terms.requested_expiry;
+        if v.is_v5() {
+            conn_state.send_window = c.properties.receive_maximum().unwrap_or(u16::MAX);
+            conn_state.max_packet_size = c.properties.maximum_packet_size().unwrap_or(u32::MAX);
+            conn_state.alias_max_out = c.properties.topic_alias_maximum().unwrap_or(0);
+        } else {
+            conn_state.send_window = max_inflight;
+        }
+        let now = self.now;
+        let session =
+            self.sessions.entry(client_id.to_string()).or_insert_with(|| Session::new(client_id.to_string()));
+        session.attach(conn, v, terms.expiry);
+        session.user = user;
+        session.will = c.will.map(|w| {
+            let delay = w.properties.will_delay_interval().unwrap_or(0);
+            let msg = Message::from_will(client_id, w, now);
+            session::StoredWill { msg: Arc::new(msg), delay }
+        });
+    }
+
+    /// The success CONNACK with as many of `props` as fit the client's Maximum Packet
+    /// Size, or `None` when not even the essential ones do.
+    fn fitting_connack(
+        &self,
+        conn: ConnId,
+        v: Version,
+        session_present: bool,
+        mut props: Vec<Property>,
+    ) -> Option<Packet> {
+        // MQTT-3.1.2-24 (5.0): not even the CONNACK may exceed the client's Maximum
+        // Packet Size. The properties are ordered by importance; the least important
+        // go first until the packet fits.
+        // The Assigned Client Identifier (first, if present) is never dropped: without
+        // it the client could not resume its session (MQTT-3.2.2-16 (5.0)).
+        let max = self.conns.get(&conn).map_or(u32::MAX, |c| c.max_packet_size) as usize;
+        // Nor are the Authentication Method and Data (MQTT-4.12.0-5 (5.0)).
+        let essential = props
+            .iter()
+            .take_while(|p| {
+                matches!(
+                    p,
+                    Property::AssignedClientIdentifier(_)
+                        | Property::AuthenticationMethod(_)
+                        | Property::AuthenticationData(_)
+                )
+            })
+            .count();
+        loop {
+            let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
+            let ack = Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties });
+            if ack.encoded_len(v).is_ok_and(|len| len <= max) {
+                return Some(ack);
+            }
+            if props.len() == essential {
+                return None;
+            }
+            props.pop();
+        }
+    }
+
+    /// Not even the essentials of the CONNACK fit: refuse with the smallest CONNACK
+    /// there is, leaving a session that existed before as it was.
+    fn refuse_oversized(&mut self, conn: ConnId, client_id: &str, session_present: bool) {
+        if session_present {
+            let now = self.now;
+            if let Some(s) = self.sessions.get_mut(client_id) {
+                s.detach(now, false);
+            }
+        } else {
+            self.sessions.remove(client_id);
+        }
+        let max = self.conns.get(&conn).map_or(u32::MAX, |c| c.max_packet_size);
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.accepted = false;
+            c.client_id = None;
+        }
+        if max >= 5 {
+            self.fail(conn, ReasonCode::PACKET_TOO_LARGE);
+        } else {
+            self.drop_conn(conn, false);
+        }
+    }
+
+    /// CONNACK properties that describe what this broker supports, most important
+    /// first (a client assuming a default for a missing one does the least harm at
+    /// the end of the list).
+    pub(super) fn capabilities(&self) -> Vec<Property> {
+        let cfg = &self.config;
+        let mut props = Vec::new();
+        if cfg.maximum_qos < 2 {
+            props.push(Property::MaximumQos(cfg.maximum_qos));
+        }
+        if !cfg.retain_available {
+            props.push(Property::RetainAvailable(0));
+        }
+        if !cfg.wildcard_subscription_available {
+            props.push(Property::WildcardSubscriptionAvailable(0));
+        }
+        if !cfg.subscription_identifier_available {
+            props.push(Property::SubscriptionIdentifierAvailable(0));
+        }
+        if !cfg.shared_subscription_available {
+            props.push(Property::SharedSubscriptionAvailable(0));
+        }
+        props.push(Property::ReceiveMaximum(cfg.receive_maximum));
+        props.push(Property::MaximumPacketSize(cfg.max_packet_size));
+        props.push(Property::TopicAliasMaximum(cfg.topic_alias_maximum));
+        props
+    }
+}

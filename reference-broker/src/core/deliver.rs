@@ -1,0 +1,200 @@
+//! Outbound application messages (MQTT 3.1.1 §3.3.5, §4.3–§4.6; MQTT 5.0 §3.3.4,
+//! §4.3–§4.9, §4.8.2): routing to matching and shared subscriptions, the send window
+//! (Receive Maximum), queues of absent sessions, Message Expiry, Maximum Packet Size,
+//! outgoing Topic Aliases, and the resends of a resumed session (§4.4).
+
+use super::conn::Conn;
+use super::session::{self, Message};
+use super::{Broker, ConnId};
+use crate::acl::{Acl, Principal};
+use crate::topic;
+use mqttspec_codec::{Ack, Packet, Properties, Property, Publish, QoS, Version};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+impl Broker {
+    pub(super) fn route(&mut self, msg: &Arc<Message>) {
+        let mut shared: BTreeMap<(String, String), Vec<(String, usize)>> = BTreeMap::new();
+        let mut direct: Vec<(String, session::Delivery)> = Vec::new();
+        for id in self.index.candidates(&msg.topic) {
+            let Some(s) = self.sessions.get(&id) else { continue };
+            if let Some(d) = s.match_direct(msg) {
+                direct.push((id.clone(), d));
+            }
+            for (i, sub) in s.subs.iter().enumerate() {
+                if let Some((group, filter)) = &sub.share {
+                    if topic::matches(filter, &msg.topic) {
+                        shared.entry((group.clone(), filter.clone())).or_default().push((id.clone(), i));
+                    }
+                }
+            }
+        }
+        direct.sort_by(|a, b| a.0.cmp(&b.0));
+        for (id, d) in direct {
+            self.deliver(&id, d);
+        }
+        for (key, mut members) in shared {
+            // One member of each group receives the message, round-robin, preferring
+            // connected sessions (MQTT-4.8.2 "Shared Subscriptions").
+            members.sort();
+            let online: Vec<&(String, usize)> = members
+                .iter()
+                .filter(|(id, _)| self.sessions.get(id).is_some_and(|s| s.conn.is_some()))
+                .collect();
+            let pool: Vec<&(String, usize)> =
+                if online.is_empty() { members.iter().collect() } else { online };
+            let cursor = self.share_cursor.entry(key).or_insert(0);
+            let (id, index) = pool[*cursor % pool.len()].clone();
+            *cursor = cursor.wrapping_add(1);
+            let d = self.sessions.get(&id).map(|s| s.delivery_for(msg, index));
+            if let Some(d) = d {
+                self.deliver(&id, d);
+            }
+        }
+    }
+
+    /// Sends or queues one delivery for session `id`.
+    pub(super) fn deliver(&mut self, id: &str, d: session::Delivery) {
+        let max_queued = self.config.max_queued_messages;
+        let Some(s) = self.sessions.get_mut(id) else { return };
+        let who = Principal { user: s.user.as_deref(), client: &s.client_id };
+        if !Acl::new(&self.config.acl).may_receive(who, &d.msg.topic) {
+            self.stats.dropped_unauthorized += 1;
+            return;
+        }
+        let Some(conn) = s.conn else {
+            // Offline: QoS 1/2 is queued for the session (MQTT-3.1.2-5 3.1.1 /
+            // §4.1 5.0); QoS 0 may be dropped, and is.
+            if d.qos != QoS::AtMostOnce {
+                if s.queue.len() >= max_queued {
+                    self.stats.dropped_queue_full += 1;
+                } else {
+                    s.queue.push_back(d);
+                }
+            }
+            return;
+        };
+        if d.qos == QoS::AtMostOnce {
+            self.transmit(conn, d, None, false);
+            return;
+        }
+        let window = self.conns.get(&conn).map_or(1, |c| c.send_window);
+        let s = self.sessions.get_mut(id).expect("checked above");
+        // MQTT-3.3.4-9 (5.0): no more unacknowledged QoS 1/2 than the client's
+        // Receive Maximum; the rest waits, in order.
+        if s.inflight.len() >= usize::from(window) || !s.queue.is_empty() {
+            if s.queue.len() >= max_queued {
+                self.stats.dropped_queue_full += 1;
+            } else {
+                s.queue.push_back(d);
+            }
+            return;
+        }
+        let pid = s.next_packet_id();
+        s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+        self.transmit(conn, d, Some(pid), false);
+    }
+
+    /// Builds and sends a PUBLISH; drops it if expired or too large for the client.
+    pub(super) fn transmit(&mut self, conn: ConnId, d: session::Delivery, pid: Option<u16>, dup: bool) {
+        let now = self.now;
+        let Some(c) = self.conns.get(&conn) else { return };
+        let (version, max) = (c.version.unwrap_or(Version::V3_1_1), c.max_packet_size);
+        let Some(publish) = d.to_publish(now, pid, dup, version) else {
+            // MQTT-3.3.2-5 (5.0): an expired message is not delivered.
+            self.stats.dropped_expired += 1;
+            self.forget_inflight(conn, pid);
+            return;
+        };
+        let (publish, new_alias) = self.alias_out(c, publish);
+        let packet = Packet::Publish(publish);
+        // MQTT-3.1.2-24 / MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
+        // Packet Size; the message is dropped as if delivered.
+        if packet.encoded_len(version).map_or(true, |len| len > max as usize) {
+            self.stats.dropped_too_large += 1;
+            self.forget_inflight(conn, pid);
+            return;
+        }
+        // Only a mapping the client has actually been sent exists for it.
+        if let (Some((topic, alias)), Some(c)) = (new_alias, self.conns.get_mut(&conn)) {
+            c.aliases_out.insert(topic, alias);
+        }
+        self.stats.delivered += 1;
+        self.send(conn, packet);
+    }
+
+    /// Outgoing Topic Alias (5.0 §3.3.2.3.4): a topic already mapped on this
+    /// connection goes as an empty name plus its alias; a new topic takes the next
+    /// free alias while there is one. Aliases stay within the client's Topic Alias
+    /// Maximum, and none are used when it is 0 or absent (MQTT-3.1.2-26, -27).
+    /// Returns the PUBLISH and the mapping it would create.
+    pub(super) fn alias_out(&self, c: &Conn, mut publish: Publish) -> (Publish, Option<(String, u16)>) {
+        if c.version != Some(Version::V5) || c.alias_max_out == 0 {
+            return (publish, None);
+        }
+        let topic = publish.topic.to_string();
+        let (alias, new) = match c.aliases_out.get(&topic) {
+            Some(a) => (*a, None),
+            None if c.aliases_out.len() < usize::from(c.alias_max_out) => {
+                let a = c.aliases_out.len() as u16 + 1;
+                (a, Some((topic, a)))
+            }
+            None => return (publish, None),
+        };
+        let Ok(properties) =
+            Properties::build(publish.properties.iter().chain([Property::TopicAlias(alias)]))
+        else {
+            return (publish, None);
+        };
+        publish.properties = properties;
+        if new.is_none() {
+            publish.topic = "".into();
+        }
+        (publish, new)
+    }
+
+    pub(super) fn forget_inflight(&mut self, conn: ConnId, pid: Option<u16>) {
+        let Some(pid) = pid else { return };
+        if let Some(id) = self.session_of(conn) {
+            if let Some(s) = self.sessions.get_mut(&id) {
+                s.inflight.remove(&pid);
+            }
+        }
+    }
+
+    /// Sends queued messages while the window allows.
+    pub(super) fn pump(&mut self, id: &str) {
+        loop {
+            let Some(s) = self.sessions.get_mut(id) else { return };
+            let Some(conn) = s.conn else { return };
+            let window = self.conns.get(&conn).map_or(1, |c| c.send_window);
+            if s.inflight.len() >= usize::from(window) {
+                return;
+            }
+            let Some(d) = s.queue.pop_front() else { return };
+            if d.qos == QoS::AtMostOnce {
+                self.transmit(conn, d, None, false);
+                continue;
+            }
+            let pid = s.next_packet_id();
+            s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+            self.transmit(conn, d, Some(pid), false);
+        }
+    }
+
+    /// After reconnecting to an existing session: resend unacknowledged messages
+    /// with DUP (MQTT-4.4.0-1), then PUBRELs, then the queue.
+    pub(super) fn resume(&mut self, id: &str) {
+        let Some(s) = self.sessions.get(id) else { return };
+        let Some(conn) = s.conn else { return };
+        let inflight: Vec<(u16, session::Inflight)> =
+            s.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for (pid, state) in inflight {
+            match state {
+                session::Inflight::Publish(d) => self.transmit(conn, d, Some(pid), true),
+                session::Inflight::Released => self.send(conn, Packet::PubRel(Ack::new(pid))),
+            }
+        }
+        self.pump(id);
+    }
+}

@@ -1,0 +1,102 @@
+//! Enhanced authentication (MQTT 5.0 §4.12, §3.15): the SCRAM-SHA-256 AUTH exchange
+//! that holds a CONNECT back until it ends, and re-authentication (§4.12.1).
+
+use super::{Broker, ConnId};
+use crate::auth;
+use mqttspec_codec::{Auth, Connect, Packet, Properties, Property, ReasonCode};
+
+fn auth_packet(code: ReasonCode, data: String) -> Packet {
+    let properties = Properties::build([
+        Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
+        Property::AuthenticationData(data.into_bytes().into()),
+    ])
+    .unwrap_or_default();
+    Packet::Auth(Auth { reason_code: code, properties })
+}
+
+impl Broker {
+    /// Starts a SCRAM-SHA-256 exchange for a 5.0 CONNECT: AUTH 0x18 with the
+    /// server-first-message; the CONNECT waits for the client's final message.
+    pub(super) fn start_scram(&mut self, conn: ConnId, c: Connect) {
+        let data = c.properties.authentication_data().unwrap_or_default();
+        let Some(users) = self.config.users.as_ref() else { return };
+        let nonce = self.nonces.nonce();
+        let decoy = self.nonces.decoy_salt(&String::from_utf8_lossy(&data));
+        match auth::ScramPending::start(users, &data, &nonce, &decoy) {
+            Ok((pending, server_first)) => {
+                let Some(state) = self.conns.get_mut(&conn) else { return };
+                state.version = Some(c.version);
+                state.auth_method = Some(auth::SCRAM_SHA_256.to_string());
+                state.scram = Some(pending);
+                state.pending_connect = Some(Box::new(c));
+                // MQTT-4.12.0-2: more data is asked for with 0x18; MQTT-4.12.0-5: the
+                // AUTH carries the CONNECT's method.
+                self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+            }
+            // MQTT-4.12.0-4: a refused authentication gets a CONNACK of 0x80 or more.
+            Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
+        }
+    }
+
+    /// AUTH from a 5.0 client: the rest of a CONNECT's exchange, or a
+    /// re-authentication (§4.12.1).
+    pub(super) fn auth(&mut self, conn: ConnId, a: Auth) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        // MQTT-4.12.0-7: without an Authentication Method in CONNECT, no AUTH; and
+        // MQTT-4.12.0-5 / MQTT-4.12.1-1: every AUTH repeats the CONNECT's method.
+        let method = a.properties.authentication_method();
+        let same = c.auth_method.is_some()
+            && method.as_ref().and_then(|m| m.as_str().ok()) == c.auth_method.as_deref();
+        if !same {
+            return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+        }
+        let data = a.properties.authentication_data().unwrap_or_default();
+        match (a.reason_code, c.scram.take()) {
+            (ReasonCode::CONTINUE_AUTHENTICATION, Some(pending)) => match pending.finish(&data) {
+                Ok(server_final) => {
+                    let user = pending.user().to_string();
+                    match c.pending_connect.take() {
+                        Some(connect) => {
+                            let props = vec![
+                                Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
+                                Property::AuthenticationData(server_final.into_bytes().into()),
+                            ];
+                            self.accept(conn, *connect, Some(user), props);
+                        }
+                        // A re-authentication must stay the same user.
+                        None if c.user.as_deref() != Some(user.as_str()) => {
+                            self.fail(conn, ReasonCode::NOT_AUTHORIZED);
+                        }
+                        None => self.send(conn, auth_packet(ReasonCode::SUCCESS, server_final)),
+                    }
+                }
+                Err(e) => {
+                    let code = match (c.accepted, e) {
+                        (false, auth::ScramError::BadCredentials) => ReasonCode::BAD_USER_NAME_OR_PASSWORD,
+                        // MQTT-4.12.1-2: a failed re-authentication closes the connection.
+                        _ => ReasonCode::NOT_AUTHORIZED,
+                    };
+                    self.fail(conn, code);
+                }
+            },
+            (ReasonCode::RE_AUTHENTICATE, None) if c.accepted => {
+                let Some(users) = self.config.users.as_ref() else {
+                    return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+                };
+                let nonce = self.nonces.nonce();
+                let decoy = self.nonces.decoy_salt(&String::from_utf8_lossy(&data));
+                match auth::ScramPending::start(users, &data, &nonce, &decoy) {
+                    Ok((pending, server_first)) => {
+                        if let Some(c) = self.conns.get_mut(&conn) {
+                            c.scram = Some(pending);
+                        }
+                        self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+                    }
+                    Err(_) => self.fail(conn, ReasonCode::NOT_AUTHORIZED),
+                }
+            }
+            // Success from a client, 0x18 with no exchange open, 0x19 during one.
+            _ => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Inbound application messages (MQTT 3.1.1 §3.3–§3.7, §4.3; MQTT 5.0 §3.3–§3.7,
+//! §4.3): PUBLISH from a client with its limits and Topic Alias, the QoS 1 and QoS 2
+//! flows in both directions (PUBACK, PUBREC, PUBREL, PUBCOMP), retained messages.
+
+use super::session::{self, Message};
+use super::{Broker, ConnId};
+use crate::acl::{Acl, Principal};
+use mqttspec_codec::{Ack, Packet, Publish, QoS, ReasonCode, Version};
+use std::sync::Arc;
+
+impl Broker {
+    pub(super) fn publish(&mut self, conn: ConnId, mut p: Publish) {
+        let v = self.conn_version(conn);
+        let cfg = &self.config;
+        // MQTT-3.2.2-11 (5.0): above Maximum QoS is refused with 0x9B.
+        if p.qos as u8 > cfg.maximum_qos {
+            return self.fail(conn, ReasonCode::QOS_NOT_SUPPORTED);
+        }
+        // MQTT-3.2.2-14 (5.0): retain when Retain Available is 0 is refused with 0x9A.
+        if p.retain && !cfg.retain_available {
+            return self.fail(conn, ReasonCode::RETAIN_NOT_SUPPORTED);
+        }
+        if v.is_v5() {
+            if let Some(alias) = p.properties.topic_alias() {
+                // MQTT-3.3.2-12 accepts 1..=maximum; anything above is invalid (0x94).
+                if alias > cfg.topic_alias_maximum {
+                    return self.fail(conn, ReasonCode::TOPIC_ALIAS_INVALID);
+                }
+                let c = self.conns.get_mut(&conn).expect("connection exists");
+                if p.topic.is_empty() {
+                    match c.aliases.get(&alias) {
+                        Some(topic) => p.topic = topic.as_str().into(),
+                        // §3.3.2.3.4: an alias nobody set is a Protocol Error.
+                        None => return self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+                    }
+                } else {
+                    c.aliases.insert(alias, p.topic.to_string());
+                }
+            }
+        }
+        let Some(id) = self.session_of(conn) else { return };
+        let user = self.conns.get(&conn).and_then(|c| c.user.as_deref());
+        let allowed =
+            Acl::new(&self.config.acl).may_publish(Principal { user, client: &id }, &p.topic.to_string());
+        if !allowed {
+            return self.refuse_publish(conn, &id, v, &p);
+        }
+        match (p.qos, p.packet_id) {
+            (QoS::ExactlyOnce, Some(pid)) => {
+                let receive_maximum = self.config.receive_maximum;
+                let s = self.sessions.get_mut(&id).expect("session of a connection");
+                // MQTT-4.3.3-9 (3.1.1) / MQTT-4.3.3-10 (5.0): a resent PUBLISH with the
+                // same identifier is not delivered again before PUBREL.
+                if !s.inbound_qos2.contains(&pid) {
+                    // MQTT-3.3.4-7 (5.0): more than Receive Maximum unacknowledged
+                    // QoS 2 messages is refused with 0x93.
+                    if v.is_v5() && s.inbound_qos2.len() >= usize::from(receive_maximum) {
+                        return self.fail(conn, ReasonCode::RECEIVE_MAXIMUM_EXCEEDED);
+                    }
+                    s.inbound_qos2.insert(pid);
+                    let msg = Message::from_publish(&id, p, self.now);
+                    self.publish_message(Arc::new(msg));
+                }
+                self.send(conn, Packet::PubRec(Ack::new(pid)));
+            }
+            (QoS::AtLeastOnce, Some(pid)) => {
+                let msg = Message::from_publish(&id, p, self.now);
+                self.publish_message(Arc::new(msg));
+                self.send(conn, Packet::PubAck(Ack::new(pid)));
+            }
+            _ => {
+                let msg = Message::from_publish(&id, p, self.now);
+                self.publish_message(Arc::new(msg));
+            }
+        }
+    }
+
+    /// A PUBLISH the ACL does not allow. 5.0: PUBACK / PUBREC 0x87 (§3.4.2.1,
+    /// §3.5.2.1); 3.1.1 cannot tell the client, so it acknowledges as usual and drops
+    /// the message (MQTT-3.3.5-2).
+    pub(super) fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
+        let Some(pid) = p.packet_id else { return };
+        let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
+        let ack = Ack { reason_code: code, ..Ack::new(pid) };
+        match p.qos {
+            QoS::AtLeastOnce => self.send(conn, Packet::PubAck(ack)),
+            QoS::ExactlyOnce => {
+                if !v.is_v5() {
+                    // The PUBREL that follows is answered as for any QoS 2 message.
+                    if let Some(s) = self.sessions.get_mut(id) {
+                        s.inbound_qos2.insert(pid);
+                    }
+                }
+                self.send(conn, Packet::PubRec(ack));
+            }
+            QoS::AtMostOnce => {}
+        }
+    }
+
+    /// Stores (if retained) and routes an application message.
+    pub(super) fn publish_message(&mut self, msg: Arc<Message>) {
+        self.stats.published += 1;
+        if msg.retain && self.config.retain_available {
+            if msg.payload.is_empty() {
+                // MQTT-3.3.1-10/-11 (3.1.1) / MQTT-3.3.1-6/-7 (5.0): empty clears.
+                self.retained.remove(&msg.topic);
+            } else {
+                // MQTT-3.3.1-5 (both): the newest retained message replaces the last.
+                self.retained.insert(msg.topic.clone(), msg.clone());
+            }
+        }
+        self.route(&msg);
+    }
+
+    pub(super) fn puback(&mut self, conn: ConnId, a: Ack) {
+        let Some(id) = self.session_of(conn) else { return };
+        if let Some(s) = self.sessions.get_mut(&id) {
+            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
+            {
+                s.inflight.remove(&a.packet_id);
+            }
+        }
+        self.pump(&id);
+    }
+
+    pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
+        let v = self.conn_version(conn);
+        let Some(id) = self.session_of(conn) else { return };
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let known = matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::ExactlyOnce)
+            || matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released));
+        if known && a.reason_code.is_error() {
+            // 5.0 §4.3.3: a PUBREC with an error ends the flow.
+            s.inflight.remove(&a.packet_id);
+            self.pump(&id);
+            return;
+        }
+        if known {
+            s.inflight.insert(a.packet_id, session::Inflight::Released);
+            self.send(conn, Packet::PubRel(Ack::new(a.packet_id)));
+        } else if v.is_v5() {
+            let rel = Ack { reason_code: ReasonCode::PACKET_IDENTIFIER_NOT_FOUND, ..Ack::new(a.packet_id) };
+            self.send(conn, Packet::PubRel(rel));
+        }
+    }
+
+    pub(super) fn pubrel(&mut self, conn: ConnId, a: Ack) {
+        let v = self.conn_version(conn);
+        let Some(id) = self.session_of(conn) else { return };
+        let Some(s) = self.sessions.get_mut(&id) else { return };
+        let known = s.inbound_qos2.remove(&a.packet_id);
+        let mut comp = Ack::new(a.packet_id);
+        if !known && v.is_v5() {
+            comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+        }
+        // MQTT-4.3.3-11 (3.1.1) / MQTT-4.3.3-12 (5.0): PUBREL is answered by PUBCOMP.
+        self.send(conn, Packet::PubComp(comp));
+    }
+
+    pub(super) fn pubcomp(&mut self, conn: ConnId, a: Ack) {
+        let Some(id) = self.session_of(conn) else { return };
+        if let Some(s) = self.sessions.get_mut(&id) {
+            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released)) {
+                s.inflight.remove(&a.packet_id);
+            }
+        }
+        self.pump(&id);
+    }
+}

@@ -1,0 +1,109 @@
+//! SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1 §3.8–§3.11; MQTT 5.0 §3.8–§3.11, §4.8.2):
+//! authorization and capability checks per filter, the granted QoS, Retain Handling,
+//! and the acknowledgements.
+
+use super::session::{self, Message};
+use super::{Broker, ConnId};
+use crate::acl::{Acl, Principal};
+use crate::topic;
+use mqttspec_codec::{
+    Packet, Properties, QoS, ReasonCode, SubAck, Subscribe, SubscriptionOptions, UnsubAck, Unsubscribe,
+};
+use std::sync::Arc;
+
+impl Broker {
+    pub(super) fn subscribe(&mut self, conn: ConnId, sub: Subscribe) {
+        let v = self.conn_version(conn);
+        let Some(id) = self.session_of(conn) else { return };
+        let sub_id = sub.properties.subscription_identifiers().next();
+        // §3.8.2.1.2: a Subscription Identifier the server does not support ends the
+        // connection with 0xA1.
+        if sub_id.is_some() && !self.config.subscription_identifier_available {
+            return self.fail(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
+        }
+        let cfg = self.config.clone();
+        let user = self.conns.get(&conn).and_then(|c| c.user.clone());
+        let user = user.as_deref();
+        let mut codes = Vec::with_capacity(sub.filters.len());
+        let mut retained_for: Vec<(String, SubscriptionOptions)> = Vec::new();
+        for f in &sub.filters {
+            let filter = f.filter.to_string();
+            let shared = topic::split_shared(&filter).is_some() && v.is_v5();
+            let wildcard = filter.contains(['+', '#']);
+            let who = Principal { user, client: &id };
+            let proper = if shared {
+                topic::split_shared(&filter).map_or(filter.as_str(), |(_, f)| f)
+            } else {
+                &filter
+            };
+            let code = if !Acl::new(&cfg.acl).may_subscribe(who, proper) {
+                // 5.0 §3.9.3: 0x87; 3.1.1 has only Failure (MQTT-3.9.3-2).
+                if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::V311_SUBACK_FAILURE }
+            } else if shared && !cfg.shared_subscription_available {
+                ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
+            } else if wildcard && !cfg.wildcard_subscription_available {
+                ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED
+            } else {
+                let requested = f.options.max_qos().unwrap_or(QoS::AtMostOnce);
+                // MQTT-3.2.2-10 (5.0): grant at most the server's Maximum QoS.
+                let granted = QoS::from_u8((requested as u8).min(cfg.maximum_qos)).unwrap_or(QoS::AtMostOnce);
+                let options = SubscriptionOptions((f.options.0 & !0x03) | granted as u8);
+                let s = self.sessions.get_mut(&id).expect("session of a connection");
+                let existed = s.add_subscription(&filter, options, sub_id, v);
+                if !existed {
+                    self.index.add(&id, &filter, v.is_v5());
+                }
+                // MQTT-3.3.1-9..11 (5.0): Retain Handling; MQTT-3.8.4-3 (3.1.1):
+                // retained messages on every subscribe. Shared subscriptions receive
+                // none (§4.8.2).
+                let send_retained = !shared
+                    && match f.options.retain_handling_bits() {
+                        0 => true,
+                        1 => !existed,
+                        _ => false,
+                    };
+                if send_retained {
+                    retained_for.push((filter.clone(), options));
+                }
+                ReasonCode(granted as u8)
+            };
+            codes.push(code);
+        }
+        // MQTT-3.8.4-1, -2 (both): every SUBSCRIBE gets a SUBACK with its identifier.
+        self.send(
+            conn,
+            Packet::SubAck(SubAck { packet_id: sub.packet_id, properties: Properties::new(), codes }),
+        );
+        for (filter, options) in retained_for {
+            let matching: Vec<Arc<Message>> =
+                self.retained.values().filter(|m| topic::matches(&filter, &m.topic)).cloned().collect();
+            for msg in matching {
+                let d = session::Delivery::retained(msg, options, sub_id);
+                self.deliver(&id, d);
+            }
+        }
+    }
+
+    pub(super) fn unsubscribe(&mut self, conn: ConnId, u: Unsubscribe) {
+        let v = self.conn_version(conn);
+        let Some(id) = self.session_of(conn) else { return };
+        let s = self.sessions.get_mut(&id).expect("session of a connection");
+        let mut codes = Vec::with_capacity(u.filters.len());
+        for f in &u.filters {
+            let filter = f.to_string();
+            // MQTT-3.10.4-1: filters are compared character by character.
+            if s.remove_subscription(&filter) {
+                self.index.remove(&id, &filter, v.is_v5());
+                codes.push(ReasonCode::SUCCESS);
+            } else {
+                codes.push(ReasonCode::NO_SUBSCRIPTION_EXISTED);
+            }
+        }
+        let codes = if v.is_v5() { codes } else { Vec::new() };
+        // MQTT-3.10.4-4, -5 (3.1.1) / MQTT-3.10.4-4, -5 (5.0): UNSUBACK with its identifier.
+        self.send(
+            conn,
+            Packet::UnsubAck(UnsubAck { packet_id: u.packet_id, properties: Properties::new(), codes }),
+        );
+    }
+}
