@@ -305,7 +305,7 @@ async fn accept_loop(shared: Arc<Shared>, listener: Listener, mut stop: watch::R
 }
 
 /// Accepts a WebSocket upgrade that offers the `mqtt` subprotocol and selects it
-/// (MQTT-6.0.0-3, MQTT-6.0.0-4).
+/// (MQTT-6.0.0-3 MQTT-6.0.0-4 (both)).
 async fn websocket<S>(stream: S) -> Option<tokio::io::DuplexStream>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,

@@ -2,7 +2,7 @@
 
 /// Whether `filter` matches `topic`. Filters and names were validated by the codec.
 ///
-/// MQTT-4.7.2-1: a filter starting with a wildcard does not match a topic starting
+/// MQTT-4.7.2-1 (both): a filter starting with a wildcard does not match a topic starting
 /// with `$`.
 pub fn matches(filter: &str, topic: &str) -> bool {
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
@@ -32,7 +32,7 @@ pub fn split_shared(filter: &str) -> Option<(&str, &str)> {
 pub fn overlaps(a: &str, b: &str) -> bool {
     let dollar = |f: &str| f.starts_with('$');
     let wild = |f: &str| f.starts_with(['+', '#']);
-    // MQTT-4.7.2-1: a leading wildcard never reaches `$` topics.
+    // MQTT-4.7.2-1 (both): a leading wildcard never reaches `$` topics.
     if (dollar(a) && wild(b)) || (dollar(b) && wild(a)) {
         return false;
     }

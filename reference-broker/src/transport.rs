@@ -10,7 +10,7 @@ use tokio_rustls::rustls;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
-/// The WebSocket subprotocol MQTT uses (MQTT-6.0.0-3, MQTT-6.0.0-4).
+/// The WebSocket subprotocol MQTT uses (MQTT-6.0.0-3 MQTT-6.0.0-4 (both)).
 pub const WS_SUBPROTOCOL: &str = "mqtt";
 
 /// A crypto provider without global state.
@@ -39,9 +39,9 @@ pub fn tls_server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerCo
     Ok(Arc::new(config))
 }
 
-/// Bridges a WebSocket carrying MQTT in binary frames (MQTT-6.0.0-1) to a byte
+/// Bridges a WebSocket carrying MQTT in binary frames (MQTT-6.0.0-1 (both)) to a byte
 /// stream. The returned end reads what arrives in binary frames and writes whole
-/// binary frames; a text frame ends the connection (MQTT-6.0.0-1 forbids it).
+/// binary frames; a text frame ends the connection (MQTT-6.0.0-1 (both) forbids it).
 pub fn bridge_websocket<S>(ws: WebSocketStream<S>) -> DuplexStream
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,

@@ -23,7 +23,7 @@ pub(super) struct Conn {
     pub(super) opened_at: Duration,
     pub(super) last_seen: Duration,
     pub(super) keep_alive: u16,
-    /// Topic Alias mappings set by the client (MQTT-3.3.2-7: per connection).
+    /// Topic Alias mappings set by the client (MQTT-3.3.2-7 (5.0): per connection).
     pub(super) aliases: HashMap<u16, String>,
     /// The client's Receive Maximum (5.0) or the configured in-flight window.
     pub(super) send_window: u16,
@@ -107,13 +107,13 @@ impl Broker {
     }
 
     /// [`Broker::fail`] with a Reason String for the DISCONNECT, sent only if the
-    /// packet still fits the client's Maximum Packet Size (MQTT-3.14.2-3).
+    /// packet still fits the client's Maximum Packet Size (MQTT-3.14.2-3 (5.0)).
     pub(super) fn fail_with(&mut self, conn: ConnId, reason: ReasonCode, text: Option<String>) {
         let Some(c) = self.conns.get(&conn) else { return };
         if c.version == Some(Version::V5) {
             let packet = if c.accepted {
                 // Some refusals have codes only CONNACK may carry (0x84, 0x85, ...);
-                // after acceptance they are protocol errors (MQTT-3.14.2-1).
+                // after acceptance they are protocol errors (MQTT-3.14.2-1 (5.0)).
                 let allowed = reason.is_allowed_in(PacketType::Disconnect);
                 let plain = Disconnect::new(if allowed { reason } else { ReasonCode::PROTOCOL_ERROR });
                 let properties =
@@ -130,7 +130,7 @@ impl Broker {
                 }
             } else {
                 // Before acceptance (during an authentication exchange) the answer is a
-                // CONNACK, which has its own set of codes (MQTT-3.2.2-8).
+                // CONNACK, which has its own set of codes (MQTT-3.2.2-8 (5.0)).
                 let allowed = reason.is_allowed_in(PacketType::ConnAck);
                 Packet::ConnAck(ConnAck {
                     session_present: false,
@@ -148,7 +148,7 @@ impl Broker {
         if c.version.is_none() {
             // The CONNECT itself is at fault. 5.0: CONNACK with the reason code, then
             // close (§4.13.1); 3.1.1: a CONNACK only where the spec names a return code
-            // (MQTT-3.1.2-2, MQTT-3.1.3-8), otherwise just close (MQTT-3.1.4-1).
+            // (MQTT-3.1.2-2 MQTT-3.1.3-8 (3.1.1)), otherwise just close (MQTT-3.1.4-1 (3.1.1)).
             if v.rule == Rule::FirstPacketNotConnect {
                 self.drop_conn(conn, false);
                 return;
@@ -167,7 +167,7 @@ impl Broker {
             return;
         }
         tracing::debug!(conn, %v, "closing on violation");
-        // MQTT-4.8.0-1 (3.1.1 §4.8) / 5.0 §4.13: close, 5.0 with DISCONNECT and reason,
+        // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): close, 5.0 with DISCONNECT and reason,
         // and a Reason String naming the rule, for whoever debugs the client.
         let text = format!("{}: {} (byte {})", v.citation(), v.rule.description(), v.offset);
         self.fail_with(conn, v.reason_code(), Some(text));
@@ -268,7 +268,7 @@ impl Broker {
                 }
             }
         }
-        // MQTT-3.1.2-10 (5.0) / MQTT-3.14.4-3 (3.1.1): a normal DISCONNECT discards the
+        // MQTT-3.1.2-10 MQTT-3.14.4-3 (both): a normal DISCONNECT discards the
         // will; 0x04 asks for it to be published.
         let with_will = v.is_v5() && d.reason_code == ReasonCode::DISCONNECT_WITH_WILL;
         self.drop_conn(conn, with_will);

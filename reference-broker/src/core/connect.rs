@@ -46,7 +46,7 @@ impl Broker {
             }
         }
         if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5()) {
-            // MQTT-4.12.0-1: a method the server does not offer is refused with 0x8C.
+            // MQTT-4.12.0-1 (5.0): a method the server does not offer is refused with 0x8C.
             if method.as_str().ok() != Some(auth::SCRAM_SHA_256) || cfg.users.is_none() {
                 return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
             }
@@ -91,8 +91,9 @@ impl Broker {
         let Some(connack) = self.fitting_connack(conn, v, session_present, props) else {
             return self.refuse_oversized(conn, &client_id, session_present);
         };
-        // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3
-        // (5.0): Session Present says whether a session was resumed.
+        // MQTT-3.1.4-4 (3.1.1), MQTT-3.1.4-5 (5.0): an accepted CONNECT gets CONNACK 0.
+        // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3 (5.0):
+        // Session Present says whether a session was resumed.
         self.send(conn, connack);
         if session_present {
             self.resume(&client_id);
@@ -104,8 +105,9 @@ impl Broker {
     fn client_id_for(&mut self, c: &Connect, props: &mut Vec<Property>) -> Option<String> {
         match c.client_id.as_str() {
             Ok("") => {
-                // Short (it must fit small Maximum Packet Sizes) and unused
-                // (MQTT-3.2.2-16 (5.0): unique among the server's sessions).
+                // MQTT-3.1.3-6 (both): a new identifier, short (it must fit small Maximum
+                // Packet Sizes) and unused (MQTT-3.2.2-16 (5.0): unique among the
+                // server's sessions).
                 let id = loop {
                     self.assigned_ids += 1;
                     let id = format!("~{}", self.assigned_ids);
@@ -113,7 +115,7 @@ impl Broker {
                         break id;
                     }
                 };
-                // MQTT-3.2.2-16 (5.0): report the identifier the server chose.
+                // MQTT-3.1.3-7 MQTT-3.2.2-16 (5.0): report the identifier the server chose.
                 if c.version.is_v5() {
                     props.push(Property::AssignedClientIdentifier(id.as_str().into()));
                 }

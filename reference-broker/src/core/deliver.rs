@@ -35,7 +35,7 @@ impl Broker {
         }
         for (key, mut members) in shared {
             // One member of each group receives the message, round-robin, preferring
-            // connected sessions (MQTT-4.8.2 "Shared Subscriptions").
+            // connected sessions (5.0 §4.8.2 Shared Subscriptions).
             members.sort();
             let online: Vec<&(String, usize)> = members
                 .iter()
@@ -63,8 +63,8 @@ impl Broker {
             return;
         }
         let Some(conn) = s.conn else {
-            // Offline: QoS 1/2 is queued for the session (MQTT-3.1.2-5 3.1.1 /
-            // §4.1 5.0); QoS 0 may be dropped, and is.
+            // Offline: QoS 1/2 is queued for the session (MQTT-3.1.2-5 (3.1.1),
+            // MQTT-3.1.2-23 (5.0)); QoS 0 may be dropped, and is.
             if d.qos != QoS::AtMostOnce {
                 if s.queue.len() >= max_queued {
                     self.stats.dropped_queue_full += 1;
@@ -108,7 +108,7 @@ impl Broker {
         };
         let (publish, new_alias) = self.alias_out(c, publish);
         let packet = Packet::Publish(publish);
-        // MQTT-3.1.2-24 / MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
+        // MQTT-3.1.2-24 MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
         if packet.encoded_len(version).map_or(true, |len| len > max as usize) {
             self.stats.dropped_too_large += 1;
@@ -126,7 +126,8 @@ impl Broker {
     /// Outgoing Topic Alias (5.0 §3.3.2.3.4): a topic already mapped on this
     /// connection goes as an empty name plus its alias; a new topic takes the next
     /// free alias while there is one. Aliases stay within the client's Topic Alias
-    /// Maximum, and none are used when it is 0 or absent (MQTT-3.1.2-26, -27).
+    /// Maximum, and none are used when it is 0 or absent
+    /// (MQTT-3.1.2-26 MQTT-3.1.2-27 MQTT-3.3.2-11 (5.0)).
     /// Returns the PUBLISH and the mapping it would create.
     pub(super) fn alias_out(&self, c: &Conn, mut publish: Publish) -> (Publish, Option<(String, u16)>) {
         if c.version != Some(Version::V5) || c.alias_max_out == 0 {
@@ -183,7 +184,7 @@ impl Broker {
     }
 
     /// After reconnecting to an existing session: resend unacknowledged messages
-    /// with DUP (MQTT-4.4.0-1), then PUBRELs, then the queue.
+    /// with DUP (MQTT-4.4.0-1 (both)), then PUBRELs, then the queue.
     pub(super) fn resume(&mut self, id: &str) {
         let Some(s) = self.sessions.get(id) else { return };
         let Some(conn) = s.conn else { return };

@@ -29,11 +29,11 @@ impl Broker {
                 state.auth_method = Some(auth::SCRAM_SHA_256.to_string());
                 state.scram = Some(pending);
                 state.pending_connect = Some(Box::new(c));
-                // MQTT-4.12.0-2: more data is asked for with 0x18; MQTT-4.12.0-5: the
+                // MQTT-4.12.0-2 (5.0): more data is asked for with 0x18; MQTT-4.12.0-5 (5.0): the
                 // AUTH carries the CONNECT's method.
                 self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
             }
-            // MQTT-4.12.0-4: a refused authentication gets a CONNACK of 0x80 or more.
+            // MQTT-4.12.0-4 (5.0): a refused authentication gets a CONNACK of 0x80 or more.
             Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
         }
     }
@@ -42,8 +42,8 @@ impl Broker {
     /// re-authentication (§4.12.1).
     pub(super) fn auth(&mut self, conn: ConnId, a: Auth) {
         let Some(c) = self.conns.get_mut(&conn) else { return };
-        // MQTT-4.12.0-7: without an Authentication Method in CONNECT, no AUTH; and
-        // MQTT-4.12.0-5 / MQTT-4.12.1-1: every AUTH repeats the CONNECT's method.
+        // MQTT-4.12.0-7 (5.0): without an Authentication Method in CONNECT, no AUTH; and
+        // MQTT-4.12.0-5 MQTT-4.12.1-1 (5.0): every AUTH repeats the CONNECT's method.
         let method = a.properties.authentication_method();
         let same = c.auth_method.is_some()
             && method.as_ref().and_then(|m| m.as_str().ok()) == c.auth_method.as_deref();
@@ -73,7 +73,7 @@ impl Broker {
                 Err(e) => {
                     let code = match (c.accepted, e) {
                         (false, auth::ScramError::BadCredentials) => ReasonCode::BAD_USER_NAME_OR_PASSWORD,
-                        // MQTT-4.12.1-2: a failed re-authentication closes the connection.
+                        // MQTT-4.12.1-2 (5.0): a failed re-authentication closes the connection.
                         _ => ReasonCode::NOT_AUTHORIZED,
                     };
                     self.fail(conn, code);

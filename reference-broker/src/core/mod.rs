@@ -222,7 +222,7 @@ impl Broker {
         }
         match (c.version.is_some(), packet) {
             (false, Packet::Connect(connect)) => self.connect(conn, *connect),
-            // MQTT-3.1.0-2: a second CONNECT is a protocol error.
+            // MQTT-3.1.0-2 (both): a second CONNECT is a protocol error.
             (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
             (false, _) => self.drop_conn(conn, false),
             (true, Packet::Publish(p)) => self.publish(conn, p),
@@ -232,6 +232,7 @@ impl Broker {
             (true, Packet::PubComp(a)) => self.pubcomp(conn, a),
             (true, Packet::Subscribe(s)) => self.subscribe(conn, s),
             (true, Packet::Unsubscribe(u)) => self.unsubscribe(conn, u),
+            // MQTT-3.12.4-1 (both): PINGREQ is answered with PINGRESP.
             (true, Packet::PingReq) => self.send(conn, Packet::PingResp),
             (true, Packet::Disconnect(d)) => self.disconnect(conn, d),
             (true, Packet::Auth(a)) => self.auth(conn, a),

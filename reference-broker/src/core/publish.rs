@@ -22,7 +22,7 @@ impl Broker {
         }
         if v.is_v5() {
             if let Some(alias) = p.properties.topic_alias() {
-                // MQTT-3.3.2-12 accepts 1..=maximum; anything above is invalid (0x94).
+                // MQTT-3.3.2-12 (5.0) accepts 1..=maximum; anything above is invalid (0x94).
                 if alias > cfg.topic_alias_maximum {
                     return self.fail(conn, ReasonCode::TOPIC_ALIAS_INVALID);
                 }
@@ -49,7 +49,7 @@ impl Broker {
             (QoS::ExactlyOnce, Some(pid)) => {
                 let receive_maximum = self.config.receive_maximum;
                 let s = self.sessions.get_mut(&id).expect("session of a connection");
-                // MQTT-4.3.3-9 (3.1.1) / MQTT-4.3.3-10 (5.0): a resent PUBLISH with the
+                // MQTT-4.3.3-2 (3.1.1), MQTT-4.3.3-10 (5.0): a resent PUBLISH with the
                 // same identifier is not delivered again before PUBREL.
                 if !s.inbound_qos2.contains(&pid) {
                     // MQTT-3.3.4-7 (5.0): more than Receive Maximum unacknowledged
@@ -77,7 +77,7 @@ impl Broker {
 
     /// A PUBLISH the ACL does not allow. 5.0: PUBACK / PUBREC 0x87 (§3.4.2.1,
     /// §3.5.2.1); 3.1.1 cannot tell the client, so it acknowledges as usual and drops
-    /// the message (MQTT-3.3.5-2).
+    /// the message (MQTT-3.3.5-2 (3.1.1)).
     pub(super) fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
         let Some(pid) = p.packet_id else { return };
         let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
@@ -102,10 +102,12 @@ impl Broker {
         self.stats.published += 1;
         if msg.retain && self.config.retain_available {
             if msg.payload.is_empty() {
-                // MQTT-3.3.1-10/-11 (3.1.1) / MQTT-3.3.1-6/-7 (5.0): empty clears.
+                // MQTT-3.3.1-10 MQTT-3.3.1-11 (3.1.1), MQTT-3.3.1-6 MQTT-3.3.1-7 (5.0): an
+                // empty payload clears the topic and is not stored.
                 self.retained.remove(&msg.topic);
             } else {
-                // MQTT-3.3.1-5 (both): the newest retained message replaces the last.
+                // MQTT-3.3.1-5 (both), MQTT-3.3.1-7 (3.1.1): the newest retained message
+                // replaces the last.
                 self.retained.insert(msg.topic.clone(), msg.clone());
             }
         }
@@ -153,7 +155,8 @@ impl Broker {
         if !known && v.is_v5() {
             comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
         }
-        // MQTT-4.3.3-11 (3.1.1) / MQTT-4.3.3-12 (5.0): PUBREL is answered by PUBCOMP.
+        // MQTT-4.3.3-2 (3.1.1), MQTT-4.3.3-11 MQTT-4.3.3-12 (5.0): PUBREL is answered
+        // by PUBCOMP, and the identifier is free for a new message.
         self.send(conn, Packet::PubComp(comp));
     }
 

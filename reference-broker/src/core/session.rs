@@ -16,8 +16,9 @@ pub(crate) struct Message {
     pub payload: Bytes,
     pub qos: QoS,
     pub retain: bool,
-    /// Properties forwarded unchanged (MQTT-3.3.2-4, -15..-18, -20 of 5.0); Message
-    /// Expiry, Topic Alias and Subscription Identifiers are rebuilt per delivery.
+    /// Properties forwarded unchanged (MQTT-3.3.2-4 MQTT-3.3.2-15 MQTT-3.3.2-16 (5.0),
+    /// MQTT-3.3.2-17 MQTT-3.3.2-18 MQTT-3.3.2-20 (5.0)); Message Expiry, Topic Alias
+    /// and Subscription Identifiers are rebuilt per delivery.
     pub properties: Vec<Property>,
     pub expires_at: Option<Duration>,
     /// Client identifier of the publisher, for No Local.
@@ -72,7 +73,7 @@ pub(crate) struct Delivery {
 
 impl Delivery {
     /// A retained message sent because of a new subscription: RETAIN stays set
-    /// (MQTT-3.3.1-8 of 3.1.1, §3.3.1.3 of 5.0).
+    /// (MQTT-3.3.1-8 (3.1.1), 5.0 §3.3.1.3).
     pub fn retained(msg: Arc<Message>, options: SubscriptionOptions, sub_id: Option<u32>) -> Delivery {
         let qos = msg.qos.min(options.max_qos().unwrap_or(QoS::AtMostOnce));
         Delivery { msg, qos, retain: true, sub_ids: sub_id.into_iter().collect() }
@@ -80,8 +81,8 @@ impl Delivery {
 
     /// The PUBLISH for this delivery, or `None` once the message has expired. A resend
     /// (`dup`) is never dropped: onward delivery has started, and only a message whose
-    /// delivery has not started is deleted at expiry (MQTT-3.3.2-5 of 5.0); the resend
-    /// is owed (MQTT-4.4.0-1) and carries what is left of the interval, nothing.
+    /// delivery has not started is deleted at expiry (MQTT-3.3.2-5 (5.0)); the resend
+    /// is owed (MQTT-4.4.0-1 (both)) and carries what is left of the interval, nothing.
     pub fn to_publish(
         &self,
         now: Duration,
@@ -230,7 +231,7 @@ impl Session {
         self.next_pid
     }
 
-    /// Adds or replaces (MQTT-3.8.4-3) a subscription; says whether it existed.
+    /// Adds or replaces (MQTT-3.8.4-3 (both)) a subscription; says whether it existed.
     pub fn add_subscription(
         &mut self,
         filter: &str,
@@ -264,7 +265,7 @@ impl Session {
 
     /// The single copy owed to this session for its non-shared subscriptions: the
     /// highest granted QoS among them and every Subscription Identifier
-    /// (MQTT-3.3.4-2..-4 of 5.0; MQTT-3.3.5-1 of 3.1.1).
+    /// (MQTT-3.3.4-2 MQTT-3.3.4-3 MQTT-3.3.4-4 (5.0), MQTT-3.3.5-1 (3.1.1)).
     pub fn match_direct(&self, msg: &Arc<Message>) -> Option<Delivery> {
         let mut best: Option<Delivery> = None;
         for sub in self.subs.iter().filter(|s| s.share.is_none()) {
@@ -282,8 +283,8 @@ impl Session {
                 sub_ids: Vec::new(),
             });
             d.qos = d.qos.max(msg.qos.min(sub.options.max_qos().unwrap_or(QoS::AtMostOnce)));
-            // MQTT-3.3.1-12/-13 (5.0), MQTT-3.3.1-9 (3.1.1): RETAIN only with Retain
-            // As Published.
+            // MQTT-3.3.1-12 MQTT-3.3.1-13 (5.0), MQTT-3.3.1-9 (3.1.1): RETAIN only with
+            // Retain As Published.
             d.retain |= sub.options.retain_as_published() && msg.retain;
             d.sub_ids.extend(sub.id);
         }

@@ -37,7 +37,7 @@ impl Broker {
                 &filter
             };
             let code = if !Acl::new(&cfg.acl).may_subscribe(who, proper) {
-                // 5.0 §3.9.3: 0x87; 3.1.1 has only Failure (MQTT-3.9.3-2).
+                // 5.0 §3.9.3: 0x87; 3.1.1 has only Failure (MQTT-3.9.3-2 (3.1.1)).
                 if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::V311_SUBACK_FAILURE }
             } else if shared && !cfg.shared_subscription_available {
                 ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
@@ -53,8 +53,8 @@ impl Broker {
                 if !existed {
                     self.index.add(&id, &filter, v.is_v5());
                 }
-                // MQTT-3.3.1-9..11 (5.0): Retain Handling; MQTT-3.8.4-3 (3.1.1):
-                // retained messages on every subscribe. Shared subscriptions receive
+                // MQTT-3.3.1-9 MQTT-3.3.1-10 MQTT-3.3.1-11 (5.0): Retain Handling;
+                // MQTT-3.3.1-6 MQTT-3.8.4-3 (3.1.1): retained messages on every subscribe. Shared subscriptions receive
                 // none (§4.8.2).
                 let send_retained = !shared
                     && match f.options.retain_handling_bits() {
@@ -69,7 +69,8 @@ impl Broker {
             };
             codes.push(code);
         }
-        // MQTT-3.8.4-1, -2 (both): every SUBSCRIBE gets a SUBACK with its identifier.
+        // MQTT-3.8.4-1 MQTT-3.8.4-2 (both): every SUBSCRIBE gets a SUBACK with its
+        // identifier; MQTT-3.8.4-4 MQTT-3.8.4-5 (3.1.1): one SUBACK, a code per filter.
         self.send(
             conn,
             Packet::SubAck(SubAck { packet_id: sub.packet_id, properties: Properties::new(), codes }),
@@ -91,7 +92,7 @@ impl Broker {
         let mut codes = Vec::with_capacity(u.filters.len());
         for f in &u.filters {
             let filter = f.to_string();
-            // MQTT-3.10.4-1: filters are compared character by character.
+            // MQTT-3.10.4-1 (both): filters are compared character by character.
             if s.remove_subscription(&filter) {
                 self.index.remove(&id, &filter, v.is_v5());
                 codes.push(ReasonCode::SUCCESS);
@@ -100,7 +101,8 @@ impl Broker {
             }
         }
         let codes = if v.is_v5() { codes } else { Vec::new() };
-        // MQTT-3.10.4-4, -5 (3.1.1) / MQTT-3.10.4-4, -5 (5.0): UNSUBACK with its identifier.
+        // MQTT-3.10.4-4 MQTT-3.10.4-5 (both): an UNSUBACK with its identifier, even
+        // when nothing was removed.
         self.send(
             conn,
             Packet::UnsubAck(UnsubAck { packet_id: u.packet_id, properties: Properties::new(), codes }),

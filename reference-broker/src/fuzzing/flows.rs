@@ -54,23 +54,25 @@ pub(super) fn server_flow(flows: &mut Flows, packet: &Packet, resuming: bool) ->
             if p.dup {
                 if !resuming {
                     return Err(format!(
-                        "MQTT-4.4.0-1: {packet:?} resent with DUP outside a session resumption"
+                        "MQTT-4.4.0-1 (both): {packet:?} resent with DUP outside a session resumption"
                     ));
                 }
                 match state {
                     Some(Flow::Published { .. }) => {}
                     Some(Flow::Received) => {
-                        return Err(format!("MQTT-4.3.3-6: {packet:?} resent after its PUBREC"));
+                        return Err(format!(
+                            "MQTT-4.3.3-6 (5.0), MQTT-4.3.3-1 (3.1.1): {packet:?} resent after its PUBREC"
+                        ));
                     }
                     None => {
                         return Err(format!(
-                            "MQTT-4.3.2-2 / MQTT-4.3.3-2: {packet:?} has DUP set on its first transmission"
+                            "MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.3.2-1 MQTT-4.3.3-1 (3.1.1): {packet:?} has DUP set on its first transmission"
                         ));
                     }
                 }
             } else if state.is_some() {
                 return Err(format!(
-                    "MQTT-4.3.2-1 / MQTT-4.3.3-1: {packet:?} reuses packet identifier {pid}, still in flight as {state:?}"
+                    "MQTT-4.3.2-1 MQTT-4.3.3-1 (both): {packet:?} reuses packet identifier {pid}, still in flight as {state:?}"
                 ));
             }
             flows.insert(pid, Flow::Published { qos: p.qos });

@@ -4,19 +4,20 @@
 //! losses — driven into the deterministic core. Oracles: no panic; every packet the
 //! core emits passes the strict decoder as the client reads it; nothing goes to a
 //! connection after it was closed; no packet exceeds the client's Maximum Packet Size
-//! (MQTT-3.1.2-24); no PUBLISH without a matching granted subscription or above its
-//! QoS; and the outgoing QoS 1/2 flows of every session are legal: a new PUBLISH never
-//! reuses a packet identifier still in flight (MQTT-4.3.2-1 / MQTT-4.3.3-1), DUP is set
-//! only on the resends of a session resumption (MQTT-4.3.2-2 / MQTT-4.3.3-2,
-//! MQTT-4.4.0-1), a PUBREL answers a PUBREC (MQTT-4.3.3-4 of 5.0, MQTT-4.3.3-1 of
-//! 3.1.1), a released PUBLISH is never sent again (MQTT-4.3.3-6), and on resumption
-//! every unacknowledged PUBLISH and PUBREL is sent again, so none is lost
-//! (MQTT-4.4.0-1). Messages published while a persistent session's client is away are
-//! followed too: each PUBLISH carries a unique payload, and a QoS 1 or 2 one that
-//! matches a subscription the absent session certainly holds must in the end have been
-//! delivered to it or still be held by it, unless the broker counted a drop (queue
-//! full, expired, too large, not readable) or the session ended (MQTT-3.1.2-5 of 3.1.1,
-//! §4.1 of 5.0); and no message reaches a session as a new PUBLISH more often than the
+//! (MQTT-3.1.2-24 (5.0)); no PUBLISH without a matching granted subscription or above
+//! its QoS; and the outgoing QoS 1/2 flows of every session are legal: a new PUBLISH
+//! never reuses a packet identifier still in flight (MQTT-4.3.2-1 MQTT-4.3.3-1 (both)),
+//! DUP is set only on the resends of a session resumption
+//! (MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.4.0-1 (both)), a PUBREL answers a PUBREC (MQTT-4.3.3-4 (5.0),
+//! MQTT-4.3.3-1 (3.1.1)), a released PUBLISH is never sent again (MQTT-4.3.3-6 (5.0)),
+//! and on resumption every unacknowledged PUBLISH and PUBREL is sent again, so none is
+//! lost (MQTT-4.4.0-1 (both)). Messages published while a persistent session's client
+//! is away are followed too: each PUBLISH carries a unique payload, and a QoS 1 or 2
+//! one that matches a subscription the absent session certainly holds must in the end
+//! have been delivered to it or still be held by it, unless the broker counted a drop
+//! (queue full, expired, too large, not readable) or the session ended
+//! (MQTT-3.1.2-5 (3.1.1), 5.0 §4.1); and no message reaches a session as a new PUBLISH more often
+//! than the session has subscriptions matching it (MQTT-3.3.5-1 (3.1.1), 5.0 §4.3).
 //!
 //! The generator of client actions is [`input`]; the oracle that follows the
 //! broker's answers is [`oracle`], with the QoS flows of each session in [`flows`]
@@ -158,7 +159,7 @@ mod tests {
         let mut run = message_for_absent_session(QoS::AtLeastOnce);
         run.broker.lose_held_messages("c1");
         let err = run.check_owed().unwrap_err();
-        assert!(err.contains("MQTT-3.1.2-5"), "{err}");
+        assert!(err.contains("MQTT-3.1.2-5 (3.1.1)"), "{err}");
         // Reconnecting does not bring it back, and the oracle still says so.
         connect(&mut run, 3, "c1");
         assert!(run.check_owed().unwrap_err().contains("neither delivered nor kept"));

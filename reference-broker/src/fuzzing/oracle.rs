@@ -39,7 +39,7 @@ impl ClientView {
         let Some(alias) = p.properties.topic_alias() else { return Ok(p.topic.to_string()) };
         if alias == 0 || alias > self.alias_max {
             return Err(format!(
-                "MQTT-3.1.2-26 / MQTT-3.1.2-27: {p:?} uses Topic Alias {alias}; the client's maximum is {}",
+                "MQTT-3.1.2-26 MQTT-3.1.2-27 (5.0): {p:?} uses Topic Alias {alias}; the client's maximum is {}",
                 self.alias_max
             ));
         }
@@ -285,12 +285,12 @@ impl Run {
             match max {
                 None => {
                     return Err(format!(
-                        "MQTT-4.5.0-1: {packet:?} delivered to {id:?}, which never subscribed to a matching filter"
+                        "MQTT-4.5.0-1 (both): {packet:?} delivered to {id:?}, which never subscribed to a matching filter"
                     ));
                 }
                 Some(q) if p.qos as u8 > q => {
                     return Err(format!(
-                        "MQTT-3.8.4-8 / MQTT-3.3.5-1: {packet:?} delivered at QoS {} above the granted {q}",
+                        "MQTT-3.8.4-8 (5.0), MQTT-3.3.5-1 (3.1.1): {packet:?} delivered at QoS {} above the granted {q}",
                         p.qos as u8
                     ));
                 }
@@ -302,7 +302,7 @@ impl Run {
         if let Some(max) = view.max_packet {
             if bytes.len() > max as usize {
                 return Err(format!(
-                    "MQTT-3.1.2-24: a {}-byte packet went to a client whose Maximum Packet Size is {max}: {packet:?}",
+                    "MQTT-3.1.2-24 (5.0): a {}-byte packet went to a client whose Maximum Packet Size is {max}: {packet:?}",
                     bytes.len()
                 ));
             }
@@ -314,7 +314,7 @@ impl Run {
     fn check_resends(&mut self, step: Step) -> Result<(), String> {
         let Step { resumed, too_large_before, .. } = step;
         // A resend too large for the new connection's Maximum Packet Size is dropped
-        // as if delivered (MQTT-3.1.2-25); the broker counts each. Anything else owed
+        // as if delivered (MQTT-3.1.2-25 (5.0)); the broker counts each. Anything else owed
         // and not sent is lost.
         let too_large = self.broker.stats().dropped_too_large - too_large_before;
         let mut missing: Vec<(ConnId, u16, Flow)> = Vec::new();
@@ -330,7 +330,7 @@ impl Run {
         if released || unexplained > too_large {
             let (conn, pid, flow) = missing[0];
             return Err(format!(
-                "MQTT-4.4.0-1: on resumption (connection {conn}) the session's {flow:?} with packet identifier {pid} was not sent again ({too_large} dropped as too large)"
+                "MQTT-4.4.0-1 (both): on resumption (connection {conn}) the session's {flow:?} with packet identifier {pid} was not sent again ({too_large} dropped as too large)"
             ));
         }
         // The dropped ones are done with: their identifiers are free again.

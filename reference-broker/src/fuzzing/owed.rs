@@ -1,4 +1,4 @@
-//! Messages owed to sessions whose client is away (MQTT 3.1.1 §4.1, MQTT-3.1.2-5;
+//! Messages owed to sessions whose client is away (MQTT-3.1.2-5 (3.1.1);
 //! MQTT 5.0 §4.1) and the number of copies a session may receive (MQTT 3.1.1 §3.3.5,
 //! MQTT 5.0 §4.3).
 
