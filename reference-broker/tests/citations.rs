@@ -257,3 +257,209 @@ fn the_checker_fails_on_unknown_wrong_version_and_untagged_ids() {
         [("MQTT-3.8.4-1", Tag::Both), ("MQTT-3.8.4-2", Tag::Both), ("MQTT-3.3.1-9", Tag::V311)]
     );
 }
+
+/// The item a citation line belongs to: for a `///` line the item documented below
+/// it; for code and `//` comments the function around it (`Broker::publish`); for
+/// `//!` the module.
+fn enclosing(lines: &[&str], at: usize) -> String {
+    let here = lines[at].trim_start();
+    if here.starts_with("//!") {
+        return "module".into();
+    }
+    if here.starts_with("///") {
+        let below = (at + 1..lines.len()).find(|&i| {
+            let t = lines[i].trim_start();
+            !(t.starts_with("///") || t.starts_with("#[") || t.is_empty())
+        });
+        if let Some(i) = below {
+            if let Some(name) = fn_name(lines[i]) {
+                return qualify(lines, i, name);
+            }
+            if let Some(name) = type_name(lines[i]) {
+                return name;
+            }
+            // A field: the struct or enum around it.
+            if let Some(name) = (0..i).rev().find_map(|j| type_name(lines[j])) {
+                return name;
+            }
+        }
+        return "module".into();
+    }
+    let depth = indent(lines[at]);
+    (0..at)
+        .rev()
+        .find_map(|i| {
+            fn_name(lines[i]).filter(|_| indent(lines[i]) < depth).map(|name| qualify(lines, i, name))
+        })
+        .unwrap_or_else(|| "module".into())
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn strip_visibility(line: &str) -> &str {
+    let mut t = line.trim_start();
+    if let Some(rest) = t.strip_prefix("pub(") {
+        t = rest.split_once(") ").map_or(rest, |(_, r)| r);
+    }
+    for prefix in ["pub ", "async ", "const ", "unsafe "] {
+        t = t.strip_prefix(prefix).unwrap_or(t);
+    }
+    t
+}
+
+fn identifier(s: &str) -> Option<String> {
+    let name: String = s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn fn_name(line: &str) -> Option<String> {
+    identifier(strip_visibility(line).strip_prefix("fn ")?)
+}
+
+fn type_name(line: &str) -> Option<String> {
+    let t = strip_visibility(line);
+    ["struct ", "enum ", "type ", "const ", "static ", "trait "]
+        .iter()
+        .find_map(|k| identifier(t.strip_prefix(k)?))
+}
+
+/// `name` as `Type::name` when it is a method.
+fn qualify(lines: &[&str], at: usize, name: String) -> String {
+    let depth = indent(lines[at]);
+    if depth == 0 {
+        return name;
+    }
+    let owner = (0..at).rev().filter(|&i| indent(lines[i]) < depth).find_map(|i| {
+        let t = lines[i].trim_start();
+        let rest = t.strip_prefix("impl")?;
+        let rest = rest.rsplit(" for ").next().unwrap_or(rest);
+        let rest = if rest.starts_with('<') { rest.split_once("> ").map_or(rest, |(_, r)| r) } else { rest };
+        identifier(rest.trim_start())
+    });
+    owner.map_or(name.clone(), |o| format!("{o}::{name}"))
+}
+
+/// Statement ID -> scenario files (relative to `scenarios/corpus/`) citing it, per
+/// version name. A list of statements applies to the file's `versions:`; a map names
+/// the version of each list.
+fn scenario_citations() -> BTreeMap<&'static str, BTreeMap<String, BTreeSet<String>>> {
+    use serde_yaml::Value;
+    let corpus = repo().join("scenarios/corpus");
+    let mut out: BTreeMap<&'static str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for path in files(&corpus, "yaml") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Ok(doc) = serde_yaml::from_str::<Value>(&text) else { continue };
+        let name = path.strip_prefix(&corpus).unwrap().to_string_lossy().replace('\\', "/");
+        let ids = |v: &Value| -> Vec<String> {
+            v.as_sequence().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_string)).collect()
+        };
+        let versions: Vec<String> = match doc.get("versions") {
+            Some(v) => ids(v),
+            None => vec!["3.1.1".into(), "5.0".into()],
+        };
+        let mut add = |version: &str, list: Vec<String>| {
+            let version = match version {
+                "3.1.1" => "3.1.1",
+                "5.0" | "5" => "5.0",
+                _ => return,
+            };
+            for id in list {
+                out.entry(version).or_default().entry(id).or_default().insert(name.clone());
+            }
+        };
+        match doc.get("statements") {
+            Some(Value::Sequence(_)) => {
+                let list = ids(&doc["statements"]);
+                for v in &versions {
+                    add(v, list.clone());
+                }
+            }
+            Some(Value::Mapping(m)) => {
+                for (k, v) in m {
+                    if let Some(k) = k.as_str() {
+                        add(k, ids(v));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn statements_md_is_current() {
+    let catalogues = Catalogues::load();
+    let scenarios = scenario_citations();
+    // Version -> ID -> (enforcing items, oracle items).
+    let mut cited: BTreeMap<&str, BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>> = BTreeMap::new();
+    for (name, text) in sources() {
+        let lines: Vec<&str> = text.lines().collect();
+        for c in scan(&text).0 {
+            let item = format!("`{name}`: `{}`", enclosing(&lines, c.line - 1));
+            for version in c.tag.versions() {
+                let entry = cited.entry(version).or_default().entry(c.id.clone()).or_default();
+                if name.starts_with("fuzzing/") { &mut entry.1 } else { &mut entry.0 }.insert(item.clone());
+            }
+        }
+    }
+    let empty = BTreeMap::new();
+    let mut doc = String::from(
+        "# Broker coverage of the behaviour statements\n\n\
+         Generated by `reference-broker/tests/citations.rs` \
+         (`UPDATE_STATEMENTS=1 cargo test -p mqttspec-broker --test citations`) from the \
+         statement IDs cited in `reference-broker/src` and the `statements:` of \
+         `scenarios/corpus/**/*.yaml`.\n\n\
+         *enforced by*: the items whose code or comment cites the statement (`git grep <ID>` \
+         lands there); *fuzz oracle*: where the `broker` fuzz target checks it; *scenarios*: \
+         the corpus files that check it against a broker. A statement no broker code cites is \
+         marked **not cited**: a finding to look into, not a failure.\n",
+    );
+    for version in ["3.1.1", "5.0"] {
+        let statements: Vec<&Statement> = catalogues.0[version]
+            .values()
+            .filter(|s| s.layer == "behaviour" || s.layer == "transport")
+            .collect();
+        let mut ordered = statements.clone();
+        ordered.sort_by_key(|s| {
+            s.id.trim_start_matches("MQTT-")
+                .split(['.', '-'])
+                .map(|n| n.parse::<u32>().unwrap_or(0))
+                .collect::<Vec<_>>()
+        });
+        let of = cited.get(version).unwrap_or(&empty);
+        let enforced = ordered.iter().filter(|s| of.get(&s.id).is_some_and(|e| !e.0.is_empty())).count();
+        doc += &format!(
+            "\n## MQTT {version} ({} behaviour and transport statements, {enforced} cited by broker code)\n\n\
+             | statement | layer | summary (catalogue) | enforced by | fuzz oracle | scenarios |\n\
+             |---|---|---|---|---|---|\n",
+            ordered.len()
+        );
+        for s in ordered {
+            let (code, oracle) = of.get(&s.id).cloned().unwrap_or_default();
+            let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join("<br>");
+            let code = if code.is_empty() { "**not cited**".to_string() } else { join(&code) };
+            let scen = scenarios
+                .get(version)
+                .and_then(|m| m.get(&s.id))
+                .map(|set| set.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join("<br>"));
+            doc += &format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                s.id,
+                s.layer,
+                s.summary.replace('|', "\\|"),
+                code,
+                join(&oracle),
+                scen.unwrap_or_default()
+            );
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("STATEMENTS.md");
+    if std::env::var_os("UPDATE_STATEMENTS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == doc, "reference-broker/STATEMENTS.md is stale: rerun with UPDATE_STATEMENTS=1");
+}
