@@ -389,12 +389,14 @@ fn scenario_citations() -> BTreeMap<&'static str, BTreeMap<String, BTreeSet<Stri
     out
 }
 
+/// Where one statement is cited: (enforcing items, fuzz oracle items).
+type Citers = (BTreeSet<String>, BTreeSet<String>);
+
 #[test]
 fn statements_md_is_current() {
     let catalogues = Catalogues::load();
     let scenarios = scenario_citations();
-    // Version -> ID -> (enforcing items, oracle items).
-    let mut cited: BTreeMap<&str, BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>> = BTreeMap::new();
+    let mut cited: BTreeMap<&str, BTreeMap<String, Citers>> = BTreeMap::new();
     for (name, text) in sources() {
         let lines: Vec<&str> = text.lines().collect();
         for c in scan(&text).0 {
