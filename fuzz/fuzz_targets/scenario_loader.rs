@@ -1,5 +1,5 @@
 #![no_main]
 // Arbitrary text into the YAML scenario loader: an error, never a panic.
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    mqttspec::load::fuzz(data);
+    mqttspec::format::load::fuzz(data);
 });

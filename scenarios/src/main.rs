@@ -1,14 +1,21 @@
-//! The `mqttspec` command line: run the corpus, list it, report coverage, or run the
-//! reference broker.
+//! The `mqttspec` command line: flags in, a library call, a report out. Every
+//! command is a few lines over [`mqttspec::app`].
 
-use clap::{Parser, Subcommand};
-use mqttspec::model::VersionName;
-use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, report};
+use clap::{Parser, Subcommand, ValueEnum};
+use mqttspec::app::{self, AppError, ExitStatus, Selection, TargetRequest};
+use mqttspec::run::{Clock, RunOptions};
+use mqttspec::{Catalogue, Target, Version, report};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+const EXIT_STATUSES: &str = "Exit status: 0 every case passed (known deviations included); 1 a case failed \
+(a MUST violated, a listed deviation passed, or with --fail-on should a SHOULD missed); 2 usage or \
+configuration error; 3 the harness could not run (some) cases — target unreachable or not starting, \
+a case it could not carry out; nothing is said about the broker; 130 interrupted.";
+
 #[derive(Parser)]
-#[command(name = "mqttspec", version, about = "MQTT 3.1.1 / 5.0 conformance suite")]
+#[command(name = "mqttspec", version, about = "MQTT 3.1.1 / 5.0 conformance suite", after_help = EXIT_STATUSES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,7 +39,7 @@ enum Command {
         insecure: bool,
         /// Only this version (3.1.1 or 5.0); both by default.
         #[arg(long)]
-        version: Option<String>,
+        version: Option<Version>,
         /// Only scenarios whose id contains this text.
         #[arg(long)]
         filter: Option<String>,
@@ -42,17 +49,19 @@ enum Command {
         /// Cases run at once.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
-        /// Multiply every timeout (e.g. 3 for a slow broker).
+        /// Multiply patience — how long to wait for what should happen — e.g. by 3 for
+        /// a slow broker. Protocol time (keep alive, will delay, expiry, "nothing
+        /// within" windows, deadlines) is never scaled.
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
         /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml);
         /// `process:` and `container:` targets use theirs unless this is given.
         #[arg(long)]
         profile: Option<PathBuf>,
-        /// Which verdicts fail the run: `must` (MUST violations and unexpected passes,
-        /// the default) or `should` (SHOULD-level non-strict results too).
-        #[arg(long, default_value = "must")]
-        fail_on: String,
+        /// Which verdicts fail the run: `must` (MUST violations and unexpected passes)
+        /// or `should` (SHOULD-level non-strict results too).
+        #[arg(long, value_enum, default_value_t = FailOn::Must)]
+        fail_on: FailOn,
         /// Do not probe an external target's capabilities; assume it has them all.
         #[arg(long)]
         no_probe: bool,
@@ -89,7 +98,7 @@ enum Command {
         /// Cases run at once.
         #[arg(long, default_value_t = 8)]
         jobs: usize,
-        /// Multiply every timeout.
+        /// Multiply patience (never protocol time).
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
         /// Scenario directory.
@@ -155,10 +164,25 @@ enum Command {
     },
 }
 
-fn load(corpus: Option<PathBuf>, catalogue: &Catalogue) -> Result<Vec<mqttspec::Loaded>, String> {
-    let dir = corpus.unwrap_or_else(default_corpus);
-    load_dir(&dir, catalogue)
-        .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+/// When `run` fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// MUST violations and unexpected passes.
+    Must,
+    /// SHOULD-level non-strict results too.
+    Should,
+}
+
+/// Writes to standard output. A closed pipe (`mqttspec list | head -1`) ends the
+/// output quietly; any other write error is reported.
+fn say(text: &str) -> Result<(), AppError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(AppError::Write(format!("standard output: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -173,32 +197,36 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(ExitStatus::Harness as u8);
         }
     };
     // The broker shuts down gracefully on its own signal. Anything else is cut short,
     // which drops (and so stops and removes) the brokers a run started.
     let serves = matches!(cli.command, Command::Broker { .. });
-    let work = async move {
+    let status = runtime.block_on(async move {
         if serves {
-            return real_main(cli).await;
+            return command(cli).await;
         }
         tokio::select! {
-            r = real_main(cli) => r,
-            _ = shutdown_signal() => Err("interrupted; the brokers this run started were stopped".into()),
+            r = command(cli) => r,
+            _ = shutdown_signal() => {
+                eprintln!("interrupted; the brokers this run started were stopped");
+                Ok(ExitStatus::Interrupted)
+            }
         }
-    };
-    match runtime.block_on(work) {
-        Ok(code) => code,
+    });
+    match status {
+        Ok(s) => ExitCode::from(s as u8),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.status() as u8)
         }
     }
 }
 
-async fn real_main(cli: Cli) -> Result<ExitCode, String> {
+async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
     let catalogue = Catalogue::builtin();
+    let usage = AppError::Usage;
     match cli.command {
         Command::Run {
             target,
@@ -217,264 +245,135 @@ async fn real_main(cli: Cli) -> Result<ExitCode, String> {
             corpus,
             fail_on,
         } => {
-            let strict = match fail_on.as_str() {
-                "must" => false,
-                "should" => true,
-                other => return Err(format!("--fail-on {other}: expected must or should")),
-            };
-            let target_text = target.clone();
-            let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
-            let tls = mqttspec::target::TlsOptions { ca, insecure };
-            let resolved =
-                mqttspec::launch::resolve(&target, &tls, &profiles).await.map_err(|e| e.to_string())?;
-            let target = resolved.target.clone();
-            let versions = match version.as_deref() {
-                None => vec![VersionName::V311, VersionName::V5],
-                Some("3.1.1") => vec![VersionName::V311],
-                Some("5.0") | Some("5") => vec![VersionName::V5],
-                Some(other) => return Err(format!("--version {other}: expected 3.1.1 or 5.0")),
-            };
-            let mut scenarios = load(corpus, &catalogue)?;
+            let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
+            let profiles = profiles()?;
+            let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
             let profile = match profile {
-                Some(p) => Some(mqttspec::profile::Profile::load(&p, &scenarios)?),
-                None => resolved.profile.clone(),
+                Some(p) => Some(mqttspec::target::profile::Profile::load(&p, &all).map_err(usage)?),
+                None => None,
             };
-            if let Some(p) = &profile {
-                p.check(&scenarios)?;
-            }
-            if let Some(f) = &filter {
-                scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
-            }
-            if let Some(s) = &statement {
-                scenarios.retain(|l| l.scenario.statements.all().iter().any(|x| x == s));
-            }
-            if scenarios.is_empty() {
-                return Err("no scenario matches the filters".into());
-            }
-            let started = std::time::Instant::now();
+            let scenarios = Selection { filter, statement }.apply(&all)?;
+            let versions: Vec<Version> = version.map_or(Version::ALL.to_vec(), |v| vec![v]);
             let total: usize = scenarios
                 .iter()
                 .map(|l| versions.iter().filter(|v| l.scenario.versions.contains(v)).count())
                 .sum();
-            let progress = progress_reporter(total as u64);
             let opts = RunOptions {
-                timeout_scale,
+                clock,
                 jobs,
-                on_result: Some(progress.clone()),
+                on_result: Some(progress_reporter(total as u64)),
                 probe: !no_probe,
                 ..RunOptions::default()
             };
-            let outcome =
-                mqttspec::profile::run_with(profile.as_ref(), &scenarios, &versions, &target, opts).await;
-            resolved.stop().await;
-            let results = outcome?;
+            let tls = mqttspec::net::connector::TlsOptions { ca, insecure };
+            let req = TargetRequest {
+                target: &target,
+                tls,
+                profiles: &profiles,
+                profile,
+                corpus: &all,
+                scenarios: &scenarios,
+                versions: &versions,
+            };
+            let run = app::run_target(req, opts).await?;
             if verbose {
-                for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
-                    println!("--- {} ---", r.name());
-                    for e in &r.transcript {
-                        println!(
-                            "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}",
-                            e.at_ms, e.client, e.direction, e.text, "", e.hex
-                        );
-                    }
-                }
+                say(&report::transcripts(&run.results))?;
             }
-            print!("{}", report::summary(&results, started.elapsed()));
+            say(&report::summary(&run.results, run.elapsed))?;
             if let Some(path) = junit {
-                let target_label = match &profile {
-                    Some(p) => format!("{target_text} ({} {})", p.broker, p.version),
-                    None if target_text == "embedded" => {
-                        format!("embedded (mqttspec reference broker {})", env!("CARGO_PKG_VERSION"))
-                    }
-                    None => target_text.clone(),
+                let label = match &run.profile {
+                    Some(p) => format!("{target} ({} {})", p.broker, p.version),
+                    None if target == "embedded" => format!("embedded ({})", run.label),
+                    None => target.clone(),
                 };
-                let xml = report::junit(&results, &target_label)?;
-                std::fs::write(&path, xml).map_err(|e| format!("{}: {e}", path.display()))?;
+                let xml = report::junit(&run.results, &label).map_err(AppError::Write)?;
+                app::write_file(&path, &xml)?;
             }
             if let Some(path) = json {
-                let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
-                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+                let text =
+                    serde_json::to_string_pretty(&run.results).map_err(|e| AppError::Write(e.to_string()))?;
+                app::write_file(&path, &text)?;
             }
-            let failed =
-                results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict));
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(ExitStatus::of(&run.results, fail_on == FailOn::Should))
         }
         Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus } => {
-            let all = load(corpus, &catalogue)?;
-            let mut scenarios = all.clone();
-            if let Some(f) = &filter {
-                scenarios.retain(|l| l.scenario.id.contains(f.as_str()));
-            }
-            let profiles = mqttspec::profile::all_in(&mqttspec::profile::default_dir())?;
-            let targets =
-                if target.is_empty() { mqttspec::launch::installed_targets(&profiles) } else { target };
-            let mut columns = Vec::new();
-            for t in &targets {
-                eprintln!("== {t}");
-                let started = std::time::Instant::now();
-                let tls = mqttspec::target::TlsOptions::default();
-                let resolved = match mqttspec::launch::resolve(t, &tls, &profiles).await {
-                    Ok(r) => r,
-                    Err(e) if skip_missing => {
-                        eprintln!("   {e}");
-                        columns.push(mqttspec::matrix::Column {
-                            broker: t.clone(),
-                            target: t.clone(),
-                            started: String::new(),
-                            error: Some(e.to_string()),
-                            seconds: 0.0,
-                            results: Vec::new(),
-                        });
-                        continue;
-                    }
-                    Err(e) => return Err(format!("{t}: {e}")),
-                };
-                if let Some(p) = &resolved.profile {
-                    p.check(&all)?;
-                }
-                let opts = RunOptions { timeout_scale, jobs, ..RunOptions::default() };
-                let versions = [VersionName::V311, VersionName::V5];
-                let profile = resolved.profile.as_ref();
-                let outcome =
-                    mqttspec::profile::run_with(profile, &scenarios, &versions, &resolved.target, opts).await;
-                let label = resolved.label.clone();
-                let description =
-                    resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
-                resolved.stop().await;
-                let results = outcome.map_err(|e| format!("{t}: {e}"))?;
-                eprint!("{}", report::summary(&results, started.elapsed()));
-                columns.push(mqttspec::matrix::Column {
-                    broker: label,
-                    target: t.clone(),
-                    started: description,
-                    error: None,
-                    seconds: started.elapsed().as_secs_f64(),
-                    results,
-                });
-            }
-            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-            let title = "mqttspec cross-broker matrix";
-            let write = |name: &str, text: String| {
-                let path = out.join(name);
-                std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+            let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
+            let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            let scenarios = Selection { filter, statement: None }.apply(&all)?;
+            let profiles = profiles()?;
+            let targets = if target.is_empty() {
+                mqttspec::target::resolve::installed_targets(&profiles)
+            } else {
+                target
             };
-            write("matrix.html", mqttspec::matrix::html(&columns, title))?;
-            write("matrix.md", mqttspec::matrix::markdown(&columns))?;
-            write("matrix.json", serde_json::to_string_pretty(&columns).map_err(|e| e.to_string())?)?;
-            println!("wrote {}/matrix.html, matrix.md and matrix.json", out.display());
-            Ok(ExitCode::SUCCESS)
+            let opts = RunOptions { clock, jobs, ..RunOptions::default() };
+            let columns = app::matrix(&targets, &profiles, &all, &scenarios, skip_missing, opts).await?;
+            app::write_matrix(&out, &columns)?;
+            say(&format!("wrote {}/matrix.html, matrix.md and matrix.json\n", out.display()))?;
+            Ok(ExitStatus::Passed)
         }
         Command::List { corpus } => {
-            for l in load(corpus, &catalogue)? {
+            let mut text = String::new();
+            for l in app::load_corpus(corpus.as_deref(), &catalogue)? {
                 let versions: Vec<&str> = l.scenario.versions.iter().map(|v| v.as_str()).collect();
-                println!(
-                    "{:<48} {:<10} {}",
-                    l.scenario.id,
-                    versions.join(","),
-                    l.scenario.statements.all().join(" ")
-                );
+                let ids = l.scenario.statements.all().join(" ");
+                text.push_str(&format!("{:<48} {:<10} {ids}\n", l.scenario.id, versions.join(",")));
             }
-            Ok(ExitCode::SUCCESS)
+            say(&text)?;
+            Ok(ExitStatus::Passed)
         }
         Command::Coverage { corpus } => {
-            let scenarios = load(corpus, &catalogue)?;
-            print!("{}", report::coverage(&scenarios, &catalogue));
-            Ok(ExitCode::SUCCESS)
+            let scenarios = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            say(&report::coverage(&scenarios, &catalogue))?;
+            Ok(ExitStatus::Passed)
         }
         Command::Load { target, connections, messages } => {
-            let target = Target::parse(&target, &mqttspec::target::TlsOptions::default())?;
-            let (connector, broker) = match target {
-                Target::Remote(r) => (r.connector, None),
-                Target::Embedded => {
-                    let b = mqttspec_broker::BrokerHandle::start(
-                        mqttspec_broker::Config::default(),
-                        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                    (mqttspec::target::Connector::Tcp(b.local_addr()), Some(b))
-                }
-            };
-            let report =
-                mqttspec::loadgen::run(&connector, connections, messages, &mqttspec::run::default_run_id())
-                    .await?;
-            if let Some(b) = broker {
-                b.shutdown().await;
-            }
-            println!(
-                "{} connections, {} published, {} delivered, {} lost or out of order, {:.2} s, {:.0} msg/s",
-                report.connections,
-                report.published,
-                report.delivered,
-                report.lost_or_disordered,
-                report.elapsed.as_secs_f64(),
-                report.rate()
-            );
-            Ok(if report.lost_or_disordered == 0 && report.delivered == report.published {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            let tls = mqttspec::net::connector::TlsOptions::default();
+            let target = Target::parse(&target, &tls).map_err(usage)?;
+            let report = mqttspec::tools::loadgen::run_against(&target, connections, messages)
+                .await
+                .map_err(|e| AppError::Run(mqttspec::run::RunError::Unreachable(e)))?;
+            say(&format!("{report}\n"))?;
+            Ok(if report.is_clean() { ExitStatus::Passed } else { ExitStatus::Failed })
         }
         Command::Seeds { out, corpus } => {
-            let dir = corpus.unwrap_or_else(default_corpus);
-            let scenarios = load(Some(dir.clone()), &catalogue)?;
-            let counts =
-                mqttspec::seeds::write(&scenarios, &out).map_err(|e| format!("{}: {e}", out.display()))?;
-            println!("{counts:?}");
-            Ok(ExitCode::SUCCESS)
+            let scenarios = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            let counts = mqttspec::tools::seeds::write(&scenarios, &out)
+                .map_err(|e| AppError::Write(format!("{}: {e}", out.display())))?;
+            say(&format!("{counts:?}\n"))?;
+            Ok(ExitStatus::Passed)
         }
         Command::Schema => {
-            let schema = schemars::schema_for!(mqttspec::model::Scenario);
-            println!("{}", serde_json::to_string_pretty(&schema).map_err(|e| e.to_string())?);
-            Ok(ExitCode::SUCCESS)
+            let schema = schemars::schema_for!(mqttspec::format::model::Scenario);
+            let text = serde_json::to_string_pretty(&schema).map_err(|e| AppError::Write(e.to_string()))?;
+            say(&format!("{text}\n"))?;
+            Ok(ExitStatus::Passed)
         }
         Command::Passwd { user, iterations } => {
-            if user.is_empty() || user.contains([':', '\n']) {
-                return Err("the user name must be non-empty and hold no ':' or newline".into());
-            }
-            if iterations == 0 {
-                return Err("--iterations must be at least 1".into());
-            }
             let mut password = String::new();
-            std::io::stdin().read_line(&mut password).map_err(|e| format!("reading the password: {e}"))?;
-            let password = password.strip_suffix('\n').unwrap_or(&password);
-            let password = password.strip_suffix('\r').unwrap_or(password);
-            if password.is_empty() {
-                return Err("no password on standard input".into());
-            }
-            let credential = mqttspec_broker::auth::hash_password(password, iterations)
-                .map_err(|e| format!("no random salt: {e}"))?;
-            println!("{user}:{credential}");
-            Ok(ExitCode::SUCCESS)
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| usage(format!("reading the password: {e}")))?;
+            let line = mqttspec::tools::passwd_line(&user, &password, iterations).map_err(usage)?;
+            say(&format!("{line}\n"))?;
+            Ok(ExitStatus::Passed)
         }
         Command::Broker { listen, config } => {
-            let listen_given = listen.is_some();
-            let listen = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 1883)));
-            let config = match config {
-                Some(path) => mqttspec_broker::Config::load(&path).map_err(|e| e.to_string())?,
-                None => mqttspec_broker::Config::default(),
-            };
-            let mut config = config;
-            if config.listeners.is_empty() || listen_given {
-                config.listeners.insert(
-                    0,
-                    mqttspec_broker::ListenerConfig {
-                        kind: mqttspec_broker::ListenerKind::Tcp,
-                        address: listen,
-                        cert: None,
-                        key: None,
-                    },
-                );
-            }
-            let listeners = mqttspec_broker::bind_listeners(&config.listeners).await?;
+            let listeners =
+                mqttspec::tools::broker_listeners(listen, config.as_deref()).await.map_err(usage)?;
+            let (listeners, config) = listeners;
             for l in &listeners {
                 eprintln!("mqttspec reference broker listening: {l:?}");
             }
             mqttspec_broker::run_listeners(listeners, config, shutdown_signal()).await;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Passed)
         }
     }
+}
+
+fn profiles() -> Result<Vec<(String, mqttspec::target::profile::Profile)>, AppError> {
+    let dir = mqttspec::target::profile::default_dir();
+    mqttspec::target::profile::all_in(&dir).map_err(AppError::Usage)
 }
 
 /// A progress bar on a terminal; plain lines otherwise.

@@ -4,9 +4,9 @@
 //! unless MQTTSPEC_REQUIRE_BROKERS lists it (comma-separated; `.ci/run` lists the ones
 //! it installs), which turns the skip into a failure.
 
-use mqttspec::launch::{self, LaunchError};
-use mqttspec::model::VersionName;
-use mqttspec::profile::{self, Profile};
+use mqttspec::Version;
+use mqttspec::target::launch::{self, LaunchError};
+use mqttspec::target::profile::{self, Profile};
 use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir};
 
 fn required(name: &str) -> bool {
@@ -32,9 +32,9 @@ async fn corpus_matches_profile(name: &str, min_passes: usize) {
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
     profile.check(&scenarios).expect("the profile names known scenarios");
     let target = Target::Remote(launched.remote.clone());
-    let versions = [VersionName::V311, VersionName::V5];
+    let versions = [Version::V311, Version::V5];
     let outcome =
-        profile::run_with(Some(&profile), &scenarios, &versions, &target, RunOptions::default()).await;
+        mqttspec::app::run_with(Some(&profile), &scenarios, &versions, &target, RunOptions::default()).await;
     launched.stop().await;
     let results = outcome.expect("run completes");
     let bad = profile::unexplained(&results);

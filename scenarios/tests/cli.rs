@@ -38,3 +38,46 @@ fn passwd_refuses_what_it_cannot_store() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no password"));
 }
+
+#[test]
+fn writing_to_a_closed_pipe_ends_quietly() {
+    // `mqttspec list | head -1`: the reader goes away after one line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqttspec"))
+        .arg("list")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mqttspec starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("the first bytes of the list");
+    drop(stdout);
+    let out = child.wait_with_output().expect("mqttspec ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn exit_statuses_say_whose_fault() {
+    // 2: usage. The one spelling of a version is refused as it is in YAML.
+    let out = mqttspec(&["run", "--version", "5"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected 3.1.1 or 5.0"));
+    let out = mqttspec(&["run", "--timeout-scale", "0"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    // 3: the harness cannot run: nothing listens there (a port bound and released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let target = format!("tcp://127.0.0.1:{port}");
+    let out = mqttspec(&["run", "--target", &target, "--filter", "3.1-connect/reserved-flag"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot reach the target"), "{stderr}");
+    // 0: everything passed.
+    let out = mqttspec(&["run", "--filter", "3.1-connect/reserved-flag"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // --help documents them.
+    let out = mqttspec(&["--help"], "");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("3 the harness could not run") && help.contains("130 interrupted"), "{help}");
+}

@@ -3,7 +3,7 @@
 //! filters select scenarios; works under `cargo nextest` as well.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use mqttspec::model::VersionName;
+use mqttspec::Version;
 use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, run_all};
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ fn main() {
     };
     let runtime = Arc::new(tokio::runtime::Runtime::new().expect("tokio runtime"));
     let mut trials = Vec::new();
+    let all = scenarios.clone();
     for loaded in scenarios {
         for version in loaded.scenario.versions.clone() {
             let name = format!("[{}] {}", version.as_str(), loaded.scenario.id);
@@ -29,13 +30,22 @@ fn main() {
             trials.push(Trial::test(name, move || run_one(&runtime, loaded, version)));
         }
     }
+    // Patience scales, protocol time does not: the whole corpus passes whether the
+    // runner is twice as impatient or three times as patient.
+    for scale in [0.5, 3.0] {
+        let runtime = runtime.clone();
+        let all = all.clone();
+        trials.push(Trial::test(format!("whole corpus at --timeout-scale {scale}"), move || {
+            run_scaled(&runtime, &all, scale)
+        }));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
 
 fn run_one(
     runtime: &tokio::runtime::Runtime,
     loaded: mqttspec::Loaded,
-    version: VersionName,
+    version: Version,
 ) -> Result<(), Failed> {
     let opts = RunOptions { jobs: 1, ..RunOptions::default() };
     let results = runtime
@@ -55,4 +65,17 @@ fn run_one(
             Err(text.into())
         }
     }
+}
+
+fn run_scaled(runtime: &tokio::runtime::Runtime, all: &[mqttspec::Loaded], scale: f64) -> Result<(), Failed> {
+    let clock = mqttspec::run::Clock::new(scale).map_err(|e| Failed::from(e.to_string()))?;
+    let opts = RunOptions { clock, ..RunOptions::default() };
+    let results =
+        runtime.block_on(run_all(all, &Version::ALL, &Target::Embedded, &opts)).map_err(|e| e.to_string())?;
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| r.verdict != Verdict::Pass)
+        .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
+        .collect();
+    if bad.is_empty() { Ok(()) } else { Err(bad.join("\n").into()) }
 }

@@ -3,13 +3,13 @@
 //! container engine the tests say why and return — unless MQTTSPEC_REQUIRE_DOCKER=1
 //! (set by `.ci/run` after building the images), which makes that a failure.
 
-use mqttspec::launch::{self, LaunchError};
-use mqttspec::model::VersionName;
-use mqttspec::profile::{self, Profile};
+use mqttspec::Version;
+use mqttspec::target::launch::LaunchError;
+use mqttspec::target::profile::{self, Profile};
 use mqttspec::{Catalogue, RunOptions, Verdict, default_corpus, load_dir};
 
 async fn engine_ready() -> bool {
-    match launch::docker_available().await {
+    match mqttspec::target::container::docker_available().await {
         Ok(()) => true,
         Err(why) => {
             assert!(
@@ -47,15 +47,21 @@ async fn corpus_in_container(image: &str, min_passes: usize) {
     }
     assert!(image_exists(image).await, "image {image} is missing: run ci/images/build.sh");
     let profiles = profiles();
-    let resolved = launch::resolve(&format!("container:{image}"), &Default::default(), &profiles)
-        .await
-        .unwrap_or_else(|e| panic!("{image}: {e}"));
+    let resolved =
+        mqttspec::target::resolve::resolve(&format!("container:{image}"), &Default::default(), &profiles)
+            .await
+            .unwrap_or_else(|e| panic!("{image}: {e}"));
     let profile = resolved.profile.clone().expect("the image has a profile");
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
-    let versions = [VersionName::V311, VersionName::V5];
-    let outcome =
-        profile::run_with(Some(&profile), &scenarios, &versions, &resolved.target, RunOptions::default())
-            .await;
+    let versions = [Version::V311, Version::V5];
+    let outcome = mqttspec::app::run_with(
+        Some(&profile),
+        &scenarios,
+        &versions,
+        &resolved.target,
+        RunOptions::default(),
+    )
+    .await;
     resolved.stop().await;
     let results = outcome.expect("run completes");
     let bad = profile::unexplained(&results);
@@ -93,7 +99,8 @@ async fn a_container_that_never_answers_is_removed() {
     // Mosquitto listening on another port inside: 1883 never answers.
     spec.cmd = vec!["-p".into(), "1999".into()];
     spec.startup_timeout_ms = 2000;
-    let err = launch::start_container(image, Some(&p)).await.expect_err("must not come up");
+    let err =
+        mqttspec::target::container::start_container(image, Some(&p)).await.expect_err("must not come up");
     assert!(matches!(&err, LaunchError::Failed(m) if m.contains("did not come up")), "{err}");
     // Other tests run containers of the same image meanwhile: look for this one's command.
     let out = tokio::process::Command::new("docker")

@@ -71,7 +71,7 @@ fn broker() {
 #[test]
 fn scenario_loader() {
     replay("scenario_loader", |d| {
-        mqttspec::load::fuzz(d);
+        mqttspec::format::load::fuzz(d);
         Ok(())
     });
 }

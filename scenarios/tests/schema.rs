@@ -7,7 +7,7 @@ use std::path::Path;
 
 #[test]
 fn committed_schema_is_current() {
-    let schema = schemars::schema_for!(mqttspec::model::Scenario);
+    let schema = schemars::schema_for!(mqttspec::format::model::Scenario);
     let text = serde_json::to_string_pretty(&schema).expect("schema serialises") + "\n";
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema.json");
     if std::env::var_os("UPDATE_SCHEMA").is_some() {

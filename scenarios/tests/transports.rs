@@ -1,8 +1,8 @@
 //! The runner over TLS, WebSocket and WebSocket over TLS, against the reference
 //! broker's listeners of the same kinds (certificates made by rcgen for the test).
 
-use mqttspec::model::VersionName;
-use mqttspec::target::TlsOptions;
+use mqttspec::Version;
+use mqttspec::net::connector::TlsOptions;
 use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir, run_all};
 use mqttspec_broker::{BrokerHandle, Config, ListenerConfig, ListenerKind};
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ async fn run_over(target: &str, tls: &TlsOptions, filter: &str) -> Vec<mqttspec:
     let mut scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
     scenarios.retain(|l| l.scenario.id.starts_with(filter) && l.scenario.config.is_none());
     let target = Target::parse(target, tls).expect("target parses");
-    run_all(&scenarios, &[VersionName::V311, VersionName::V5], &target, &RunOptions::default())
+    run_all(&scenarios, &[Version::V311, Version::V5], &target, &RunOptions::default())
         .await
         .expect("run completes")
 }
@@ -103,7 +103,8 @@ async fn an_untrusted_certificate_fails_clearly() {
     let wrong_ca = TlsOptions { ca: Some(other.path("ca.pem")), insecure: false };
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
     let target = Target::parse(&format!("tls://{}", broker.local_addr()), &wrong_ca).expect("target parses");
-    let err = run_all(&scenarios, &[VersionName::V5], &target, &RunOptions::default()).await.unwrap_err();
+    let err =
+        run_all(&scenarios, &[Version::V5], &target, &RunOptions::default()).await.unwrap_err().to_string();
     assert!(err.contains("TLS handshake"), "{err}");
     broker.shutdown().await;
     assert!(
@@ -118,6 +119,7 @@ async fn an_unreachable_target_is_one_clear_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
     let target = Target::parse(&format!("tcp://127.0.0.1:{port}"), &TlsOptions::default()).unwrap();
-    let err = run_all(&scenarios, &[VersionName::V5], &target, &RunOptions::default()).await.unwrap_err();
+    let err =
+        run_all(&scenarios, &[Version::V5], &target, &RunOptions::default()).await.unwrap_err().to_string();
     assert!(err.contains("cannot reach the target"), "{err}");
 }

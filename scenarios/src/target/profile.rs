@@ -3,9 +3,9 @@
 //! `expected-fail`; one that passes is an `unexpected-pass`, reported so the list
 //! cannot rot.
 
-use crate::load::Loaded;
-use crate::model::VersionName;
+use crate::format::load::Loaded;
 use crate::run::{CaseResult, Verdict};
+use crate::version::Version;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -34,10 +34,10 @@ pub struct Profile {
     pub login: Option<LoginSpec>,
     /// How to start the broker as a local process (`--target process:<name>`).
     #[serde(default)]
-    pub process: Option<crate::launch::ProcessSpec>,
+    pub process: Option<super::spec::ProcessSpec>,
     /// How to start the broker as a container (`--target container:IMAGE[:TAG]`).
     #[serde(default)]
-    pub container: Option<crate::launch::ContainerSpec>,
+    pub container: Option<super::spec::ContainerSpec>,
     /// Known deviations.
     #[serde(default)]
     pub deviations: Vec<Deviation>,
@@ -49,7 +49,7 @@ pub struct Profile {
 pub struct Declared {
     /// MQTT versions served.
     #[serde(default)]
-    pub versions: Vec<VersionName>,
+    pub versions: Vec<Version>,
     /// Highest QoS.
     #[serde(default)]
     pub maximum_qos: Option<u8>,
@@ -73,8 +73,8 @@ pub struct LoginSpec {
 
 impl LoginSpec {
     /// As the runner uses it.
-    pub fn to_login(&self) -> crate::target::Login {
-        crate::target::Login { username: self.username.clone(), password: self.password.clone() }
+    pub fn to_login(&self) -> crate::net::connector::Login {
+        crate::net::connector::Login { username: self.username.clone(), password: self.password.clone() }
     }
 }
 
@@ -86,7 +86,7 @@ pub struct Deviation {
     pub scenario: String,
     /// Versions it applies to (all the scenario's versions if omitted).
     #[serde(default)]
-    pub versions: Vec<VersionName>,
+    pub versions: Vec<Version>,
     /// Why, checked against the spec text.
     pub reason: String,
     /// The broker's own issue, where known.
@@ -133,10 +133,10 @@ impl Profile {
         Ok(())
     }
 
-    fn deviation(&self, id: &str, version: &str) -> Option<&Deviation> {
-        self.deviations.iter().find(|d| {
-            d.scenario == id && (d.versions.is_empty() || d.versions.iter().any(|v| v.as_str() == version))
-        })
+    fn deviation(&self, id: &str, version: Version) -> Option<&Deviation> {
+        self.deviations
+            .iter()
+            .find(|d| d.scenario == id && (d.versions.is_empty() || d.versions.contains(&version)))
     }
 
     /// Rewrites verdicts of listed scenarios.
@@ -191,25 +191,4 @@ pub fn unexplained(results: &[CaseResult]) -> Vec<String> {
         .filter(|r| r.verdict.is_failure() || r.verdict == Verdict::NonStrict)
         .map(|r| format!("{} {}: {}", r.verdict.label(), r.name(), r.message.clone().unwrap_or_default()))
         .collect()
-}
-
-/// Runs `scenarios` against `target` the way `profile` asks — its `jobs` instead of
-/// `opts.jobs`, the cases that bring the broker down last — and marks its known
-/// deviations in the results. Without a profile, a plain [`run_all`].
-pub async fn run_with(
-    profile: Option<&Profile>,
-    scenarios: &[Loaded],
-    versions: &[VersionName],
-    target: &crate::Target,
-    mut opts: crate::RunOptions,
-) -> Result<Vec<CaseResult>, String> {
-    if let Some(p) = profile {
-        opts.jobs = p.jobs.unwrap_or(opts.jobs);
-        opts.run_last = p.run_last();
-    }
-    let mut results = crate::run_all(scenarios, versions, target, &opts).await?;
-    if let Some(p) = profile {
-        p.apply(&mut results);
-    }
-    Ok(results)
 }

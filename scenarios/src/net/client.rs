@@ -1,7 +1,7 @@
 //! A scenario's MQTT client: raw TCP, every received byte decoded by the strict codec,
 //! every packet written to the transcript with a timestamp and its bytes in hex.
 
-use crate::target::{Connector, Transport};
+use crate::net::connector::{Connector, Transport};
 use bytes::{Bytes, BytesMut};
 use mqttspec_codec::{DecodeOptions, Frame as CodecFrame, Packet, Role, Version, check_frame};
 use serde::Serialize;
@@ -127,12 +127,29 @@ pub enum Frame {
 #[error("{0}")]
 pub struct BrokerFault(pub String);
 
+/// Why a client operation failed, and whose fault it is.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The broker's: it sent what the strict decoder refuses, or had closed the
+    /// connection a step wanted to use.
+    #[error(transparent)]
+    Broker(#[from] BrokerFault),
+    /// The target could not be reached: nothing a case can judge.
+    #[error("{0}")]
+    Connect(String),
+    /// The caller's: it used a connection it had closed itself.
+    #[error("{0}")]
+    NotConnected(String),
+}
+
 /// One MQTT connection of a scenario.
 pub struct Client {
     name: String,
     /// Version packets are encoded and decoded in.
     pub version: Version,
     stream: Option<Box<dyn Transport>>,
+    /// Whether the broker (rather than this side) ended the connection.
+    closed_by_broker: bool,
     buf: BytesMut,
     transcript: Transcript,
 }
@@ -157,15 +174,19 @@ impl Client {
         version: Version,
         timeout: Duration,
         transcript: Transcript,
-    ) -> Result<Client, String> {
+    ) -> Result<Client, ClientError> {
         let stream = tokio::time::timeout(timeout, connector.connect())
             .await
-            .map_err(|_| format!("connecting to {connector:?} timed out after {timeout:?}"))??;
+            .map_err(|_| {
+                ClientError::Connect(format!("connecting to {connector:?} timed out after {timeout:?}"))
+            })?
+            .map_err(|e| ClientError::Connect(format!("cannot connect to {connector:?}: {e}")))?;
         transcript.add(name, Direction::Event, format!("connected to {connector:?}"), &[]);
         Ok(Client {
             name: name.to_string(),
             version,
             stream: Some(stream),
+            closed_by_broker: false,
             buf: BytesMut::with_capacity(4096),
             transcript,
         })
@@ -182,10 +203,17 @@ impl Client {
     }
 
     /// Writes bytes; `label` describes them in the transcript.
-    pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), String> {
+    pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), ClientError> {
         self.transcript.add(&self.name, Direction::Sent, label, bytes);
         let Some(stream) = self.stream.as_mut() else {
-            return Err(format!("client {} is not connected", self.name));
+            return Err(if self.closed_by_broker {
+                ClientError::Broker(BrokerFault(format!(
+                    "the broker had closed the connection of client {} before this step",
+                    self.name
+                )))
+            } else {
+                ClientError::NotConnected(format!("client {} was closed by the scenario", self.name))
+            });
         };
         if let Err(e) = stream.write_all(bytes).await {
             // A broker may close before reading everything we send; that shows up in
@@ -242,6 +270,7 @@ impl Client {
                     let bytes = self.buf.split();
                     self.transcript.add(&self.name, Direction::Received, format!("MALFORMED: {v}"), &bytes);
                     self.stream = None;
+                    self.closed_by_broker = true;
                     return Err(BrokerFault(format!(
                         "the broker sent bytes the strict decoder refuses: {v}"
                     )));
@@ -261,6 +290,7 @@ impl Client {
                         );
                     }
                     self.stream = None;
+                    self.closed_by_broker = true;
                     self.transcript.add(&self.name, Direction::Event, "TCP closed by broker".into(), &[]);
                     return Ok(Frame::Closed);
                 }

@@ -1,8 +1,11 @@
 //! Summaries of a run: by verdict, by spec chapter, and statement coverage.
 
-use crate::load::{Catalogue, Loaded};
-use crate::model::VersionName;
+pub mod matrix;
+
+use crate::format::catalogue::Catalogue;
+use crate::format::load::Loaded;
 use crate::run::{CaseResult, Verdict};
+use crate::version::Version;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -61,7 +64,7 @@ pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
     out
 }
 
-fn version_label(v: VersionName) -> &'static str {
+fn version_label(v: Version) -> &'static str {
     v.as_str()
 }
 
@@ -76,6 +79,7 @@ pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
         let chapter = r.id.split('/').next().unwrap_or("").to_string();
         let mut status = match r.verdict {
             Verdict::Fail | Verdict::UnexpectedPass => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            Verdict::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
             Verdict::Unsupported => TestCaseStatus::skipped(),
             _ => TestCaseStatus::success(),
         };
@@ -86,7 +90,7 @@ pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
         case.set_classname(format!("mqttspec.{chapter}"));
         case.set_time(std::time::Duration::from_millis(r.millis));
         case.add_property(Property::new("verdict", r.verdict.label()));
-        case.add_property(Property::new("mqtt-version", r.version));
+        case.add_property(Property::new("mqtt-version", r.version.as_str()));
         case.add_property(Property::new("target", target));
         for s in &r.statements {
             case.add_property(Property::new("statement", s.as_str()));
@@ -108,4 +112,20 @@ pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
     }
     report.add_test_suites(suites.into_values());
     report.to_string().map_err(|e| e.to_string())
+}
+
+/// The transcript of every case that did not pass, for `--verbose`.
+pub fn transcripts(results: &[CaseResult]) -> String {
+    let mut out = String::new();
+    for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
+        let _ = writeln!(out, "--- {} ---", r.name());
+        for e in &r.transcript {
+            let _ = writeln!(
+                out,
+                "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}",
+                e.at_ms, e.client, e.direction, e.text, "", e.hex
+            );
+        }
+    }
+    out
 }

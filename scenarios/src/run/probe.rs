@@ -1,9 +1,9 @@
 //! Capability detection for external targets: what a 5.0 CONNACK announces, and for
 //! 3.1.1 small probes (granted QoS, wildcard subscriptions, retained delivery).
 
-use crate::client::{Client, Event, Transcript};
-use crate::model::Capability;
-use crate::target::{Connector, Login};
+use crate::format::model::Capability;
+use crate::net::client::{Client, Event, Transcript};
+use crate::net::connector::{Connector, Login};
 use bytes::Bytes;
 use mqttspec_codec::{Connect, Disconnect, Packet, Publish, QoS, SubAck, Subscribe, Subscription, Version};
 use std::collections::BTreeSet;
@@ -19,13 +19,14 @@ async fn connect(
     id: &str,
     timeout: Duration,
 ) -> Result<(Client, Packet), String> {
-    let mut c = Client::open("probe", addr, v, timeout, Transcript::default()).await?;
+    let mut c =
+        Client::open("probe", addr, v, timeout, Transcript::default()).await.map_err(|e| e.to_string())?;
     let mut connect = Connect::new(v, id);
     if let Some(l) = login {
         l.apply(&mut connect);
     }
     let bytes = Packet::Connect(Box::new(connect)).to_bytes(v).map_err(|e| e.to_string())?;
-    c.write(&bytes, String::new()).await?;
+    c.write(&bytes, String::new()).await.map_err(|e| e.to_string())?;
     match c.recv(timeout).await.map_err(|f| f.0)? {
         Event::Packet(p @ Packet::ConnAck(_)) => Ok((c, p)),
         other => Err(format!("no CONNACK: {other:?}")),
@@ -34,7 +35,7 @@ async fn connect(
 
 async fn send(c: &mut Client, p: Packet) -> Result<(), String> {
     let bytes = p.to_bytes(c.version).map_err(|e| e.to_string())?;
-    c.write(&bytes, String::new()).await
+    c.write(&bytes, String::new()).await.map_err(|e| e.to_string())
 }
 
 async fn next(c: &mut Client, timeout: Duration) -> Option<Packet> {

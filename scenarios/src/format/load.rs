@@ -1,60 +1,10 @@
-//! Loading scenario files and the statement catalogues, with errors that say file,
-//! line, column and what is wrong.
+//! Loading scenario files, with errors that say file, line (and column, where the
+//! YAML parser knows it) and what is wrong.
 
-use crate::model::{Scenario, Step, VersionName};
-use serde::Deserialize;
+use super::catalogue::Catalogue;
+use super::model::Scenario;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// One statement of a catalogue.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Statement {
-    pub id: String,
-    pub section: String,
-    pub party: String,
-    pub layer: String,
-    pub broker_testable: bool,
-    pub summary: String,
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub aliases: Option<Vec<String>>,
-}
-
-/// Both catalogues, shipped inside the binary.
-#[derive(Debug, Clone)]
-pub struct Catalogue {
-    /// Statements by version.
-    pub by_version: BTreeMap<VersionName, Vec<Statement>>,
-}
-
-impl Catalogue {
-    /// The catalogues of `spec/`, compiled in.
-    pub fn builtin() -> Catalogue {
-        let parse = |text: &str, name: &str| -> Vec<Statement> {
-            serde_yaml::from_str(text).unwrap_or_else(|e| panic!("built-in catalogue {name} is invalid: {e}"))
-        };
-        let mut by_version = BTreeMap::new();
-        by_version.insert(
-            VersionName::V311,
-            parse(include_str!("../../spec/mqtt-3.1.1-statements.yaml"), "mqtt-3.1.1-statements.yaml"),
-        );
-        by_version.insert(
-            VersionName::V5,
-            parse(include_str!("../../spec/mqtt-5.0-statements.yaml"), "mqtt-5.0-statements.yaml"),
-        );
-        Catalogue { by_version }
-    }
-
-    /// Whether `id` is a statement of `version`.
-    pub fn has(&self, version: VersionName, id: &str) -> bool {
-        self.by_version
-            .get(&version)
-            .is_some_and(|s| s.iter().any(|st| st.id == id || st.aliases.iter().flatten().any(|a| a == id)))
-    }
-}
 
 /// A scenario with where it came from.
 #[derive(Debug, Clone)]
@@ -160,7 +110,7 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
             }
         }
     }
-    if let crate::model::Statements::PerVersion(map) = &scenario.statements {
+    if let super::model::Statements::PerVersion(map) = &scenario.statements {
         if let Some(extra) = map.keys().find(|v| !scenario.versions.contains(v)) {
             return Err(err(format!("statements: {} is not one of the scenario's versions", extra.as_str())));
         }
@@ -168,45 +118,13 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
     if let Some(cfg) = &scenario.config {
         broker_config(cfg).map_err(|e| err(format!("config: {e}")))?;
     }
-    // Every client is introduced by a connect step before anything else uses it.
-    let mut known = BTreeSet::new();
-    for (i, step) in scenario.steps.iter().enumerate() {
-        let (client, introduces) = match step {
-            Step::Connect(c) => (Some(&c.client), true),
-            Step::Open(c) => (Some(&c.client), true),
-            Step::Send(s) => (Some(&s.client), false),
-            Step::SendRaw(s) => (Some(&s.client), false),
-            Step::Expect(s) => {
-                if s.packet.is_some() == s.one_of.is_some() {
-                    return Err(err(format!(
-                        "step {}: expect needs exactly one of `packet` and `one-of`",
-                        i + 1
-                    )));
-                }
-                (Some(&s.client), false)
-            }
-            Step::ExpectClosed(s) => (Some(&s.client), false),
-            Step::ExpectNothing(s) => (Some(&s.client), false),
-            Step::ExpectUnordered(s) => (Some(&s.client), false),
-            Step::Disconnect(s) => (Some(&s.client), false),
-            Step::Drop(s) => (Some(&s.client), false),
-            Step::Wait(_) => (None, false),
-        };
-        if let Some(c) = client {
-            if !c.chars().all(|ch| ch.is_ascii_alphanumeric()) || c.is_empty() {
-                return Err(err(format!(
-                    "step {}: client name {c:?} must be ASCII letters and digits",
-                    i + 1
-                )));
-            }
-            if introduces {
-                known.insert(c.clone());
-            } else if !known.contains(c) {
-                return Err(err(format!("step {}: client {c:?} is used before a connect step", i + 1)));
-            }
-        }
-    }
     let step_lines = step_lines(text, scenario.steps.len());
+    // Everything else that can be known without a broker is checked now, so that a
+    // run never blames a broker for a fault of the scenario.
+    super::validate::scenario(&scenario).map_err(|(i, message)| LoadError {
+        path: format!("{}:{}", path.display(), step_lines.get(i).copied().unwrap_or(1)),
+        message: format!("step {}: {message}", i + 1),
+    })?;
     Ok(Loaded { scenario, path: path.to_path_buf(), step_lines })
 }
 

@@ -3,6 +3,7 @@
 //! HTML page (every cell opens the case's transcript), JSON and Markdown.
 
 use crate::run::{CaseResult, Verdict};
+use crate::version::Version;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -33,14 +34,14 @@ impl Column {
         counts
     }
 
-    fn result(&self, id: &str, version: &str) -> Option<&CaseResult> {
+    fn result(&self, id: &str, version: Version) -> Option<&CaseResult> {
         self.results.iter().find(|r| r.id == id && r.version == version)
     }
 }
 
 /// Every case of any column, sorted, with its statements: (section, id, version, statements).
-fn rows(columns: &[Column]) -> Vec<(String, String, &'static str, Vec<String>)> {
-    let mut rows: BTreeMap<(String, &'static str), Vec<String>> = BTreeMap::new();
+fn rows(columns: &[Column]) -> Vec<(String, String, Version, Vec<String>)> {
+    let mut rows: BTreeMap<(String, Version), Vec<String>> = BTreeMap::new();
     for c in columns {
         for r in &c.results {
             rows.entry((r.id.clone(), r.version)).or_insert_with(|| r.statements.clone());
@@ -58,6 +59,7 @@ fn css_class(v: Verdict) -> &'static str {
         Verdict::Unsupported => "unsupported",
         Verdict::ExpectedFail => "xfail",
         Verdict::UnexpectedPass => "xpass",
+        Verdict::Error => "error",
     }
 }
 
@@ -108,13 +110,13 @@ td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em
 .pass {{ background: #c8f0c8; }} .fail {{ background: #f5b5b5; }}
 .nonstrict {{ background: #f8e0a0; }} .info {{ background: #dde8f8; }}
 .unsupported {{ background: #eeeeee; color: #777; }} .xfail {{ background: #f2d0e8; }}
-.xpass {{ background: #b5d8f5; }}
+.xpass {{ background: #b5d8f5; }} .error {{ background: #444; color: #fff; }}
 #transcript {{ width: min(90vw, 70em); max-height: 80vh; }}
 #transcript pre {{ white-space: pre-wrap; font-size: 12px; }}
 .legend span {{ padding: 2px 8px; margin-right: 4px; }}
 </style></head><body>
 <h1>{title}</h1>
-<p class="legend"><span class="pass">pass</span><span class="fail">FAIL (MUST)</span><span class="nonstrict">non-strict (SHOULD)</span><span class="info">informational (MAY)</span><span class="unsupported">unsupported</span><span class="xfail">expected-fail (known deviation)</span><span class="xpass">unexpected-pass</span> Click a cell for its transcript.</p>
+<p class="legend"><span class="pass">pass</span><span class="fail">FAIL (MUST)</span><span class="nonstrict">non-strict (SHOULD)</span><span class="info">informational (MAY)</span><span class="unsupported">unsupported</span><span class="xfail">expected-fail (known deviation)</span><span class="xpass">unexpected-pass</span><span class="error">ERROR (harness, not the broker)</span> Click a cell for its transcript.</p>
 <table><thead><tr><th>case</th><th>statements</th>"#
     );
     for c in columns {
@@ -151,7 +153,7 @@ td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em
         );
         for (j, c) in columns.iter().enumerate() {
             let cell = format!("c{j}-{i}");
-            match c.result(id, version) {
+            match c.result(id, *version) {
                 Some(r) => {
                     let _ = write!(
                         h,
@@ -199,14 +201,14 @@ if (location.hash.length > 1) {
 /// everywhere.
 pub fn markdown(columns: &[Column]) -> String {
     let mut m = String::new();
-    m.push_str("| broker | target | pass | FAIL | non-strict | informational | unsupported | expected-fail | unexpected-pass | time |\n");
-    m.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    m.push_str("| broker | target | pass | FAIL | non-strict | informational | unsupported | expected-fail | unexpected-pass | error | time |\n");
+    m.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for c in columns {
         let n = c.counts();
         let get = |k: &str| n.get(k).copied().unwrap_or(0);
         let _ = writeln!(
             m,
-            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
+            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
             c.broker,
             c.target,
             get("pass"),
@@ -215,7 +217,8 @@ pub fn markdown(columns: &[Column]) -> String {
             get("informational"),
             get("unsupported"),
             get("expected-fail"),
-            get("unexpected-pass"),
+            get("UNEXPECTED-PASS"),
+            get("ERROR"),
             c.seconds
         );
     }
@@ -244,7 +247,7 @@ mod tests {
     fn result(id: &str, verdict: Verdict) -> CaseResult {
         CaseResult {
             id: id.into(),
-            version: "5.0",
+            version: Version::V5,
             statements: vec!["MQTT-3.1.2-3".into()],
             verdict,
             message: Some("<b>why</b>".into()),

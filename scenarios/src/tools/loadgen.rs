@@ -2,8 +2,8 @@
 //! messages over loopback; every message must arrive exactly once and in order.
 //! It measures throughput; it never asserts on time.
 
-use crate::client::{Client, Event, Transcript};
-use crate::target::Connector;
+use crate::net::client::{Client, Event, Transcript};
+use crate::net::connector::Connector;
 use bytes::Bytes;
 use mqttspec_codec::{Ack, Connect, Packet, Publish, QoS, Subscribe, Subscription, Version};
 use std::time::{Duration, Instant};
@@ -31,11 +31,13 @@ impl LoadReport {
 }
 
 async fn connect(connector: &Connector, id: String, timeout: Duration) -> Result<Client, String> {
-    let mut c = Client::open(&id, connector, Version::V3_1_1, timeout, Transcript::default()).await?;
+    let mut c = Client::open(&id, connector, Version::V3_1_1, timeout, Transcript::default())
+        .await
+        .map_err(|e| e.to_string())?;
     let mut connect = Connect::new(Version::V3_1_1, id.as_str());
     connect.keep_alive = 0;
     let bytes = Packet::Connect(Box::new(connect)).to_bytes(Version::V3_1_1).map_err(|e| e.to_string())?;
-    c.write(&bytes, String::new()).await?;
+    c.write(&bytes, String::new()).await.map_err(|e| e.to_string())?;
     match c.recv(timeout).await.map_err(|f| f.0)? {
         Event::Packet(Packet::ConnAck(a)) if a.code.0 == 0 => Ok(c),
         other => Err(format!("{id}: no CONNACK: {other:?}")),
@@ -44,7 +46,7 @@ async fn connect(connector: &Connector, id: String, timeout: Duration) -> Result
 
 async fn send(c: &mut Client, p: Packet) -> Result<(), String> {
     let bytes = p.to_bytes(Version::V3_1_1).map_err(|e| e.to_string())?;
-    c.write(&bytes, String::new()).await
+    c.write(&bytes, String::new()).await.map_err(|e| e.to_string())
 }
 
 /// Runs `connections / 2` publisher/subscriber pairs; each publisher sends its share of
@@ -154,4 +156,48 @@ pub async fn run(
         lost_or_disordered: bad + expected.saturating_sub(delivered + bad),
         elapsed,
     })
+}
+
+impl LoadReport {
+    /// Every message arrived, once and in order.
+    pub fn is_clean(&self) -> bool {
+        self.lost_or_disordered == 0 && self.delivered == self.published
+    }
+}
+
+impl std::fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} connections, {} published, {} delivered, {} lost or out of order, {:.2} s, {:.0} msg/s",
+            self.connections,
+            self.published,
+            self.delivered,
+            self.lost_or_disordered,
+            self.elapsed.as_secs_f64(),
+            self.rate()
+        )
+    }
+}
+
+/// Runs the load against `target`, starting an embedded reference broker for
+/// `embedded` (and stopping it afterwards).
+pub async fn run_against(
+    target: &crate::Target,
+    connections: usize,
+    messages: u64,
+) -> Result<LoadReport, String> {
+    let run_id = crate::run::default_run_id();
+    match target {
+        crate::Target::Remote(r) => run(&r.connector, connections, messages, &run_id).await,
+        crate::Target::Embedded => {
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let broker = mqttspec_broker::BrokerHandle::start(mqttspec_broker::Config::default(), addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            let report = run(&Connector::Tcp(broker.local_addr()), connections, messages, &run_id).await;
+            broker.shutdown().await;
+            report
+        }
+    }
 }

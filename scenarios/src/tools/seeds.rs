@@ -2,9 +2,10 @@
 //! packet a scenario sends, as the bytes it sends (tampered ones included), and the
 //! scenario files themselves for the loader.
 
-use crate::load::Loaded;
-use crate::model::{Step, VersionName};
-use crate::packets::{self, Vars};
+use crate::format::build::{self as packets, Vars};
+use crate::format::load::Loaded;
+use crate::format::model::Step;
+use crate::version::Version;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -23,8 +24,8 @@ pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'sta
         sets.entry("scenario_loader").or_default().insert(text);
         for version in &l.scenario.versions {
             let target = match version {
-                VersionName::V311 => "decode_v311",
-                VersionName::V5 => "decode_v5",
+                Version::V311 => "decode_v311",
+                Version::V5 => "decode_v5",
             };
             let mut vars = Vars { prefix: "seed".into(), ..Vars::default() };
             for step in &l.scenario.steps {
@@ -36,20 +37,20 @@ pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'sta
             for step in &l.scenario.steps {
                 let bytes = match step {
                     Step::Connect(c) => {
-                        packets::build_connect(&vars, &c.fields(), &c.client, version.version())
-                            .ok()
-                            .and_then(|p| {
+                        packets::build_connect(&vars, &c.fields(), &c.client, version.codec()).ok().and_then(
+                            |p| {
                                 packets::encode(
                                     &mqttspec_codec::Packet::Connect(Box::new(p)),
-                                    version.version(),
+                                    version.codec(),
                                     &c.tamper,
                                 )
                                 .ok()
-                            })
+                            },
+                        )
                     }
-                    Step::Send(s) => packets::build(&vars, &s.packet, &s.client, version.version())
+                    Step::Send(s) => packets::build(&vars, &s.packet, &s.client, version.codec())
                         .ok()
-                        .and_then(|p| packets::encode(&p, version.version(), &s.tamper).ok()),
+                        .and_then(|p| packets::encode(&p, version.codec(), &s.tamper).ok()),
                     Step::SendRaw(s) => packets::parse_hex(&s.hex).ok().map(Into::into),
                     _ => None,
                 };
@@ -60,7 +61,7 @@ pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'sta
             }
             if !stream.is_empty() {
                 // The stream target's first byte picks the version and chunk size.
-                let selector = if *version == VersionName::V5 { 0x0F } else { 0x0E };
+                let selector = if *version == Version::V5 { 0x0F } else { 0x0E };
                 let mut s = vec![selector];
                 s.extend_from_slice(&stream);
                 sets.entry("stream").or_default().insert(s);

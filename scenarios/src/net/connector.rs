@@ -1,7 +1,7 @@
 //! Where scenarios run: the embedded reference broker, or a broker reached over TCP,
 //! TLS, or WebSocket (MQTT 3.1.1 / 5.0 §6).
 
-use crate::model::VersionName;
+use crate::version::Version;
 use mqttspec_broker::transport::{WS_SUBPROTOCOL, bridge_websocket, crypto_provider};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -70,7 +70,7 @@ pub struct Remote {
     /// Where clients connect.
     pub connector: Connector,
     /// Other addresses for some versions.
-    pub per_version: BTreeMap<VersionName, Connector>,
+    pub per_version: BTreeMap<Version, Connector>,
     /// Credentials for CONNECTs without their own.
     pub login: Option<Login>,
 }
@@ -82,7 +82,7 @@ impl Remote {
     }
 
     /// Where clients of `version` connect.
-    pub fn connector(&self, version: VersionName) -> &Connector {
+    pub fn connector(&self, version: Version) -> &Connector {
         self.per_version.get(&version).unwrap_or(&self.connector)
     }
 }

@@ -7,92 +7,15 @@
 //! [`Launched`] value is stopped or dropped — on success, on failure, and when the run
 //! is interrupted (the CLI drops it on SIGINT / SIGTERM).
 
-use crate::client::{Client, Event, Transcript};
-use crate::model::VersionName;
-use crate::profile::Profile;
-use crate::target::{Connector, Login, Remote};
-use mqttspec_codec::{Connect, Packet, Version};
-use serde::{Deserialize, Serialize};
+use crate::net::client::{Client, Event, Transcript};
+use crate::net::connector::{Connector, Login, Remote};
+use crate::target::profile::Profile;
+use crate::version::Version;
+use mqttspec_codec::{Connect, Packet, Version as CodecVersion};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-/// How to run a broker as a local process. Strings may hold `{{dir}}` (the scratch
-/// directory), `{{home}}`, `{{workspace}}` (this source tree), `{{port}}` (the MQTT
-/// port) and `{{port:NAME}}` (another free loopback port, the same wherever NAME is
-/// the same).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ProcessSpec {
-    /// The broker's command line. A bare program name is looked up in PATH, then in
-    /// `search`.
-    pub command: Vec<String>,
-    /// Other places the program may be (`/usr/sbin/mosquitto`, `{{home}}/.cargo/bin/rumqttd`).
-    #[serde(default)]
-    pub search: Vec<String>,
-    /// How to install it, printed when it is missing.
-    #[serde(default)]
-    pub install: String,
-    /// Files written into the scratch directory first: name -> contents.
-    #[serde(default)]
-    pub files: BTreeMap<String, String>,
-    /// Environment of the broker and its helpers.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// Programs started before the broker and stopped after it (epmd for Erlang
-    /// brokers), each waited for until its port accepts connections.
-    #[serde(default)]
-    pub helpers: Vec<Helper>,
-    /// Port name of the listener per MQTT version, for brokers with one listener per
-    /// version (default: `port` for both).
-    #[serde(default)]
-    pub listeners: BTreeMap<VersionName, String>,
-    /// Make the scratch directory writable by everyone (brokers that drop privileges).
-    #[serde(default)]
-    pub world_writable: bool,
-    /// How long the broker may take to answer its first CONNECT.
-    #[serde(default = "default_startup_ms")]
-    pub startup_timeout_ms: u64,
-}
-
-/// A program a broker needs running beside it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Helper {
-    /// Command line (templated like the broker's).
-    pub command: Vec<String>,
-    /// Port name it listens on once ready.
-    pub port: String,
-}
-
-/// How to run a broker as a container.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ContainerSpec {
-    /// The image `ci/images/` builds here (`mqttspec/mosquitto:2.0.11`).
-    pub image: String,
-    /// The broker's published image, for users with a registry (`eclipse-mosquitto:2`).
-    #[serde(default)]
-    pub official_image: Option<String>,
-    /// MQTT port inside the container.
-    #[serde(default = "default_container_port")]
-    pub port: u16,
-    /// Arguments replacing the image's command.
-    #[serde(default)]
-    pub cmd: Vec<String>,
-    /// How long the broker may take to answer its first CONNECT.
-    #[serde(default = "default_startup_ms")]
-    pub startup_timeout_ms: u64,
-}
-
-fn default_startup_ms() -> u64 {
-    30_000
-}
-
-fn default_container_port() -> u16 {
-    1883
-}
 
 /// Why a broker could not be started.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,11 +35,11 @@ pub struct Launched {
     pub remote: Remote,
     /// What was started, for reports (`process /usr/sbin/mosquitto`, `container ...`).
     pub description: String,
-    running: Running,
+    pub(super) running: Running,
 }
 
 #[derive(Debug)]
-enum Running {
+pub(super) enum Running {
     Process {
         groups: Vec<Group>,
         dir: Scratch,
@@ -148,7 +71,7 @@ impl Launched {
 /// A child process leading its own process group, so that stopping it also stops what
 /// it started (shell wrappers, `su`, Erlang's `beam`).
 #[derive(Debug)]
-struct Group {
+pub(super) struct Group {
     child: tokio::process::Child,
     pgid: Option<i32>,
 }
@@ -218,7 +141,7 @@ async fn stop_strays(dir: &Path) {
 /// Scratch directory of a process target; dropped without `stop`, it kills the strays
 /// that named it.
 #[derive(Debug)]
-struct Scratch(PathBuf);
+pub(super) struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
@@ -247,14 +170,14 @@ fn port_names(text: &str, into: &mut BTreeSet<String>) {
 /// The source tree's root, where `target/` holds the `mqttspec` binary.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-struct Vars {
-    dir: String,
-    home: String,
-    ports: BTreeMap<String, u16>,
+pub(super) struct Vars {
+    pub(super) dir: String,
+    pub(super) home: String,
+    pub(super) ports: BTreeMap<String, u16>,
 }
 
 impl Vars {
-    fn fill(&self, text: &str) -> String {
+    pub(super) fn fill(&self, text: &str) -> String {
         let mut out = text
             .replace("{{dir}}", &self.dir)
             .replace("{{home}}", &self.home)
@@ -266,7 +189,7 @@ impl Vars {
     }
 }
 
-fn find_program(name: &str, search: &[String]) -> Option<PathBuf> {
+pub(super) fn find_program(name: &str, search: &[String]) -> Option<PathBuf> {
     if name.contains('/') {
         let p = PathBuf::from(name);
         return p.is_file().then_some(p);
@@ -327,7 +250,7 @@ async fn wait_tcp(addr: SocketAddr, deadline: Instant, group: &mut Group) -> Res
 /// a broker that refuses 5.0 is still up).
 pub async fn wait_mqtt(
     connector: &Connector,
-    version: Version,
+    version: CodecVersion,
     login: Option<&Login>,
     deadline: Instant,
 ) -> Result<(), String> {
@@ -349,7 +272,7 @@ pub async fn wait_mqtt(
                     }
                 }
             }
-            Err(e) => last = e,
+            Err(e) => last = e.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -459,13 +382,13 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
         login: profile.login.as_ref().map(|l| l.to_login()),
     };
     let mut ready = Ok(());
-    for v in [VersionName::V311, VersionName::V5] {
+    for v in [Version::V311, Version::V5] {
         let Connector::Tcp(addr) = remote.connector(v).clone() else { continue };
         ready = wait_tcp(addr, deadline, &mut broker).await;
         if ready.is_ok() {
             // A listener of its own speaks only its version; a shared one is asked in
             // 3.1.1, which every broker here serves.
-            let ask = if remote.per_version.is_empty() { Version::V3_1_1 } else { v.version() };
+            let ask = if remote.per_version.is_empty() { CodecVersion::V3_1_1 } else { v.codec() };
             ready = wait_mqtt(remote.connector(v), ask, remote.login.as_ref(), deadline).await;
         }
         if ready.is_err() {
@@ -486,96 +409,6 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
     Ok(launched)
 }
 
-/// Splits `repo[:tag]` (a registry host with a port keeps its colon).
-pub fn split_image(image: &str) -> (String, String) {
-    match image.rsplit_once(':') {
-        Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), tag.to_string()),
-        _ => (image.to_string(), "latest".to_string()),
-    }
-}
-
-/// Whether the container engine answers.
-pub async fn docker_available() -> Result<(), String> {
-    let out = tokio::process::Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .output()
-        .await
-        .map_err(|e| format!("docker: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("docker info failed: {}", String::from_utf8_lossy(&out.stderr).trim()))
-    }
-}
-
-/// Without the `containers` feature there are no container targets.
-#[cfg(not(feature = "containers"))]
-pub async fn start_container(image: &str, _profile: Option<&Profile>) -> Result<Launched, LaunchError> {
-    Err(LaunchError::Unavailable(format!(
-        "container:{image}: mqttspec was built without the `containers` feature"
-    )))
-}
-
-/// Starts `image` (with the settings of `profile`, if one matches it) as a container.
-#[cfg(feature = "containers")]
-pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<Launched, LaunchError> {
-    use testcontainers::core::{IntoContainerPort, WaitFor};
-    use testcontainers::runners::AsyncRunner;
-    use testcontainers::{GenericImage, ImageExt};
-    docker_available().await.map_err(|e| LaunchError::Unavailable(format!("no container engine: {e}")))?;
-    let spec = profile.and_then(|p| p.container.clone());
-    let port = spec.as_ref().map_or(1883, |s| s.port);
-    let startup = Duration::from_millis(spec.as_ref().map_or(default_startup_ms(), |s| s.startup_timeout_ms));
-    let (repo, tag) = split_image(image);
-    let mut request = GenericImage::new(repo, tag)
-        .with_exposed_port(port.tcp())
-        .with_wait_for(WaitFor::Nothing)
-        .with_startup_timeout(startup);
-    if let Some(cmd) = spec.as_ref().map(|s| s.cmd.clone()).filter(|c| !c.is_empty()) {
-        request = request.with_cmd(cmd);
-    }
-    let container =
-        request.start().await.map_err(|e| LaunchError::Failed(format!("starting container {image}: {e}")))?;
-    let host_port = container
-        .get_host_port_ipv4(port.tcp())
-        .await
-        .map_err(|e| LaunchError::Failed(format!("container {image}: port {port} is not mapped: {e}")))?;
-    // Through loopback and the mapped port, never the bridge address.
-    let connector = Connector::Tcp(SocketAddr::from(([127, 0, 0, 1], host_port)));
-    let login = profile.and_then(|p| p.login.as_ref()).map(|l| l.to_login());
-    let ready = wait_mqtt(&connector, Version::V3_1_1, login.as_ref(), Instant::now() + startup).await;
-    let launched = Launched {
-        remote: Remote { connector, per_version: BTreeMap::new(), login },
-        description: format!("container {image}"),
-        running: Running::Container(Box::new(container)),
-    };
-    if let Err(e) = ready {
-        let logs = match &launched.running {
-            Running::Container(c) => {
-                String::from_utf8_lossy(&c.stderr_to_vec().await.unwrap_or_default()).to_string()
-            }
-            Running::Process { .. } => String::new(),
-        };
-        launched.stop().await;
-        return Err(LaunchError::Failed(format!("container {image} did not come up: {e}\n{logs}")));
-    }
-    Ok(launched)
-}
-
-/// The profile whose container image (built here or official) is `image`'s repository.
-pub fn profile_for_image<'a>(
-    image: &str,
-    profiles: &'a [(String, Profile)],
-) -> Option<&'a (String, Profile)> {
-    let (repo, _) = split_image(image);
-    profiles.iter().find(|(_, p)| {
-        p.container.as_ref().is_some_and(|c| {
-            split_image(&c.image).0 == repo
-                || c.official_image.as_deref().is_some_and(|o| split_image(o).0 == repo)
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -592,94 +425,4 @@ mod tests {
         };
         assert_eq!(vars.fill("{{dir}} {{home}} {{port}} {{port:nats}}"), "/d /h 1 2");
     }
-
-    #[test]
-    fn image_names() {
-        assert_eq!(split_image("mqttspec/mosquitto:2.0.11"), ("mqttspec/mosquitto".into(), "2.0.11".into()));
-        assert_eq!(split_image("eclipse-mosquitto"), ("eclipse-mosquitto".into(), "latest".into()));
-        assert_eq!(split_image("reg:5000/x"), ("reg:5000/x".into(), "latest".into()));
-    }
-}
-
-/// A `--target` made ready: the target, what was started for it, its profile.
-#[derive(Debug)]
-pub struct Resolved {
-    /// Where to run.
-    pub target: crate::Target,
-    /// What to stop afterwards.
-    pub launched: Option<Launched>,
-    /// The broker's profile, when the target names one.
-    pub profile: Option<Profile>,
-    /// Broker and version, for reports.
-    pub label: String,
-}
-
-impl Resolved {
-    /// Stops what was started.
-    pub async fn stop(self) {
-        if let Some(l) = self.launched {
-            l.stop().await;
-        }
-    }
-}
-
-/// Turns a `--target` into a runnable target: `embedded`, `process:<profile>`,
-/// `container:IMAGE[:TAG]`, or a URL (`tcp://`, `tls://`, `ws://`, `wss://`).
-pub async fn resolve(
-    text: &str,
-    tls: &crate::target::TlsOptions,
-    profiles: &[(String, Profile)],
-) -> Result<Resolved, LaunchError> {
-    if let Some(name) = text.strip_prefix("process:") {
-        let (_, profile) = profiles.iter().find(|(n, _)| n == name).ok_or_else(|| {
-            let known: Vec<&str> =
-                profiles.iter().filter(|(_, p)| p.process.is_some()).map(|(n, _)| n.as_str()).collect();
-            LaunchError::Failed(format!("process:{name}: no such profile (known: {})", known.join(", ")))
-        })?;
-        let launched = start_process(name, profile).await?;
-        let label = format!("{} {}", profile.broker, profile.version);
-        return Ok(Resolved {
-            target: crate::Target::Remote(launched.remote.clone()),
-            label,
-            profile: Some(profile.clone()),
-            launched: Some(launched),
-        });
-    }
-    if let Some(image) = text.strip_prefix("container:") {
-        let profile = profile_for_image(image, profiles).map(|(_, p)| p.clone());
-        let launched = start_container(image, profile.as_ref()).await?;
-        let label = match &profile {
-            Some(p) => format!("{} {}", p.broker, split_image(image).1),
-            None => image.to_string(),
-        };
-        return Ok(Resolved {
-            target: crate::Target::Remote(launched.remote.clone()),
-            label,
-            profile,
-            launched: Some(launched),
-        });
-    }
-    let target = crate::Target::parse(text, tls).map_err(LaunchError::Failed)?;
-    let label = if text == "embedded" {
-        format!("mqttspec reference broker {}", env!("CARGO_PKG_VERSION"))
-    } else {
-        text.to_string()
-    };
-    Ok(Resolved { target, launched: None, profile: None, label })
-}
-
-/// `process:<name>` for every profile whose broker program is installed here.
-pub fn installed_targets(profiles: &[(String, Profile)]) -> Vec<String> {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
-    let vars = Vars { dir: String::new(), home, ports: BTreeMap::new() };
-    let mut out = vec!["embedded".to_string()];
-    for (name, p) in profiles {
-        let Some(spec) = &p.process else { continue };
-        let search: Vec<String> = spec.search.iter().map(|s| vars.fill(s)).collect();
-        let program = spec.command.first().map(|c| vars.fill(c)).unwrap_or_default();
-        if name != "reference" && find_program(&program, &search).is_some() {
-            out.push(format!("process:{name}"));
-        }
-    }
-    out
 }

@@ -1,0 +1,255 @@
+//! The commands as library calls: the CLI parses flags and calls these, so that every
+//! command takes the one path — resolve the target, check its profile, run, stop
+//! what was started, report — and says how it ended in one exit status.
+
+use crate::format::catalogue::Catalogue;
+use crate::format::load::{LoadError, Loaded, default_corpus, load_dir};
+use crate::net::connector::TlsOptions;
+use crate::report::matrix::Column;
+use crate::run::{CaseResult, RunError, RunOptions, Verdict, run_all};
+use crate::target::launch::LaunchError;
+use crate::target::profile::Profile;
+use crate::target::resolve::resolve;
+use crate::version::Version;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How a command ended, as the process exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: every case passed (or failed as its profile says it does).
+    Passed = 0,
+    /// 1: a case failed: the broker violates a statement (or, with
+    /// `--fail-on should`, misses a SHOULD), or a listed deviation passed.
+    Failed = 1,
+    /// 2: usage or configuration error: bad flags, a scenario or profile that does
+    /// not load, a target that does not parse.
+    Usage = 2,
+    /// 3: the harness could not run (some) cases: the target unreachable or not
+    /// starting, a case the runner could not carry out. Says nothing about the broker.
+    Harness = 3,
+    /// 130: interrupted (SIGINT / SIGTERM); what the run started was stopped.
+    Interrupted = 130,
+}
+
+impl ExitStatus {
+    /// The status a run's results call for: any failure first (the broker's fault is
+    /// the news), then any harness error, else success.
+    pub fn of(results: &[CaseResult], strict: bool) -> ExitStatus {
+        if results.iter().any(|r| r.verdict.is_failure() || (strict && r.verdict == Verdict::NonStrict)) {
+            ExitStatus::Failed
+        } else if results.iter().any(|r| r.verdict.is_error()) {
+            ExitStatus::Harness
+        } else {
+            ExitStatus::Passed
+        }
+    }
+}
+
+/// Why a command could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The user's input is wrong (flags, files, scenarios, profiles).
+    #[error("{0}")]
+    Usage(String),
+    /// The target could not be started or reached.
+    #[error("{0}")]
+    Launch(#[from] LaunchError),
+    /// The run could not start.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// A report could not be written.
+    #[error("{0}")]
+    Write(String),
+}
+
+impl AppError {
+    /// The exit status this error ends the process with.
+    pub fn status(&self) -> ExitStatus {
+        match self {
+            AppError::Usage(_) | AppError::Write(_) => ExitStatus::Usage,
+            AppError::Launch(LaunchError::Unavailable(_)) => ExitStatus::Usage,
+            AppError::Launch(LaunchError::Failed(_)) | AppError::Run(_) => ExitStatus::Harness,
+        }
+    }
+}
+
+/// The scenarios of `dir` (the built-in corpus by default), every load error listed.
+pub fn load_corpus(dir: Option<&Path>, catalogue: &Catalogue) -> Result<Vec<Loaded>, AppError> {
+    let dir = dir.map(Path::to_path_buf).unwrap_or_else(default_corpus);
+    load_dir(&dir, catalogue).map_err(|errors: Vec<LoadError>| {
+        AppError::Usage(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    })
+}
+
+/// Which scenarios a run takes.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only ids containing this text.
+    pub filter: Option<String>,
+    /// Only scenarios citing this statement.
+    pub statement: Option<String>,
+}
+
+impl Selection {
+    /// The selected scenarios; none is a usage error.
+    pub fn apply(&self, scenarios: &[Loaded]) -> Result<Vec<Loaded>, AppError> {
+        let chosen: Vec<Loaded> = scenarios
+            .iter()
+            .filter(|l| self.filter.as_ref().is_none_or(|f| l.scenario.id.contains(f.as_str())))
+            .filter(|l| self.statement.as_ref().is_none_or(|s| l.scenario.statements.all().contains(s)))
+            .cloned()
+            .collect();
+        if chosen.is_empty() {
+            return Err(AppError::Usage("no scenario matches the filters".into()));
+        }
+        Ok(chosen)
+    }
+}
+
+/// One target run to completion.
+#[derive(Debug)]
+pub struct TargetRun {
+    /// Broker and version, for reports.
+    pub label: String,
+    /// What was started for it (empty when nothing was).
+    pub description: String,
+    /// The profile whose deviations were applied.
+    pub profile: Option<Profile>,
+    /// Every case's result.
+    pub results: Vec<CaseResult>,
+    /// Wall time of the run, start-up of the broker included.
+    pub elapsed: Duration,
+}
+
+/// Everything a run against one target needs.
+#[derive(Debug, Clone)]
+pub struct TargetRequest<'a> {
+    /// The `--target` text.
+    pub target: &'a str,
+    /// TLS settings of a `tls://` or `wss://` target.
+    pub tls: TlsOptions,
+    /// The known profiles (for `process:`/`container:` targets).
+    pub profiles: &'a [(String, Profile)],
+    /// A profile chosen explicitly, instead of the target's own.
+    pub profile: Option<Profile>,
+    /// The whole corpus (profiles are checked against it).
+    pub corpus: &'a [Loaded],
+    /// The scenarios to run.
+    pub scenarios: &'a [Loaded],
+    /// The versions to run them in.
+    pub versions: &'a [Version],
+}
+
+/// Resolves the target (starting its broker), checks the profile, runs, and stops
+/// what was started — also when the run fails.
+pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<TargetRun, AppError> {
+    let started = Instant::now();
+    let resolved = resolve(req.target, &req.tls, req.profiles).await?;
+    let profile = req.profile.or_else(|| resolved.profile.clone());
+    if let Some(Err(e)) = profile.as_ref().map(|p| p.check(req.corpus)) {
+        resolved.stop().await;
+        return Err(AppError::Usage(e));
+    }
+    let outcome = run_with(profile.as_ref(), req.scenarios, req.versions, &resolved.target, opts).await;
+    let label = resolved.label.clone();
+    let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
+    resolved.stop().await;
+    Ok(TargetRun { label, description, profile, results: outcome?, elapsed: started.elapsed() })
+}
+
+/// Runs `scenarios` against `target` the way `profile` asks — its `jobs` instead of
+/// `opts.jobs`, the cases that bring the broker down last — and marks its known
+/// deviations in the results. Without a profile, a plain [`run_all`].
+pub async fn run_with(
+    profile: Option<&Profile>,
+    scenarios: &[Loaded],
+    versions: &[Version],
+    target: &crate::Target,
+    mut opts: RunOptions,
+) -> Result<Vec<CaseResult>, RunError> {
+    if let Some(p) = profile {
+        opts.jobs = p.jobs.unwrap_or(opts.jobs);
+        opts.run_last = p.run_last();
+    }
+    let mut results = run_all(scenarios, versions, target, &opts).await?;
+    if let Some(p) = profile {
+        p.apply(&mut results);
+    }
+    Ok(results)
+}
+
+/// Runs the corpus against each target in turn and returns the matrix's columns. A
+/// target that cannot be started is an error, or with `skip_missing` a column
+/// saying why.
+pub async fn matrix(
+    targets: &[String],
+    profiles: &[(String, Profile)],
+    corpus: &[Loaded],
+    scenarios: &[Loaded],
+    skip_missing: bool,
+    opts: RunOptions,
+) -> Result<Vec<Column>, AppError> {
+    let mut columns = Vec::new();
+    for t in targets {
+        eprintln!("== {t}");
+        let req = TargetRequest {
+            target: t,
+            tls: TlsOptions::default(),
+            profiles,
+            profile: None,
+            corpus,
+            scenarios,
+            versions: &Version::ALL,
+        };
+        match run_target(req, opts.clone()).await {
+            Ok(run) => {
+                eprint!("{}", crate::report::summary(&run.results, run.elapsed));
+                columns.push(Column {
+                    broker: run.label,
+                    target: t.clone(),
+                    started: run.description,
+                    error: None,
+                    seconds: run.elapsed.as_secs_f64(),
+                    results: run.results,
+                });
+            }
+            Err(AppError::Launch(e)) if skip_missing => {
+                eprintln!("   {e}");
+                columns.push(Column {
+                    broker: t.clone(),
+                    target: t.clone(),
+                    started: String::new(),
+                    error: Some(e.to_string()),
+                    seconds: 0.0,
+                    results: Vec::new(),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(columns)
+}
+
+/// Writes matrix.html, matrix.md and matrix.json into `out`.
+pub fn write_matrix(out: &Path, columns: &[Column]) -> Result<Vec<PathBuf>, AppError> {
+    std::fs::create_dir_all(out).map_err(|e| AppError::Write(format!("{}: {e}", out.display())))?;
+    let json = serde_json::to_string_pretty(columns).map_err(|e| AppError::Write(e.to_string()))?;
+    let files = [
+        ("matrix.html", crate::report::matrix::html(columns, "mqttspec cross-broker matrix")),
+        ("matrix.md", crate::report::matrix::markdown(columns)),
+        ("matrix.json", json),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| AppError::Write(format!("{}: {e}", path.display())))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes `text` to a report file.
+pub fn write_file(path: &Path, text: &str) -> Result<(), AppError> {
+    std::fs::write(path, text).map_err(|e| AppError::Write(format!("{}: {e}", path.display())))
+}
