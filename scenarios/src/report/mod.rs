@@ -19,10 +19,22 @@ pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
         let chapter = r.id.split('/').next().unwrap_or("").to_string();
         *by_chapter.entry(chapter).or_default().entry(r.verdict).or_default() += 1;
     }
-    for r in results.iter().filter(|r| r.verdict != Verdict::Pass) {
+    // The broker's results first; cases the harness could not run apart, so that
+    // they are never read as the broker's failures.
+    for r in results.iter().filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Error)) {
         let _ = writeln!(out, "{:<13} {}", r.verdict.label(), r.name());
         if let Some(m) = &r.message {
             let _ = writeln!(out, "              {m}");
+        }
+    }
+    let errors: Vec<&CaseResult> = results.iter().filter(|r| r.verdict.is_error()).collect();
+    if !errors.is_empty() {
+        let _ = writeln!(out, "\ncould not be run (harness errors, not the broker's fault):");
+        for r in errors {
+            let _ = writeln!(out, "{:<13} {}", r.verdict.label(), r.name());
+            if let Some(m) = &r.message {
+                let _ = writeln!(out, "              {m}");
+            }
         }
     }
     let _ = writeln!(out, "\nby chapter:");
