@@ -29,12 +29,13 @@ mod input;
 pub mod naive_topic;
 mod oracle;
 mod owed;
+mod state;
 
 use crate::core::{ConnId, Input};
 use arbitrary::Unstructured;
 use bytes::Bytes;
 use mqttspec_codec::{Packet, Version};
-use oracle::Run;
+use state::Run;
 use std::time::Duration;
 
 /// Runs one fuzz input through the broker core.

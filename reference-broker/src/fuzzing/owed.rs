@@ -3,23 +3,11 @@
 //! MQTT 5.0 §4.3).
 
 use super::naive_topic;
-use super::oracle::Run;
+use super::state::{Owed, Run};
 use crate::core::{Broker, ConnId};
 use bytes::Bytes;
 use mqttspec_codec::{Publish, QoS, Version};
 use std::collections::HashSet;
-
-/// A message published while a session's client was away, to a topic the session
-/// certainly subscribes to at QoS 1 or 2.
-#[derive(Debug)]
-pub(super) struct Owed {
-    pub(super) session: String,
-    pub(super) topic: String,
-    pub(super) payload: Bytes,
-    /// The broker's drop count before the step that accepted the message.
-    pub(super) drops_before: u64,
-    pub(super) delivered: bool,
-}
 
 /// All the drops the broker counts (each excuses one message not delivered).
 pub(super) fn drops(broker: &Broker) -> u64 {
