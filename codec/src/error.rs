@@ -252,6 +252,21 @@ impl Rule {
     pub fn description(self) -> &'static str {
         self.info().4
     }
+
+    /// Whether a decode can skip this check and carry on ([`crate::DecodeOptions::skip`]).
+    /// Not these: without a packet type, a length that ends, the bytes a field needs,
+    /// or a property's type there is nothing to carry on with; and
+    /// [`Rule::NotInVersion`] is never raised (AUTH before 5.0 is a reserved type).
+    pub fn skippable(self) -> bool {
+        !matches!(
+            self,
+            Rule::ReservedPacketType
+                | Rule::VarIntTooLong
+                | Rule::Truncated
+                | Rule::PropertyUnknown
+                | Rule::NotInVersion
+        )
+    }
 }
 
 /// A packet the strict decoder rejects: which rule, for which version, at which byte.

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 pub fn decode(data: &[u8], version: Version) -> Result<(), String> {
     let bytes = Bytes::copy_from_slice(data);
     for role in [None, Some(Role::Server), Some(Role::Client)] {
-        let opts = DecodeOptions { version, role, max_packet_size: u32::MAX };
+        let opts = DecodeOptions { role, ..DecodeOptions::new(version) };
         let shared = Packet::decode(&bytes, &opts);
         let borrowed = Packet::decode_borrowed(data, &opts).map(|p| p.to_shared());
         if borrowed != shared {

@@ -612,6 +612,7 @@ pub(crate) fn decode<B: Buffer>(
     let raw = block.rest();
     let version = r.version;
     let mut p = Reader::new(&raw, 0, raw.as_ref().len(), version);
+    p.skip = r.skip;
     let mut seen = Seen::default();
     let relocate = |mut v: crate::Violation| {
         v.offset += start;
@@ -625,10 +626,10 @@ pub(crate) fn decode<B: Buffer>(
         else {
             return Err(fail(Rule::PropertyUnknown));
         };
-        if !id.allowed_in(ctx) {
+        if !id.allowed_in(ctx) && !p.skips(Rule::PropertyNotAllowed) {
             return Err(fail(Rule::PropertyNotAllowed));
         }
-        if seen.has(id) && !id.repeatable_in(ctx) {
+        if seen.has(id) && !id.repeatable_in(ctx) && !p.skips(Rule::PropertyDuplicate) {
             return Err(fail(Rule::PropertyDuplicate));
         }
         seen.0 |= 1u64 << id.0;
@@ -648,7 +649,10 @@ pub(crate) fn decode<B: Buffer>(
                 Checked::Other
             }
         };
-        check_value(id, ty, value).map_err(fail)?;
+        match check_value(id, ty, value) {
+            Err(rule) if !p.skips(rule) => return Err(fail(rule)),
+            _ => {}
+        }
     }
     Ok((Properties { raw }, seen))
 }
@@ -675,7 +679,7 @@ fn check_value(id: PropertyId, ty: ValueType, value: Checked<'_>) -> std::result
         (PropertyId::SUBSCRIPTION_IDENTIFIER, Checked::Int(0)) => true,
         // MQTT-3.3.2-14: the Response Topic is a topic name (no wildcards, not empty).
         (PropertyId::RESPONSE_TOPIC, Checked::Str(s)) => {
-            return topic::check_name(s, false).map_err(|_| Rule::ResponseTopicInvalid);
+            return topic::check_name(s, false, None).map_err(|_| Rule::ResponseTopicInvalid);
         }
         _ => false,
     };

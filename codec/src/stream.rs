@@ -52,6 +52,12 @@ impl StreamDecoder {
         self.version_known.then_some(self.opts.version)
     }
 
+    /// Skips the check of `rule` (see [`DecodeOptions::skip`]).
+    pub fn skipping(mut self, rule: Rule) -> Self {
+        self.opts.skip = Some(rule);
+        self
+    }
+
     /// Changes the largest packet accepted (e.g. after CONNECT announces one).
     pub fn set_max_packet_size(&mut self, max: u32) {
         self.opts.max_packet_size = max;
@@ -59,7 +65,7 @@ impl StreamDecoder {
 
     /// Bytes still missing before `buf` holds a whole packet (0 when it does).
     pub fn needed(&self, buf: &[u8]) -> Result<usize, Violation> {
-        match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
+        match check_frame(buf, self.opts.frame_limit(), self.opts.version)? {
             Frame::Complete { .. } => Ok(0),
             Frame::Incomplete { needed } => Ok(needed),
         }
@@ -69,12 +75,15 @@ impl StreamDecoder {
     /// the packet is not complete yet (nothing is consumed).
     #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Packet>, Violation> {
-        let (len, header_len) = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
+        let (len, header_len) = match check_frame(buf, self.opts.frame_limit(), self.opts.version)? {
             Frame::Incomplete { .. } => return Ok(None),
             Frame::Complete { len, header_len } => (len, header_len),
         };
         // MQTT-3.1.0-1: a server's first packet from the client is CONNECT.
-        if !self.version_known && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect) {
+        if !self.version_known
+            && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect)
+            && !self.opts.skips(Rule::FirstPacketNotConnect)
+        {
             return Err(Violation::new(Rule::FirstPacketNotConnect, self.opts.version, 0));
         }
         let frame = buf.split_to(len).freeze();
@@ -95,11 +104,14 @@ impl StreamDecoder {
     /// [`StreamDecoder::decode`]; only the storage differs (no reference counts).
     #[inline]
     pub fn decode_borrowed<'a>(&mut self, buf: &'a [u8]) -> Result<Option<Borrowed<'a>>, Violation> {
-        let (len, header_len) = match check_frame(buf, self.opts.max_packet_size, self.opts.version)? {
+        let (len, header_len) = match check_frame(buf, self.opts.frame_limit(), self.opts.version)? {
             Frame::Incomplete { .. } => return Ok(None),
             Frame::Complete { len, header_len } => (len, header_len),
         };
-        if !self.version_known && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect) {
+        if !self.version_known
+            && PacketType::from_nibble(buf[0] >> 4) != Some(PacketType::Connect)
+            && !self.opts.skips(Rule::FirstPacketNotConnect)
+        {
             return Err(Violation::new(Rule::FirstPacketNotConnect, self.opts.version, 0));
         }
         let packet = crate::packet::decode_frame(&buf[..len], header_len, &self.opts)?;

@@ -99,7 +99,7 @@ proptest! {
 /// the same packet.
 fn decode_is_total(v: Version, bytes: &[u8]) -> Result<(), TestCaseError> {
     for role in [None, Some(Role::Server), Some(Role::Client)] {
-        let opts = DecodeOptions { version: v, role, max_packet_size: u32::MAX };
+        let opts = DecodeOptions { role, ..DecodeOptions::new(v) };
         let shared = Packet::decode(&bytes::Bytes::copy_from_slice(bytes), &opts);
         prop_assert_eq!(&Packet::decode_borrowed(bytes, &opts).map(|p| p.to_shared()), &shared);
         if let Ok(p) = shared {

@@ -94,6 +94,10 @@ pub struct Config {
     /// Outgoing packets buffered per connection before it counts as a stalled consumer
     /// and is disconnected.
     pub outgoing_buffer: usize,
+    /// The statement mutant to run as (an id of [`crate::mutants::all`]); only in
+    /// builds with the `mutants` feature, where the key exists at all.
+    #[cfg(feature = "mutants")]
+    pub mutant: Option<String>,
 }
 
 impl Default for Config {
@@ -120,6 +124,8 @@ impl Default for Config {
             shared_subscription_available: true,
             max_connections: 10_000,
             outgoing_buffer: 4096,
+            #[cfg(feature = "mutants")]
+            mutant: None,
         }
     }
 }
@@ -216,6 +222,10 @@ impl Config {
         if self.max_connection_rate == Some(0) {
             return Err(("max-connection-rate", "must be at least 1 (leave it out for no limit)"));
         }
+        #[cfg(feature = "mutants")]
+        if self.mutant.as_deref().is_some_and(|id| crate::mutants::find(id).is_none()) {
+            return Err(("mutant", "not the id of a mutant (see mutants::all)"));
+        }
         for l in &self.listeners {
             let secure = matches!(l.kind, ListenerKind::Tls | ListenerKind::Wss);
             if secure && (l.cert.is_none() || l.key.is_none()) {
@@ -260,6 +270,22 @@ mod tests {
         let err = Config::load(&dir.join("b.yaml")).unwrap_err().to_string();
         assert!(err.contains("users:1") && err.contains("SCRAM-SHA-256$"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(not(feature = "mutants"))]
+    #[test]
+    fn a_release_build_has_no_mutant_key() {
+        let err = Config::parse("mutant: puback-missing\n", "m.yaml").unwrap_err().to_string();
+        assert!(err.contains("unknown field") && err.contains("mutant"), "{err}");
+    }
+
+    #[cfg(feature = "mutants")]
+    #[test]
+    fn a_mutant_is_chosen_by_a_known_id() {
+        let config = Config::parse("mutant: puback-missing\n", "m.yaml").unwrap();
+        assert_eq!(config.mutant.as_deref(), Some("puback-missing"));
+        let err = Config::parse("mutant: no-such-mutant\n", "m.yaml").unwrap_err().to_string();
+        assert!(err.contains("mutant"), "{err}");
     }
 
     #[test]

@@ -35,6 +35,20 @@ struct Shared {
     next_conn: AtomicU64,
     outgoing_buffer: usize,
     max_packet_size: u32,
+    /// The rule a decoder mutant skips; never one without the `mutants` feature.
+    decode_skip: Option<mqttspec_codec::Rule>,
+}
+
+/// The rule the configured decoder mutant skips, if one is configured.
+fn decode_skip(config: &Config) -> Option<mqttspec_codec::Rule> {
+    #[cfg(feature = "mutants")]
+    if let Some(crate::mutants::Fault::Decoder(rule)) =
+        config.mutant.as_deref().and_then(crate::mutants::fault)
+    {
+        return Some(rule);
+    }
+    let _ = config;
+    None
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -226,6 +240,7 @@ pub async fn run_listeners(listeners: Vec<Listener>, config: Config, shutdown: i
     let shared = Arc::new(Shared {
         outgoing_buffer: config.outgoing_buffer,
         max_packet_size: config.max_packet_size,
+        decode_skip: decode_skip(&config),
         core: Mutex::new(Broker::with_seed(config, seed())),
         writers: Mutex::new(HashMap::new()),
         start: Instant::now(),
@@ -375,6 +390,9 @@ where
     shared.feed(Input::Open(id));
 
     let mut decoder = StreamDecoder::server(shared.max_packet_size);
+    if let Some(rule) = shared.decode_skip {
+        decoder = decoder.skipping(rule);
+    }
     let mut buf = BytesMut::with_capacity(4096);
     'read: loop {
         // Only as many bytes as the frame needs are buffered; the decoder refuses an

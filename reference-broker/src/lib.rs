@@ -10,6 +10,10 @@ mod config;
 pub mod core;
 pub mod driver;
 pub mod fuzzing;
+#[cfg(feature = "mutants")]
+pub mod mutants;
+#[cfg(not(feature = "mutants"))]
+mod mutants;
 pub mod topic;
 pub mod transport;
 

@@ -1,21 +1,83 @@
 //! Topic filter matching (MQTT 5.0 §4.7, §4.8.2; MQTT 3.1.1 §4.7).
 
+use crate::mutants::Behaviour as M;
+use std::borrow::Cow;
+
 /// Whether `filter` matches `topic`. Filters and names were validated by the codec.
-///
-/// MQTT-4.7.2-1 (both): a filter starting with a wildcard does not match a topic starting
-/// with `$`.
 pub fn matches(filter: &str, topic: &str) -> bool {
-    if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
+    matching(filter, topic, None)
+}
+
+/// Whether a behaviour mutant breaks a matching rule of §4.7 (routing then looks at
+/// every session, not only those the index of filters proposes).
+pub(crate) fn breaks_matching(m: M) -> bool {
+    matches!(
+        m,
+        M::PlusMatchesManyLevels
+            | M::PlusSkipsEmptyLevel
+            | M::HashExcludesParent
+            | M::FilterPrefixMatches
+            | M::PlusMatchesDollarTopics
+            | M::HashMatchesDollarTopics
+            | M::EmptyLevelsCollapsed
+            | M::CaseInsensitiveMatching
+            | M::TopicsNormalised
+    )
+}
+
+/// What a normalising matcher makes of a name or filter: U+FEFF dropped, fullwidth
+/// forms folded to ASCII (as NFKC would).
+fn normalised(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    let fold = |c: char| match c as u32 {
+        0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0),
+        0xFEFF => None,
+        _ => Some(c),
+    };
+    Cow::Owned(s.chars().filter_map(fold).collect())
+}
+
+/// [`matches`], or with one rule broken by behaviour mutant `m`.
+pub(crate) fn matching(filter: &str, topic: &str, m: Option<M>) -> bool {
+    let is = |b| m == Some(b);
+    // MQTT-4.7.3-4 (both): no normalisation of names or filters.
+    let (filter, topic) = if is(M::TopicsNormalised) {
+        (normalised(filter), normalised(topic))
+    } else {
+        (Cow::Borrowed(filter), Cow::Borrowed(topic))
+    };
+    // MQTT-4.7.2-1 (both): a filter starting with a wildcard does not match a topic
+    // starting with `$`.
+    let dollar_rule = |w| if w == '+' { M::PlusMatchesDollarTopics } else { M::HashMatchesDollarTopics };
+    let leading = |w| filter.starts_with(w) && !is(dollar_rule(w));
+    if topic.starts_with('$') && (leading('+') || leading('#')) {
         return false;
     }
-    let mut f = filter.split('/');
-    let mut t = topic.split('/');
+    // MQTT-3.3.2-3 (both): the delivered name matches the filter as §4.7 lays out: levels
+    // compared exactly, empty levels included.
+    let collapse = is(M::EmptyLevelsCollapsed);
+    let mut f = filter.split('/').filter(|l| !(collapse && l.is_empty()));
+    let mut t = topic.split('/').filter(|l| !(collapse && l.is_empty()));
     loop {
         match (f.next(), t.next()) {
             // `#` also matches the parent level ("a/#" matches "a").
+            (Some("#"), None) if is(M::HashExcludesParent) => return false,
             (Some("#"), _) => return true,
+            (Some("+"), Some("")) if is(M::PlusSkipsEmptyLevel) => return false,
+            (Some("+"), Some(_)) if is(M::PlusMatchesManyLevels) => {
+                // This `+` takes one level or more: the rest of the filter may match
+                // any tail of the topic.
+                let (rest, tail) = (f.collect::<Vec<_>>().join("/"), t.collect::<Vec<_>>());
+                return tail.is_empty() && rest.is_empty()
+                    || (0..tail.len()).any(|i| matching(&rest, &tail[i..].join("/"), m))
+                    || rest.is_empty();
+            }
             (Some("+"), Some(_)) => {}
             (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) if is(M::CaseInsensitiveMatching) && a.eq_ignore_ascii_case(b) => {}
+            (None, Some(_)) if is(M::FilterPrefixMatches) => return true,
             (None, None) => return true,
             _ => return false,
         }

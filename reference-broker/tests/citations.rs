@@ -398,6 +398,11 @@ fn statements_md_is_current() {
     let scenarios = scenario_citations();
     let mut cited: BTreeMap<&str, BTreeMap<String, Citers>> = BTreeMap::new();
     for (name, text) in sources() {
+        // The mutant tables cite what a mutant violates, not what the broker enforces
+        // (their IDs are still checked against the catalogues above).
+        if name.starts_with("mutants/") {
+            continue;
+        }
         let lines: Vec<&str> = text.lines().collect();
         for c in scan(&text).0 {
             let item = format!("`{name}`: `{}`", enclosing(&lines, c.line - 1));

@@ -53,7 +53,7 @@ impl<B: Buffer> Ack<B> {
             let (set, rule) = Self::rules(ty);
             let at = r.pos();
             ack.reason_code = ReasonCode(r.u8()?);
-            if !set.allows(ack.reason_code) {
+            if !set.allows(ack.reason_code) && !r.skips(rule) {
                 return Err(r.violation_at(rule, at));
             }
             if !r.is_empty() {

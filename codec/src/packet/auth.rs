@@ -27,15 +27,18 @@ impl<B: Buffer> Auth<B> {
         let at = r.pos();
         let reason_code = ReasonCode(r.u8()?);
         // MQTT-3.15.2-1: only defined Authenticate Reason Codes.
-        if !ReasonSet::Auth.allows(reason_code) {
+        if !ReasonSet::Auth.allows(reason_code) && !r.skips(Rule::AuthCode) {
             return Err(r.violation_at(Rule::AuthCode, at));
         }
         // §3.15.2.2.2: omitting the Authentication Method is a Protocol Error.
         if r.is_empty() {
+            if r.skips(Rule::AuthMethodMissing) {
+                return Ok(Auth { reason_code, properties: Properties::default() });
+            }
             return Err(r.violation(Rule::AuthMethodMissing));
         }
         let (properties, seen) = property::decode(r, PropertyContext::Auth)?;
-        if !seen.has(PropertyId::AUTHENTICATION_METHOD) {
+        if !seen.has(PropertyId::AUTHENTICATION_METHOD) && !r.skips(Rule::AuthMethodMissing) {
             return Err(r.violation(Rule::AuthMethodMissing));
         }
         r.finish()?;

@@ -26,7 +26,7 @@ impl<B: Buffer> ConnAck<B> {
         let flags_at = r.pos();
         let flags = r.u8()?;
         // MQTT-3.2.2-1 (5.0; §3.2.2.1 in 3.1.1): bits 7–1 are reserved and zero.
-        if flags & 0xFE != 0 {
+        if flags & 0xFE != 0 && !r.skips(Rule::ConnackFlagsReserved) {
             return Err(r.violation_at(Rule::ConnackFlagsReserved, flags_at));
         }
         let session_present = flags & 1 != 0;
@@ -34,11 +34,11 @@ impl<B: Buffer> ConnAck<B> {
         let code = ReasonCode(r.u8()?);
         // MQTT-3.2.2-8 (5.0) / §3.2.2.3 (3.1.1): only defined codes.
         let known = if r.version.is_v5() { ReasonSet::Connack.allows(code) } else { code.0 <= 5 };
-        if !known {
+        if !known && !r.skips(Rule::ConnackCode) {
             return Err(r.violation_at(Rule::ConnackCode, code_at));
         }
         // MQTT-3.2.2-4 (3.1.1) / MQTT-3.2.2-6 (5.0): a refusal has Session Present 0.
-        if session_present && code.0 != 0 {
+        if session_present && code.0 != 0 && !r.skips(Rule::ConnackSessionPresentOnError) {
             return Err(r.violation_at(Rule::ConnackSessionPresentOnError, flags_at));
         }
         let properties = if r.version.is_v5() {

@@ -71,25 +71,36 @@ impl<B: Buffer> Connect<B> {
         let name = r.binary()?;
         let level_at = r.pos();
         let level = r.u8()?;
-        let Some(version) = Version::from_name_and_level(name.as_ref(), level) else {
-            // A refused CONNECT is read as the nearest version, so that a server
-            // answers in a layout the client understands: 3.1.1 below level 5, 5.0
-            // from level 5 up.
-            r.version = if level >= 5 { Version::V5 } else { Version::V3_1_1 };
-            // MQTT-3.1.2-1: the protocol name is fixed; MQTT-3.1.2-2: an unsupported
-            // level is refused (3.1.1 with return code 0x01, 5.0 with 0x84).
-            return Err(if name.as_ref() == b"MQTT" || name.as_ref() == b"MQIsdp" {
-                r.violation_at(Rule::ProtocolLevel, level_at)
-            } else {
-                r.violation_at(Rule::ProtocolName, name_at)
-            });
+        let version = match Version::from_name_and_level(name.as_ref(), level) {
+            Some(version) => version,
+            None => {
+                // A refused CONNECT is read as the nearest version, so that a server
+                // answers in a layout the client understands: 3.1.1 below level 5, 5.0
+                // from level 5 up.
+                let nearest = if level >= 5 { Version::V5 } else { Version::V3_1_1 };
+                r.version = nearest;
+                // MQTT-3.1.2-1: the protocol name is fixed; MQTT-3.1.2-2: an unsupported
+                // level is refused (3.1.1 with return code 0x01, 5.0 with 0x84).
+                let known_name = name.as_ref() == b"MQTT" || name.as_ref() == b"MQIsdp";
+                let (rule, at) =
+                    if known_name { (Rule::ProtocolLevel, level_at) } else { (Rule::ProtocolName, name_at) };
+                if !r.skips(rule) {
+                    return Err(r.violation_at(rule, at));
+                }
+                // Skipped: any name is read as the level says; an unknown level as the
+                // nearest version.
+                Version::from_name_and_level(b"MQTT", level)
+                    .or_else(|| Version::from_name_and_level(b"MQIsdp", level))
+                    .unwrap_or(nearest)
+            }
         };
         r.version = version;
         let flags_at = r.pos();
         let flags = r.u8()?;
         let flag_fail = |rule| Err(r.violation_at(rule, flags_at));
+        let checks = |rule| !r.skips(rule);
         // MQTT-3.1.2-3: the reserved flag is zero.
-        if flags & 0x01 != 0 {
+        if flags & 0x01 != 0 && checks(Rule::ConnectReservedFlag) {
             return flag_fail(Rule::ConnectReservedFlag);
         }
         let clean_start = flags & 0x02 != 0;
@@ -100,27 +111,32 @@ impl<B: Buffer> Connect<B> {
         let username_flag = flags & 0x80 != 0;
         if !will_flag {
             // MQTT-3.1.2-13 (3.1.1) / MQTT-3.1.2-11 (5.0): no Will QoS without a Will.
-            if will_qos != 0 {
+            if will_qos != 0 && checks(Rule::WillQosWithoutWill) {
                 return flag_fail(Rule::WillQosWithoutWill);
             }
             // MQTT-3.1.2-15 (3.1.1) / MQTT-3.1.2-13 (5.0): no Will Retain without a Will.
-            if will_retain {
+            if will_retain && checks(Rule::WillRetainWithoutWill) {
                 return flag_fail(Rule::WillRetainWithoutWill);
             }
         }
         // MQTT-3.1.2-14 (3.1.1) / MQTT-3.1.2-12 (5.0): Will QoS 3 is not a QoS.
-        let Some(will_qos) = QoS::from_u8(will_qos) else {
+        // (Skipped, Will QoS 3 is read as 2.)
+        let lenient = r.skips(Rule::WillQos3).then_some(QoS::ExactlyOnce);
+        let Some(will_qos) = QoS::from_u8(will_qos).or(lenient) else {
             return flag_fail(Rule::WillQos3);
         };
         // MQTT-3.1.2-22: before 5.0 a password needs a user name.
-        if !version.is_v5() && password_flag && !username_flag {
+        if !version.is_v5() && password_flag && !username_flag && checks(Rule::PasswordWithoutUsername) {
             return flag_fail(Rule::PasswordWithoutUsername);
         }
         let keep_alive = r.u16()?;
         let properties = if version.is_v5() {
             let (props, seen) = property::decode(r, PropertyContext::Connect)?;
             // §3.1.2.11.10: Authentication Data only with an Authentication Method.
-            if seen.has(PropertyId::AUTHENTICATION_DATA) && !seen.has(PropertyId::AUTHENTICATION_METHOD) {
+            if seen.has(PropertyId::AUTHENTICATION_DATA)
+                && !seen.has(PropertyId::AUTHENTICATION_METHOD)
+                && !r.skips(Rule::AuthDataWithoutMethod)
+            {
                 return Err(r.violation(Rule::AuthDataWithoutMethod));
             }
             props
@@ -132,48 +148,76 @@ impl<B: Buffer> Connect<B> {
         let client_id = r.string()?;
         // MQTT-3.1.3-7: before 5.0 an empty Client Identifier needs CleanSession 1
         // (the server answers 0x02 Identifier rejected, MQTT-3.1.3-8).
-        if !version.is_v5() && client_id.is_empty() && !clean_start {
+        if !version.is_v5()
+            && client_id.is_empty()
+            && !clean_start
+            && !r.skips(Rule::EmptyClientIdWithSession)
+        {
             return Err(r.violation_at(Rule::EmptyClientIdWithSession, id_at));
         }
+        // Skipped "missing" rules read a field that is absent altogether as not there.
+        let absent = |r: &Reader<'_, B>, rule| r.is_empty() && r.skips(rule);
         let will = if will_flag {
-            // MQTT-3.1.2-9: a Will flag promises Will (Properties,) Topic and Payload.
-            let missing = truncation_as(Rule::WillFieldsMissing);
-            let properties = if version.is_v5() {
-                property::decode(r, PropertyContext::Will).map_err(&missing)?.0
-            } else {
-                Properties::default()
-            };
-            let topic_at = r.pos() + 2;
-            let topic = r.string().map_err(&missing).map_err(super::null_as_topic)?;
-            if let Err((rule, at)) = topic::check_name(topic.as_bytes(), false) {
-                return Err(r.violation_at(rule, topic_at + at));
+            match Self::decode_will(r, will_qos, will_retain) {
+                // Skipped: will fields cut short are read as no Will at all.
+                Err(v) if v.rule == Rule::WillFieldsMissing && r.skips(v.rule) => {
+                    r.rest();
+                    None
+                }
+                will => Some(will?),
             }
-            let payload = r.binary().map_err(&missing)?;
-            Some(Will { qos: will_qos, retain: will_retain, properties, topic, payload })
         } else {
             None
         };
-        let username = if username_flag {
+        let username = if username_flag && !absent(r, Rule::UsernameMissing) {
             // MQTT-3.1.2-19 (3.1.1) / MQTT-3.1.2-17 (5.0).
             Some(r.string().map_err(truncation_as(Rule::UsernameMissing))?)
-        } else if !r.is_empty() && !password_flag {
+        } else if !r.is_empty() && !password_flag && !username_flag {
             // MQTT-3.1.2-18 (3.1.1) / MQTT-3.1.2-16 (5.0): no user name without its flag.
             // (5.0 allows a password alone; then what follows is the password.)
-            return Err(r.violation(Rule::UnexpectedUsername));
+            if !r.skips(Rule::UnexpectedUsername) {
+                return Err(r.violation(Rule::UnexpectedUsername));
+            }
+            // Skipped: what follows is ignored.
+            r.rest();
+            None
         } else {
             None
         };
-        let password = if password_flag {
+        let password = if password_flag && !absent(r, Rule::PasswordMissing) {
             // MQTT-3.1.2-21 (3.1.1) / MQTT-3.1.2-19 (5.0).
             Some(r.binary().map_err(truncation_as(Rule::PasswordMissing))?)
-        } else if !r.is_empty() {
+        } else if !r.is_empty() && !password_flag {
             // MQTT-3.1.2-20 (3.1.1) / MQTT-3.1.2-18 (5.0): no password without its flag.
-            return Err(r.violation(Rule::UnexpectedPassword));
+            if !r.skips(Rule::UnexpectedPassword) {
+                return Err(r.violation(Rule::UnexpectedPassword));
+            }
+            // Skipped: what follows is ignored.
+            r.rest();
+            None
         } else {
             None
         };
         r.finish()?;
         Ok(Connect { version, clean_start, keep_alive, properties, client_id, will, username, password })
+    }
+
+    /// The Will fields of the payload.
+    fn decode_will(r: &mut Reader<'_, B>, qos: QoS, retain: bool) -> Result<Will<B>, Violation> {
+        // MQTT-3.1.2-9: a Will flag promises Will (Properties,) Topic and Payload.
+        let missing = truncation_as(Rule::WillFieldsMissing);
+        let properties = if r.version.is_v5() {
+            property::decode(r, PropertyContext::Will).map_err(&missing)?.0
+        } else {
+            Properties::default()
+        };
+        let topic_at = r.pos() + 2;
+        let topic = r.topic_string().map_err(&missing)?;
+        if let Err((rule, at)) = topic::check_name(topic.as_bytes(), false, r.skip) {
+            return Err(r.violation_at(rule, topic_at + at));
+        }
+        let payload = r.binary().map_err(&missing)?;
+        Ok(Will { qos, retain, properties, topic, payload })
     }
 
     /// The Connect Flags byte this CONNECT encodes to.

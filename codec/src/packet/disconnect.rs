@@ -33,14 +33,15 @@ impl<B: Buffer> Disconnect<B> {
             let at = r.pos();
             d.reason_code = ReasonCode(r.u8()?);
             // MQTT-3.14.2-1: only defined Disconnect Reason Codes.
-            if !ReasonSet::Disconnect.allows(d.reason_code) {
+            if !ReasonSet::Disconnect.allows(d.reason_code) && !r.skips(Rule::DisconnectCode) {
                 return Err(r.violation_at(Rule::DisconnectCode, at));
             }
             if !r.is_empty() {
                 let props_at = r.pos();
                 let (props, seen) = property::decode(r, PropertyContext::Disconnect)?;
                 // MQTT-3.14.2-2: a server never sends Session Expiry Interval.
-                if role == Some(Role::Client) && seen.has(PropertyId::SESSION_EXPIRY_INTERVAL) {
+                let expiry = seen.has(PropertyId::SESSION_EXPIRY_INTERVAL);
+                if role == Some(Role::Client) && expiry && !r.skips(Rule::ServerDisconnectSessionExpiry) {
                     return Err(r.violation_at(Rule::ServerDisconnectSessionExpiry, props_at));
                 }
                 d.properties = props;

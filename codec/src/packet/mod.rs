@@ -76,12 +76,33 @@ pub struct DecodeOptions {
     pub role: Option<Role>,
     /// Packets larger than this are refused before their body is read.
     pub max_packet_size: u32,
+    /// One check not to perform: the decode carries on as if the packet obeyed that
+    /// rule. Strict (`None`) unless asked; a test double of a lenient receiver, e.g. a
+    /// broker that breaks exactly one statement. Some rules cannot be skipped because
+    /// nothing sensible follows them ([`Rule::skippable`]).
+    pub skip: Option<Rule>,
 }
 
 impl DecodeOptions {
     /// Either direction, no size limit beyond the protocol's.
     pub fn new(version: Version) -> Self {
-        DecodeOptions { version, role: None, max_packet_size: u32::MAX }
+        DecodeOptions { version, role: None, max_packet_size: u32::MAX, skip: None }
+    }
+
+    /// Skip the check of `rule` (see [`DecodeOptions::skip`]).
+    pub fn skipping(mut self, rule: Rule) -> Self {
+        self.skip = Some(rule);
+        self
+    }
+
+    /// Whether `rule` is the check this decode skips.
+    pub fn skips(&self, rule: Rule) -> bool {
+        self.skip == Some(rule)
+    }
+
+    /// The packet size above which a frame is refused: none when that check is skipped.
+    pub(crate) fn frame_limit(&self) -> u32 {
+        if self.skips(Rule::PacketTooLarge) { u32::MAX } else { self.max_packet_size }
     }
 
     /// Decoding as `role`.
@@ -255,7 +276,7 @@ impl Packet {
     /// Zero-copy: strings, binary fields, properties and the payload of the result
     /// share `data`'s buffer.
     pub fn decode(data: &Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
-        match check_frame(data, opts.max_packet_size, opts.version)? {
+        match check_frame(data, opts.frame_limit(), opts.version)? {
             Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
             Frame::Complete { len, .. } if len < data.len() => {
                 Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
@@ -267,7 +288,7 @@ impl Packet {
     /// Decodes the packet at the front of `buf` and removes its bytes; leaves `buf`
     /// untouched when it does not hold a whole packet yet.
     pub fn decode_from(buf: &mut Bytes, opts: &DecodeOptions) -> Result<Packet, DecodeError> {
-        match check_frame(buf, opts.max_packet_size, opts.version)? {
+        match check_frame(buf, opts.frame_limit(), opts.version)? {
             Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
             Frame::Complete { len, header_len } => {
                 let frame = buf.split_to(len);
@@ -282,7 +303,7 @@ impl Packet {
         data: &'a [u8],
         opts: &DecodeOptions,
     ) -> Result<Packet<&'a [u8]>, DecodeError> {
-        match check_frame(data, opts.max_packet_size, opts.version)? {
+        match check_frame(data, opts.frame_limit(), opts.version)? {
             Frame::Incomplete { needed } => Err(DecodeError::Incomplete { needed }),
             Frame::Complete { len, .. } if len < data.len() => {
                 Err(Violation::new(Rule::TrailingBytes, opts.version, len).into())
@@ -314,18 +335,19 @@ pub(crate) fn decode_frame<B: Buffer>(
     // MQTT-2.2.2-2 (3.1.1), MQTT-2.1.3-1 (5.0) and the per-type statements: flags
     // are exactly as Table 2-2 gives them.
     if let Some(fixed) = ty.fixed_flags() {
-        if flags != fixed {
+        if flags != fixed && !opts.skips(ty.flags_rule()) {
             return fail(ty.flags_rule(), 0);
         }
     }
     if let (Some(role), Some(by_client)) = (opts.role, ty.sent_by_client()) {
-        if by_client != (role == Role::Server) {
+        if by_client != (role == Role::Server) && !opts.skips(Rule::WrongDirection) {
             return fail(Rule::WrongDirection, 0);
         }
     }
     // The remaining length of a CONNECT is judged once its version is known.
-    let minimal = header_len == 2 || bytes[header_len - 1] != 0;
+    let minimal = header_len == 2 || bytes[header_len - 1] != 0 || opts.skips(Rule::VarIntNotMinimal);
     let mut r = Reader::new(&data, header_len, bytes.len(), version);
+    r.skip = opts.skip;
     let packet = match ty {
         PacketType::Connect => {
             let c = Connect::decode(&mut r)?;
@@ -391,17 +413,8 @@ pub(crate) fn truncation_as(rule: Rule) -> impl Fn(Violation) -> Violation {
 pub(crate) fn packet_id<B: Buffer>(r: &mut Reader<'_, B>) -> Result<u16, Violation> {
     let at = r.pos();
     let id = r.u16()?;
-    if id == 0 {
+    if id == 0 && !r.skips(Rule::PacketIdZero) {
         return Err(r.violation_at(Rule::PacketIdZero, at));
     }
     Ok(id)
-}
-
-/// A U+0000 inside a topic breaks the topic-specific statement (MQTT-4.7.3-2) as well
-/// as the general string rule; the topic one is the more precise citation.
-pub(crate) fn null_as_topic(mut v: Violation) -> Violation {
-    if v.rule == Rule::Utf8Null {
-        v.rule = Rule::TopicNull;
-    }
-    v
 }

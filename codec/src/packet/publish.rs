@@ -50,11 +50,13 @@ impl<B: Buffer> Publish<B> {
         let dup = flags & 0x08 != 0;
         let retain = flags & 0x01 != 0;
         // MQTT-3.3.1-4: QoS 3 does not exist.
-        let Some(qos) = QoS::from_u8((flags >> 1) & 0x03) else {
+        // (Skipped, QoS 3 is read as 2.)
+        let lenient = r.skips(Rule::PublishQos3).then_some(QoS::ExactlyOnce);
+        let Some(qos) = QoS::from_u8((flags >> 1) & 0x03).or(lenient) else {
             return Err(r.violation_at(Rule::PublishQos3, 0));
         };
         // MQTT-3.3.1-2: DUP is 0 on QoS 0.
-        if dup && qos == QoS::AtMostOnce {
+        if dup && qos == QoS::AtMostOnce && !r.skips(Rule::PublishDupQos0) {
             return Err(r.violation_at(Rule::PublishDupQos0, 0));
         }
         // MQTT-3.3.2-1: the variable header opens with the Topic Name.
@@ -67,7 +69,8 @@ impl<B: Buffer> Publish<B> {
             let props_at = r.pos();
             let (props, seen) = property::decode(r, PropertyContext::Publish)?;
             // MQTT-3.3.4-6: a client never sends a Subscription Identifier.
-            if role == Some(Role::Server) && seen.has(PropertyId::SUBSCRIPTION_IDENTIFIER) {
+            let sub_id = seen.has(PropertyId::SUBSCRIPTION_IDENTIFIER);
+            if role == Some(Role::Server) && sub_id && !r.skips(Rule::ClientPublishSubscriptionId) {
                 return Err(r.violation_at(Rule::ClientPublishSubscriptionId, props_at));
             }
             (props, seen.has(PropertyId::TOPIC_ALIAS))
@@ -76,11 +79,11 @@ impl<B: Buffer> Publish<B> {
         };
         // MQTT-4.7.3-1, MQTT-3.3.2-2, MQTT-4.7.3-2 (and 5.0 §3.3.2.1: an empty name is
         // allowed only with a Topic Alias).
-        if topic.is_empty() && !alias {
+        if topic.is_empty() && !alias && !r.skips(Rule::TopicNameEmpty) {
             return Err(r.violation_at(Rule::TopicNameEmpty, topic_at));
         }
         if !clean {
-            if let Err((rule, at)) = topic::check_name(topic.as_bytes(), alias) {
+            if let Err((rule, at)) = topic::check_name(topic.as_bytes(), alias, r.skip) {
                 return Err(r.violation_at(rule, topic_at + at));
             }
         }

@@ -33,13 +33,13 @@ impl<B: Buffer> SubAck<B> {
             let code = ReasonCode(r.u8()?);
             // MQTT-3.9.3-2: only defined codes (3.1.1: 0x00, 0x01, 0x02, 0x80).
             let known = if v5 { ReasonSet::Suback.allows(code) } else { matches!(code.0, 0..=2 | 0x80) };
-            if !known {
+            if !known && !r.skips(Rule::SubackCode) {
                 return Err(r.violation_at(Rule::SubackCode, at));
             }
             codes.push(code);
         }
         // §3.9.3: one code per filter, and a SUBSCRIBE has at least one.
-        if codes.is_empty() {
+        if codes.is_empty() && !r.skips(Rule::SubackEmpty) {
             return Err(r.violation(Rule::SubackEmpty));
         }
         Ok(SubAck { packet_id, properties, codes })

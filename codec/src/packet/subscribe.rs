@@ -123,36 +123,37 @@ impl<B: Buffer> Subscribe<B> {
         while !r.is_empty() {
             let filter_at = r.pos() + 2;
             // MQTT-3.8.3-1: filters are UTF-8 strings.
-            let filter = r.string().map_err(super::null_as_topic)?;
-            if let Err((rule, at)) = topic::check_filter(filter.as_bytes(), r.version) {
+            let filter = r.topic_string()?;
+            if let Err((rule, at)) = topic::check_filter(filter.as_bytes(), r.version, r.skip) {
                 return Err(r.violation_at(rule, filter_at + at));
             }
             let opts_at = r.pos();
             let options = SubscriptionOptions(r.u8()?);
             let fail = |rule| Err(r.violation_at(rule, opts_at));
+            let checks = |rule| !r.skips(rule);
             // MQTT-3.8.3-4 (3.1.1): bits 7–2 are reserved; MQTT-3.8.3-5 (5.0): bits 7–6.
             let reserved = if v5 { 0xC0 } else { 0xFC };
-            if options.0 & reserved != 0 {
+            if options.0 & reserved != 0 && checks(Rule::SubscriptionOptionsReserved) {
                 return fail(Rule::SubscriptionOptionsReserved);
             }
             // MQTT-3.8.3-4 (3.1.1) / §3.8.3.1 (5.0): QoS 3 is not a QoS.
-            if options.qos_bits() == 3 {
+            if options.qos_bits() == 3 && checks(Rule::SubscriptionQos3) {
                 return fail(Rule::SubscriptionQos3);
             }
             if v5 {
                 // §3.8.3.1: Retain Handling 3 is a Protocol Error.
-                if options.retain_handling_bits() == 3 {
+                if options.retain_handling_bits() == 3 && checks(Rule::RetainHandling3) {
                     return fail(Rule::RetainHandling3);
                 }
                 // MQTT-3.8.3-4 (5.0): No Local on a shared subscription is a Protocol Error.
-                if options.no_local() && topic::is_shared(filter.as_bytes()) {
+                if options.no_local() && topic::is_shared(filter.as_bytes()) && checks(Rule::SharedNoLocal) {
                     return fail(Rule::SharedNoLocal);
                 }
             }
             filters.push(Subscription { filter, options });
         }
         // MQTT-3.8.3-3 (3.1.1) / MQTT-3.8.3-2 (5.0): at least one filter.
-        if filters.is_empty() {
+        if filters.is_empty() && !r.skips(Rule::SubscribeEmpty) {
             return Err(r.violation(Rule::SubscribeEmpty));
         }
         Ok(Subscribe { packet_id, properties, filters })

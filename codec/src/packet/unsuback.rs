@@ -34,13 +34,13 @@ impl<B: Buffer> UnsubAck<B> {
             let at = r.pos();
             let code = ReasonCode(r.u8()?);
             // MQTT-3.11.3-2: only defined Unsubscribe Reason Codes.
-            if !ReasonSet::Unsuback.allows(code) {
+            if !ReasonSet::Unsuback.allows(code) && !r.skips(Rule::UnsubackCode) {
                 return Err(r.violation_at(Rule::UnsubackCode, at));
             }
             codes.push(code);
         }
         // §3.11.3: one code per filter; an UNSUBSCRIBE has at least one filter.
-        if codes.is_empty() {
+        if codes.is_empty() && !r.skips(Rule::UnsubackEmpty) {
             return Err(r.violation(Rule::UnsubackEmpty));
         }
         Ok(UnsubAck { packet_id, properties, codes })

@@ -32,14 +32,14 @@ impl<B: Buffer> Unsubscribe<B> {
         while !r.is_empty() {
             let at = r.pos() + 2;
             // MQTT-3.10.3-1: contiguous UTF-8 filters.
-            let filter = r.string().map_err(super::null_as_topic)?;
-            if let Err((rule, off)) = topic::check_filter(filter.as_bytes(), r.version) {
+            let filter = r.topic_string()?;
+            if let Err((rule, off)) = topic::check_filter(filter.as_bytes(), r.version, r.skip) {
                 return Err(r.violation_at(rule, at + off));
             }
             filters.push(filter);
         }
         // MQTT-3.10.3-2: at least one filter.
-        if filters.is_empty() {
+        if filters.is_empty() && !r.skips(Rule::UnsubscribeEmpty) {
             return Err(r.violation(Rule::UnsubscribeEmpty));
         }
         Ok(Unsubscribe { packet_id, properties, filters })

@@ -5,6 +5,7 @@
 
 use super::{Action, Broker, ConnId};
 use crate::auth;
+use crate::mutants::Behaviour as M;
 use mqttspec_codec::{
     ConnAck, Connect, Disconnect, Packet, PacketType, Properties, Property, ReasonCode, Rule, Version,
     Violation,
@@ -55,7 +56,9 @@ impl Broker {
             return Some(c.opened_at + CONNECT_TIMEOUT);
         }
         // MQTT-3.1.2-24 (3.1.1) / MQTT-3.1.2-22 (5.0): one and a half keep-alives.
-        (c.keep_alive > 0).then(|| c.last_seen + Duration::from_millis(u64::from(c.keep_alive) * 1500))
+        let per_second = if self.mutant(M::KeepAliveWithoutGrace) { 1000 } else { 1500 };
+        let enforced = c.keep_alive > 0 && !self.mutant(M::KeepAliveNotEnforced);
+        enforced.then(|| c.last_seen + Duration::from_millis(u64::from(c.keep_alive) * per_second))
     }
 
     /// Takes a token from the connection-rate bucket; false when it is empty.
@@ -140,7 +143,8 @@ impl Broker {
             };
             self.send(conn, packet);
         }
-        self.drop_conn(conn, true);
+        // MQTT-3.1.2-8 (both): a close that is not a DISCONNECT publishes the will.
+        self.drop_conn(conn, !self.mutant(M::WillNotOnProtocolError));
     }
 
     pub(super) fn invalid(&mut self, conn: ConnId, v: Violation) {
@@ -166,6 +170,10 @@ impl Broker {
             self.drop_conn(conn, false);
             return;
         }
+        // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): never carry on after a violation.
+        if self.mutant(M::ProtocolErrorIgnored) {
+            return;
+        }
         tracing::debug!(conn, %v, "closing on violation");
         // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): close, 5.0 with DISCONNECT and reason,
         // and a Reason String naming the rule, for whoever debugs the client.
@@ -174,7 +182,8 @@ impl Broker {
     }
 
     pub(super) fn lost(&mut self, conn: ConnId) {
-        self.drop_conn(conn, true);
+        // MQTT-3.1.2-8 (both): a lost connection publishes the will.
+        self.drop_conn(conn, !self.mutant(M::WillNotOnAbruptClose));
     }
 
     /// Forgets `conn`, closes it, and detaches its session. `publish_will`: the end
@@ -183,16 +192,22 @@ impl Broker {
         let Some(c) = self.conns.remove(&conn) else { return };
         self.out.push(Action::Close(conn));
         let Some(id) = c.client_id else { return };
-        let now = self.now;
+        let (now, m) = (self.now, self.behaviour());
         let Some(s) = self.sessions.get_mut(&id) else { return };
         if s.conn != Some(conn) {
             return;
         }
-        s.detach(now, publish_will);
+        s.detach(now, publish_will, m);
+        if m == Some(M::TopicAliasCarriedOver) {
+            s.carried_aliases = c.aliases;
+        }
         if s.will_due == Some(now) || (s.will_due.is_some() && s.expiry == 0) {
             self.fire_will(&id);
         }
-        if self.sessions.get(&id).is_some_and(|s| s.expiry == 0) {
+        // MQTT-3.1.2-4 (3.1.1), MQTT-3.1.2-23 (5.0): a session with an expiry outlives its
+        // connection.
+        let kept = |s: &super::Session| s.expiry != 0 && m != Some(M::SessionNotKept);
+        if self.sessions.get(&id).is_some_and(|s| !kept(s)) {
             self.end_session(&id);
         }
     }
@@ -207,6 +222,10 @@ impl Broker {
             for sub in &s.subs {
                 self.index.remove(id, &sub.filter, sub.share.is_some());
             }
+        }
+        // MQTT-3.1.2-7 (3.1.1): retained messages are not session state.
+        if self.mutant(M::RetainedDroppedWithSession) {
+            self.retained.retain(|_, msg| msg.origin != id);
         }
     }
 
@@ -270,7 +289,8 @@ impl Broker {
         }
         // MQTT-3.1.2-10 MQTT-3.14.4-3 (both): a normal DISCONNECT discards the
         // will; 0x04 asks for it to be published.
-        let with_will = v.is_v5() && d.reason_code == ReasonCode::DISCONNECT_WITH_WILL;
+        let with_will = v.is_v5() && d.reason_code == ReasonCode::DISCONNECT_WITH_WILL
+            || self.mutant(M::WillOnNormalDisconnect);
         self.drop_conn(conn, with_will);
     }
 }

@@ -6,6 +6,7 @@ use super::session::{self, Message, Session};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
 use crate::auth;
+use crate::mutants::Behaviour as M;
 use mqttspec_codec::{
     ConnAck, Connect, Disconnect, Packet, Properties, Property, ReasonCode, Version,
     reason_code::v311_connack,
@@ -30,7 +31,10 @@ impl Broker {
             let ack = ConnAck { session_present: false, code, properties: Properties::new() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
-        self.drop_conn(conn, false);
+        // MQTT-3.2.2-5 (3.1.1), MQTT-3.2.2-7 MQTT-4.13.2-1 (5.0): a refusal closes.
+        if !self.mutant(M::RefusedConnectionKeptOpen) {
+            self.drop_conn(conn, false);
+        }
     }
 
     pub(super) fn connect(&mut self, conn: ConnId, c: Connect) {
@@ -41,11 +45,12 @@ impl Broker {
             if v.is_v5() && w.qos as u8 > cfg.maximum_qos {
                 return self.refuse(conn, v, ReasonCode::QOS_NOT_SUPPORTED, None);
             }
-            if v.is_v5() && w.retain && !cfg.retain_available {
+            if v.is_v5() && w.retain && !cfg.retain_available && !self.mutant(M::RetainedWillAccepted) {
                 return self.refuse(conn, v, ReasonCode::RETAIN_NOT_SUPPORTED, None);
             }
         }
-        if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5()) {
+        let ignore_method = self.mutant(M::UnsupportedAuthMethodAccepted);
+        if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5() && !ignore_method) {
             // MQTT-4.12.0-1 (5.0): a method the server does not offer is refused with 0x8C.
             if method.as_str().ok() != Some(auth::SCRAM_SHA_256) || cfg.users.is_none() {
                 return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
@@ -86,7 +91,12 @@ impl Broker {
         }
         props.extend(auth_props);
         let terms = self.negotiate(&c, &mut props);
-        let session_present = self.take_over(&client_id, c.clean_start);
+        let resumed = self.take_over(&client_id, c.clean_start);
+        let session_present = match self.behaviour() {
+            Some(M::SessionPresentAlways0) => false,
+            Some(M::SessionPresentOnNewSession) => resumed || !c.clean_start,
+            _ => resumed,
+        };
         self.attach(conn, c, user, &client_id, &terms);
         let Some(connack) = self.fitting_connack(conn, v, session_present, props) else {
             return self.refuse_oversized(conn, &client_id, session_present);
@@ -95,7 +105,7 @@ impl Broker {
         // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3 (5.0):
         // Session Present says whether a session was resumed.
         self.send(conn, connack);
-        if session_present {
+        if resumed {
             self.resume(&client_id);
         }
     }
@@ -109,6 +119,9 @@ impl Broker {
                 // Packet Sizes) and unused (MQTT-3.2.2-16 (5.0): unique among the
                 // server's sessions).
                 let id = loop {
+                    if self.mutant(M::AssignedIdReused) {
+                        break "~1".to_string();
+                    }
                     self.assigned_ids += 1;
                     let id = format!("~{}", self.assigned_ids);
                     if !self.sessions.contains_key(&id) {
@@ -116,7 +129,7 @@ impl Broker {
                     }
                 };
                 // MQTT-3.1.3-7 MQTT-3.2.2-16 (5.0): report the identifier the server chose.
-                if c.version.is_v5() {
+                if c.version.is_v5() && !self.mutant(M::AssignedIdNotReported) {
                     props.push(Property::AssignedClientIdentifier(id.as_str().into()));
                 }
                 Some(id)
@@ -147,6 +160,8 @@ impl Broker {
             u32::MAX
         };
         let expiry = requested_expiry.min(cfg.max_session_expiry);
+        // MQTT-3.1.2-6 (3.1.1), MQTT-4.1.0-2 (5.0): the session ends with its expiry.
+        let expiry = if self.mutant(M::SessionNeverExpires) { u32::MAX } else { expiry };
         if v.is_v5() && expiry != requested_expiry {
             props.push(Property::SessionExpiryInterval(expiry));
         }
@@ -169,14 +184,22 @@ impl Broker {
     fn take_over(&mut self, client_id: &str, clean_start: bool) -> bool {
         // MQTT-3.1.4-2 (3.1.1), MQTT-3.1.4-3 (5.0): an existing connection with the
         // same client identifier is taken over.
-        if let Some(old) = self.sessions.get(client_id).and_then(|s| s.conn) {
-            if self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5) {
+        let old = self.sessions.get(client_id).and_then(|s| s.conn);
+        if let Some(old) = old.filter(|_| !self.mutant(M::TakeoverKeepsOldConnection)) {
+            let v5 = self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5);
+            if v5 && !self.mutant(M::TakeoverWithoutDisconnect) {
                 self.send(old, Packet::Disconnect(Disconnect::new(ReasonCode::SESSION_TAKEN_OVER)));
             }
             self.drop_conn(old, true);
         }
+        // MQTT-3.1.3-9 (5.0): reconnecting within the Will Delay Interval cancels the will.
+        if self.mutant(M::WillNotCancelledByReconnect)
+            && self.sessions.get(client_id).is_some_and(|s| s.will_due.is_some())
+        {
+            self.fire_will(client_id);
+        }
         // MQTT-3.1.2-6 (3.1.1), MQTT-3.1.2-4 (5.0): Clean Start discards the session.
-        if clean_start && self.sessions.contains_key(client_id) {
+        if clean_start && self.sessions.contains_key(client_id) && !self.mutant(M::CleanStartKeepsSession) {
             self.end_session(client_id);
         }
         self.sessions.contains_key(client_id)
@@ -186,8 +209,10 @@ impl Broker {
     /// (created if absent) with its Will.
     fn attach(&mut self, conn: ConnId, c: Connect, user: Option<String>, client_id: &str, terms: &Terms) {
         let v = c.version;
-        let max_inflight = self.config.max_inflight;
+        let (max_inflight, m) = (self.config.max_inflight, self.behaviour());
+        let carried = self.sessions.get_mut(client_id).map(|s| std::mem::take(&mut s.carried_aliases));
         let conn_state = self.conns.get_mut(&conn).expect("connection exists");
+        conn_state.aliases.extend(carried.into_iter().flatten());
         conn_state.version = Some(v);
         conn_state.client_id = Some(client_id.to_string());
         conn_state.accepted = true;
@@ -206,7 +231,14 @@ impl Broker {
             self.sessions.entry(client_id.to_string()).or_insert_with(|| Session::new(client_id.to_string()));
         session.attach(conn, v, terms.expiry);
         session.user = user;
-        session.will = c.will.map(|w| {
+        session.will = c.will.map(|mut w| {
+            // MQTT-3.1.2-16 MQTT-3.1.2-17 (3.1.1), MQTT-3.1.2-14 MQTT-3.1.2-15 (5.0): the
+            // will is retained exactly when Will Retain says so.
+            w.retain = match m {
+                Some(M::WillRetainIgnored) => false,
+                Some(M::WillAlwaysRetained) => true,
+                _ => w.retain,
+            };
             let delay = w.properties.will_delay_interval().unwrap_or(0);
             let msg = Message::from_will(client_id, w, now);
             session::StoredWill { msg: Arc::new(msg), delay }
@@ -259,7 +291,7 @@ impl Broker {
         if session_present {
             let now = self.now;
             if let Some(s) = self.sessions.get_mut(client_id) {
-                s.detach(now, false);
+                s.detach(now, false, None);
             }
         } else {
             self.sessions.remove(client_id);
@@ -282,7 +314,8 @@ impl Broker {
     pub(super) fn capabilities(&self) -> Vec<Property> {
         let cfg = &self.config;
         let mut props = Vec::new();
-        if cfg.maximum_qos < 2 {
+        // MQTT-3.2.2-9 (5.0): a server without QoS 2 says what it supports.
+        if cfg.maximum_qos < 2 && !self.mutant(M::MaximumQosNotAdvertised) {
             props.push(Property::MaximumQos(cfg.maximum_qos));
         }
         if !cfg.retain_available {

@@ -7,6 +7,7 @@ use super::conn::Conn;
 use super::session::{self, Message};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
+use crate::mutants::Behaviour as M;
 use crate::topic;
 use mqttspec_codec::{Ack, Packet, Properties, Property, Publish, QoS, Version};
 use std::collections::BTreeMap;
@@ -16,14 +17,22 @@ impl Broker {
     pub(super) fn route(&mut self, msg: &Arc<Message>) {
         let mut shared: BTreeMap<(String, String), Vec<(String, usize)>> = BTreeMap::new();
         let mut direct: Vec<(String, session::Delivery)> = Vec::new();
-        for id in self.index.candidates(&msg.topic) {
+        let m = self.behaviour();
+        // The index proposes sessions by the §4.7 rules; a matcher that breaks one
+        // looks at all of them.
+        let candidates = if m.is_some_and(topic::breaks_matching) {
+            self.sessions.keys().cloned().collect()
+        } else {
+            self.index.candidates(&msg.topic)
+        };
+        for id in candidates {
             let Some(s) = self.sessions.get(&id) else { continue };
-            if let Some(d) = s.match_direct(msg) {
+            if let Some(d) = s.match_direct(msg, m) {
                 direct.push((id.clone(), d));
             }
             for (i, sub) in s.subs.iter().enumerate() {
                 if let Some((group, filter)) = &sub.share {
-                    if topic::matches(filter, &msg.topic) {
+                    if topic::matching(filter, &msg.topic, m) {
                         shared.entry((group.clone(), filter.clone())).or_default().push((id.clone(), i));
                     }
                 }
@@ -46,7 +55,7 @@ impl Broker {
             let cursor = self.share_cursor.entry(key).or_insert(0);
             let (id, index) = pool[*cursor % pool.len()].clone();
             *cursor = cursor.wrapping_add(1);
-            let d = self.sessions.get(&id).map(|s| s.delivery_for(msg, index));
+            let d = self.sessions.get(&id).map(|s| s.delivery_for(msg, index, m));
             if let Some(d) = d {
                 self.deliver(&id, d);
             }
@@ -55,7 +64,7 @@ impl Broker {
 
     /// Sends or queues one delivery for session `id`.
     pub(super) fn deliver(&mut self, id: &str, d: session::Delivery) {
-        let max_queued = self.config.max_queued_messages;
+        let (max_queued, m) = (self.config.max_queued_messages, self.behaviour());
         let Some(s) = self.sessions.get_mut(id) else { return };
         let who = Principal { user: s.user.as_deref(), client: &s.client_id };
         if !Acl::new(&self.config.acl).may_receive(who, &d.msg.topic) {
@@ -65,7 +74,7 @@ impl Broker {
         let Some(conn) = s.conn else {
             // Offline: QoS 1/2 is queued for the session (MQTT-3.1.2-5 (3.1.1),
             // MQTT-3.1.2-23 (5.0)); QoS 0 may be dropped, and is.
-            if d.qos != QoS::AtMostOnce {
+            if d.qos != QoS::AtMostOnce && m != Some(M::OfflineMessagesLost) {
                 if s.queue.len() >= max_queued {
                     self.stats.dropped_queue_full += 1;
                 } else {
@@ -78,7 +87,7 @@ impl Broker {
             self.transmit(conn, d, None, false);
             return;
         }
-        let window = self.conns.get(&conn).map_or(1, |c| c.send_window);
+        let window = self.send_window(conn);
         let s = self.sessions.get_mut(id).expect("checked above");
         // MQTT-3.3.4-9 (5.0): no more unacknowledged QoS 1/2 than the client's
         // Receive Maximum; the rest waits, in order.
@@ -90,9 +99,18 @@ impl Broker {
             }
             return;
         }
-        let pid = s.next_packet_id();
+        let pid = s.next_packet_id(m);
         s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
         self.transmit(conn, d, Some(pid), false);
+    }
+
+    /// The client's Receive Maximum (MQTT-3.3.4-9 MQTT-4.9.0-2 (5.0)), or the
+    /// configured window.
+    fn send_window(&self, conn: ConnId) -> u16 {
+        if self.mutant(M::ReceiveMaximumIgnored) {
+            return u16::MAX;
+        }
+        self.conns.get(&conn).map_or(1, |c| c.send_window)
     }
 
     /// Builds and sends a PUBLISH; drops it if expired or too large for the client.
@@ -100,7 +118,8 @@ impl Broker {
         let now = self.now;
         let Some(c) = self.conns.get(&conn) else { return };
         let (version, max) = (c.version.unwrap_or(Version::V3_1_1), c.max_packet_size);
-        let Some(publish) = d.to_publish(now, pid, dup, version) else {
+        let m = self.behaviour();
+        let Some(publish) = d.to_publish(now, pid, dup, version, m) else {
             // MQTT-3.3.2-5 (5.0): an expired message is not delivered.
             self.stats.dropped_expired += 1;
             self.forget_inflight(conn, pid);
@@ -110,7 +129,11 @@ impl Broker {
         let packet = Packet::Publish(publish);
         // MQTT-3.1.2-24 MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
-        if packet.encoded_len(version).map_or(true, |len| len > max as usize) {
+        let too_large = packet.encoded_len(version).map_or(true, |len| len > max as usize);
+        if too_large && m == Some(M::OversizeDisconnects) {
+            return self.fail(conn, mqttspec_codec::ReasonCode::PACKET_TOO_LARGE);
+        }
+        if too_large && m != Some(M::MaximumPacketSizeIgnored) {
             self.stats.dropped_too_large += 1;
             self.forget_inflight(conn, pid);
             return;
@@ -130,13 +153,18 @@ impl Broker {
     /// (MQTT-3.1.2-26 MQTT-3.1.2-27 MQTT-3.3.2-11 (5.0)).
     /// Returns the PUBLISH and the mapping it would create.
     pub(super) fn alias_out(&self, c: &Conn, mut publish: Publish) -> (Publish, Option<(String, u16)>) {
-        if c.version != Some(Version::V5) || c.alias_max_out == 0 {
+        let limit = match self.behaviour() {
+            Some(M::ServerAliasWithoutMaximum) if c.alias_max_out == 0 => 16,
+            Some(M::ServerAliasAboveMaximum) if c.alias_max_out > 0 => c.alias_max_out.saturating_add(16),
+            _ => c.alias_max_out,
+        };
+        if c.version != Some(Version::V5) || limit == 0 {
             return (publish, None);
         }
         let topic = publish.topic.to_string();
         let (alias, new) = match c.aliases_out.get(&topic) {
             Some(a) => (*a, None),
-            None if c.aliases_out.len() < usize::from(c.alias_max_out) => {
+            None if c.aliases_out.len() < usize::from(limit) => {
                 let a = c.aliases_out.len() as u16 + 1;
                 (a, Some((topic, a)))
             }
@@ -165,19 +193,22 @@ impl Broker {
 
     /// Sends queued messages while the window allows.
     pub(super) fn pump(&mut self, id: &str) {
+        let m = self.behaviour();
         loop {
+            let Some(conn) = self.sessions.get(id).and_then(|s| s.conn) else { return };
+            let window = self.send_window(conn);
             let Some(s) = self.sessions.get_mut(id) else { return };
-            let Some(conn) = s.conn else { return };
-            let window = self.conns.get(&conn).map_or(1, |c| c.send_window);
             if s.inflight.len() >= usize::from(window) {
                 return;
             }
-            let Some(d) = s.queue.pop_front() else { return };
+            // MQTT-4.6.0-5 MQTT-4.6.0-6 (both): in the order received.
+            let next = if m == Some(M::ReorderedDelivery) { s.queue.pop_back() } else { s.queue.pop_front() };
+            let Some(d) = next else { return };
             if d.qos == QoS::AtMostOnce {
                 self.transmit(conn, d, None, false);
                 continue;
             }
-            let pid = s.next_packet_id();
+            let pid = s.next_packet_id(m);
             s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
             self.transmit(conn, d, Some(pid), false);
         }
@@ -186,16 +217,27 @@ impl Broker {
     /// After reconnecting to an existing session: resend unacknowledged messages
     /// with DUP (MQTT-4.4.0-1 (both)), then PUBRELs, then the queue.
     pub(super) fn resume(&mut self, id: &str) {
-        let Some(s) = self.sessions.get(id) else { return };
-        let Some(conn) = s.conn else { return };
+        let Some(conn) = self.sessions.get(id).and_then(|s| s.conn) else { return };
+        self.resend(conn);
+        self.pump(id);
+    }
+
+    /// Resends what is unacknowledged on `conn`'s session: on resumption only
+    /// (MQTT-4.4.0-1 (both)), and with DUP (MQTT-3.3.1-1 (both)).
+    pub(super) fn resend(&mut self, conn: ConnId) {
+        let Some(s) = self.session_of(conn).and_then(|id| self.sessions.get(&id)) else { return };
         let inflight: Vec<(u16, session::Inflight)> =
             s.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let m = self.behaviour();
         for (pid, state) in inflight {
             match state {
-                session::Inflight::Publish(d) => self.transmit(conn, d, Some(pid), true),
+                session::Inflight::Publish(_) if m == Some(M::NoResendOnResume) => {}
+                session::Inflight::Publish(d) => {
+                    self.transmit(conn, d, Some(pid), m != Some(M::ResendWithoutDup));
+                }
+                session::Inflight::Released if m == Some(M::NoPubrelResendOnResume) => {}
                 session::Inflight::Released => self.send(conn, Packet::PubRel(Ack::new(pid))),
             }
         }
-        self.pump(id);
     }
 }

@@ -28,8 +28,9 @@ mod subscribe;
 
 use crate::Config;
 use crate::auth;
+use crate::mutants::Behaviour;
 use conn::Conn;
-use mqttspec_codec::{Packet, ReasonCode, Version, Violation};
+use mqttspec_codec::{Packet, ReasonCode, Rule, Version, Violation};
 use session::{Message, Session};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -112,6 +113,9 @@ pub struct Broker {
     /// Connection-rate token bucket: tokens left and when they were counted.
     rate_tokens: f64,
     rate_at: Duration,
+    /// The statement mutant this broker runs as (`mutants` feature only).
+    #[cfg(feature = "mutants")]
+    fault: Option<crate::mutants::Fault>,
 }
 
 impl Broker {
@@ -124,7 +128,14 @@ impl Broker {
     /// A broker whose SCRAM nonces are derived from `seed` (give it 32 random bytes).
     pub fn with_seed(config: Config, seed: [u8; 32]) -> Self {
         let rate_tokens = config.max_connection_rate.map_or(0.0, f64::from);
+        #[cfg(feature = "mutants")]
+        let fault = config.mutant.as_deref().map(|id| {
+            crate::mutants::fault(id)
+                .unwrap_or_else(|| panic!("no mutant {id:?} (Config::validate refuses it)"))
+        });
         Broker {
+            #[cfg(feature = "mutants")]
+            fault,
             nonces: auth::NonceSource::new(seed),
             rate_tokens,
             rate_at: Duration::ZERO,
@@ -144,6 +155,35 @@ impl Broker {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The behaviour mutant this broker runs as; always `None` without the `mutants`
+    /// feature, so that every mutant branch compiles away.
+    #[inline(always)]
+    pub(crate) fn behaviour(&self) -> Option<Behaviour> {
+        #[cfg(feature = "mutants")]
+        if let Some(crate::mutants::Fault::Behaviour(b)) = self.fault {
+            return Some(b);
+        }
+        None
+    }
+
+    /// Whether this broker runs as behaviour mutant `m`.
+    #[inline(always)]
+    pub(crate) fn mutant(&self, m: Behaviour) -> bool {
+        self.behaviour() == Some(m)
+    }
+
+    /// Whether this broker's decoder skips `rule` (a decoder mutant): where the core
+    /// would otherwise refuse what the codec let through.
+    #[inline(always)]
+    pub(crate) fn skips(&self, rule: Rule) -> bool {
+        #[cfg(feature = "mutants")]
+        if self.fault == Some(crate::mutants::Fault::Decoder(rule)) {
+            return true;
+        }
+        let _ = rule;
+        false
     }
 
     /// Counters.
@@ -223,7 +263,9 @@ impl Broker {
         match (c.version.is_some(), packet) {
             (false, Packet::Connect(connect)) => self.connect(conn, *connect),
             // MQTT-3.1.0-2 (both): a second CONNECT is a protocol error.
+            (true, Packet::Connect(_)) if self.mutant(Behaviour::SecondConnectIgnored) => {}
             (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+            (false, _) if self.skips(Rule::FirstPacketNotConnect) => {}
             (false, _) => self.drop_conn(conn, false),
             (true, Packet::Publish(p)) => self.publish(conn, p),
             (true, Packet::PubAck(a)) => self.puback(conn, a),
@@ -233,11 +275,19 @@ impl Broker {
             (true, Packet::Subscribe(s)) => self.subscribe(conn, s),
             (true, Packet::Unsubscribe(u)) => self.unsubscribe(conn, u),
             // MQTT-3.12.4-1 (both): PINGREQ is answered with PINGRESP.
-            (true, Packet::PingReq) => self.send(conn, Packet::PingResp),
+            (true, Packet::PingReq) => {
+                if self.mutant(Behaviour::ResendOnPing) {
+                    self.resend(conn);
+                }
+                if !self.mutant(Behaviour::PingrespMissing) {
+                    self.send(conn, Packet::PingResp);
+                }
+            }
             (true, Packet::Disconnect(d)) => self.disconnect(conn, d),
             (true, Packet::Auth(a)) => self.auth(conn, a),
             // Server-to-client packets are refused by the codec's direction check; the
             // core stays total anyway.
+            (true, _) if self.skips(Rule::WrongDirection) => {}
             (true, _) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
         }
     }

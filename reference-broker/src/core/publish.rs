@@ -5,12 +5,20 @@
 use super::session::{self, Message};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
+use crate::mutants::Behaviour as M;
 use mqttspec_codec::{Ack, Packet, Publish, QoS, ReasonCode, Version};
 use std::sync::Arc;
 
 impl Broker {
     pub(super) fn publish(&mut self, conn: ConnId, mut p: Publish) {
         let v = self.conn_version(conn);
+        // MQTT-1.5.3-3 (3.1.1), MQTT-1.5.4-3 (5.0): a U+FEFF is kept, never stripped.
+        if self.mutant(M::BomStripped) {
+            if let Some(rest) = p.topic.to_string().strip_prefix('\u{FEFF}') {
+                p.topic = rest.into();
+            }
+        }
+        let ignore_aliases = self.mutant(M::TopicAliasIgnored);
         let cfg = &self.config;
         // MQTT-3.2.2-11 (5.0): above Maximum QoS is refused with 0x9B.
         if p.qos as u8 > cfg.maximum_qos {
@@ -33,7 +41,8 @@ impl Broker {
                         // §3.3.2.3.4: an alias nobody set is a Protocol Error.
                         None => return self.fail(conn, ReasonCode::PROTOCOL_ERROR),
                     }
-                } else {
+                } else if !ignore_aliases {
+                    // MQTT-3.3.2-12 (5.0): any alias up to the maximum sets a mapping.
                     c.aliases.insert(alias, p.topic.to_string());
                 }
             }
@@ -45,28 +54,38 @@ impl Broker {
         if !allowed {
             return self.refuse_publish(conn, &id, v, &p);
         }
+        let m = self.behaviour();
+        // MQTT-2.3.1-6 (3.1.1), MQTT-2.2.1-5 (5.0): an acknowledgement repeats the identifier.
+        let ack = |pid: u16, wrong| Ack::new(if m == Some(wrong) { pid.wrapping_add(1).max(1) } else { pid });
         match (p.qos, p.packet_id) {
             (QoS::ExactlyOnce, Some(pid)) => {
                 let receive_maximum = self.config.receive_maximum;
                 let s = self.sessions.get_mut(&id).expect("session of a connection");
                 // MQTT-4.3.3-2 (3.1.1), MQTT-4.3.3-10 (5.0): a resent PUBLISH with the
                 // same identifier is not delivered again before PUBREL.
-                if !s.inbound_qos2.contains(&pid) {
+                if !s.inbound_qos2.contains(&pid) || m == Some(M::Qos2RedeliveredOnDuplicate) {
                     // MQTT-3.3.4-7 (5.0): more than Receive Maximum unacknowledged
                     // QoS 2 messages is refused with 0x93.
-                    if v.is_v5() && s.inbound_qos2.len() >= usize::from(receive_maximum) {
+                    let held = s.inbound_qos2.len() - usize::from(s.inbound_qos2.contains(&pid));
+                    if v.is_v5() && held >= usize::from(receive_maximum) {
                         return self.fail(conn, ReasonCode::RECEIVE_MAXIMUM_EXCEEDED);
                     }
                     s.inbound_qos2.insert(pid);
                     let msg = Message::from_publish(&id, p, self.now);
                     self.publish_message(Arc::new(msg));
                 }
-                self.send(conn, Packet::PubRec(Ack::new(pid)));
+                // MQTT-3.3.4-1 (both), MQTT-4.3.3-2 (3.1.1), MQTT-4.3.3-8 (5.0): PUBREC.
+                if m != Some(M::PubrecMissing) {
+                    self.send(conn, Packet::PubRec(ack(pid, M::PubrecWrongId)));
+                }
             }
             (QoS::AtLeastOnce, Some(pid)) => {
                 let msg = Message::from_publish(&id, p, self.now);
                 self.publish_message(Arc::new(msg));
-                self.send(conn, Packet::PubAck(Ack::new(pid)));
+                // MQTT-3.3.4-1 (both), MQTT-4.3.2-2 (3.1.1), MQTT-4.3.2-4 (5.0): PUBACK.
+                if m != Some(M::PubackMissing) {
+                    self.send(conn, Packet::PubAck(ack(pid, M::PubackWrongId)));
+                }
             }
             _ => {
                 let msg = Message::from_publish(&id, p, self.now);
@@ -100,12 +119,20 @@ impl Broker {
     /// Stores (if retained) and routes an application message.
     pub(super) fn publish_message(&mut self, msg: Arc<Message>) {
         self.stats.published += 1;
-        if msg.retain && self.config.retain_available {
-            if msg.payload.is_empty() {
+        let m = self.behaviour();
+        // MQTT-3.3.1-12 (3.1.1), MQTT-3.3.1-8 (5.0): RETAIN 0 leaves the store alone.
+        let stored = msg.retain || (m == Some(M::NonRetainedStored) && !msg.payload.is_empty());
+        if stored && self.config.retain_available {
+            if msg.payload.is_empty() && m != Some(M::RetainedEmptyStored) {
                 // MQTT-3.3.1-10 MQTT-3.3.1-11 (3.1.1), MQTT-3.3.1-6 MQTT-3.3.1-7 (5.0): an
                 // empty payload clears the topic and is not stored.
-                self.retained.remove(&msg.topic);
-            } else {
+                if m != Some(M::RetainedNotCleared) {
+                    self.retained.remove(&msg.topic);
+                }
+                if m == Some(M::RetainedEmptyNotForwarded) {
+                    return;
+                }
+            } else if m != Some(M::RetainedNotReplaced) || !self.retained.contains_key(&msg.topic) {
                 // MQTT-3.3.1-5 (both), MQTT-3.3.1-7 (3.1.1): the newest retained message
                 // replaces the last.
                 self.retained.insert(msg.topic.clone(), msg.clone());
@@ -127,6 +154,7 @@ impl Broker {
 
     pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
         let v = self.conn_version(conn);
+        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         let Some(s) = self.sessions.get_mut(&id) else { return };
         let known = matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::ExactlyOnce)
@@ -137,9 +165,15 @@ impl Broker {
             self.pump(&id);
             return;
         }
+        if known && m == Some(M::PubrelMissing) {
+            return;
+        }
         if known {
             s.inflight.insert(a.packet_id, session::Inflight::Released);
-            self.send(conn, Packet::PubRel(Ack::new(a.packet_id)));
+            // MQTT-4.3.3-1 (3.1.1), MQTT-4.3.3-4 (5.0): PUBREL with the PUBLISH's identifier.
+            let pid =
+                if m == Some(M::PubrelWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
+            self.send(conn, Packet::PubRel(Ack::new(pid)));
         } else if v.is_v5() {
             let rel = Ack { reason_code: ReasonCode::PACKET_IDENTIFIER_NOT_FOUND, ..Ack::new(a.packet_id) };
             self.send(conn, Packet::PubRel(rel));
@@ -151,9 +185,14 @@ impl Broker {
         let Some(id) = self.session_of(conn) else { return };
         let Some(s) = self.sessions.get_mut(&id) else { return };
         let known = s.inbound_qos2.remove(&a.packet_id);
-        let mut comp = Ack::new(a.packet_id);
+        let m = self.behaviour();
+        let pid = if m == Some(M::PubcompWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
+        let mut comp = Ack::new(pid);
         if !known && v.is_v5() {
             comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+        }
+        if m == Some(M::PubcompMissing) {
+            return;
         }
         // MQTT-4.3.3-2 (3.1.1), MQTT-4.3.3-11 MQTT-4.3.3-12 (5.0): PUBREL is answered
         // by PUBCOMP, and the identifier is free for a new message.

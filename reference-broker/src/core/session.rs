@@ -2,10 +2,11 @@
 //! and queued, QoS 2 receipts, will and expiry.
 
 use super::ConnId;
+use crate::mutants::Behaviour as M;
 use crate::topic;
 use bytes::Bytes;
 use mqttspec_codec::{MqttString, Properties, Property, Publish, QoS, SubscriptionOptions, Version, Will};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub(crate) struct Message {
     /// and Subscription Identifiers are rebuilt per delivery.
     pub properties: Vec<Property>,
     pub expires_at: Option<Duration>,
+    /// The Message Expiry Interval as published.
+    pub expiry: Option<u32>,
     /// Client identifier of the publisher, for No Local.
     pub origin: String,
 }
@@ -49,6 +52,7 @@ impl Message {
             retain,
             properties: props.iter().filter(forwardable).collect(),
             expires_at: props.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s))),
+            expiry: props.message_expiry_interval(),
             origin: origin.to_string(),
         }
     }
@@ -60,6 +64,40 @@ impl Message {
     pub fn from_will(origin: &str, w: Will, now: Duration) -> Message {
         Message::new(origin, (w.topic, w.payload, w.qos, w.retain), &w.properties, now)
     }
+}
+
+/// The QoS a message published at `published` goes out at on a subscription granted
+/// `granted`: the lower of the two (MQTT-3.8.4-6 (3.1.1), MQTT-3.8.4-8 (5.0)).
+pub(crate) fn delivered_qos(published: QoS, granted: QoS, m: Option<M>) -> QoS {
+    match m {
+        Some(M::DeliverAtPublishedQos) => published,
+        Some(M::DeliverAtGrantedQos) => granted,
+        Some(M::DowngradeToQos0) if published > granted => QoS::AtMostOnce,
+        _ => published.min(granted),
+    }
+}
+
+/// The properties forwarded with a message: all that came with it, in their order
+/// (MQTT-3.3.2-4 MQTT-3.3.2-15 MQTT-3.3.2-16 MQTT-3.3.2-17 MQTT-3.3.2-18 MQTT-3.3.2-20 (5.0)).
+fn forwarded(props: &[Property], m: Option<M>) -> Vec<Property> {
+    let dropped = |p: &Property| match m {
+        Some(M::UserPropertiesDropped) => matches!(p, Property::UserProperty(..)),
+        Some(M::PayloadFormatDropped) => matches!(p, Property::PayloadFormatIndicator(_)),
+        Some(M::ResponseTopicDropped) => matches!(p, Property::ResponseTopic(_)),
+        Some(M::CorrelationDataDropped) => matches!(p, Property::CorrelationData(_)),
+        Some(M::ContentTypeDropped) => matches!(p, Property::ContentType(_)),
+        _ => false,
+    };
+    let mut out: Vec<Property> = props.iter().filter(|p| !dropped(p)).cloned().collect();
+    if m == Some(M::UserPropertiesReversed) {
+        let users: Vec<Property> =
+            out.iter().filter(|p| matches!(p, Property::UserProperty(..))).cloned().rev().collect();
+        let mut users = users.into_iter();
+        for p in out.iter_mut().filter(|p| matches!(p, Property::UserProperty(..))) {
+            *p = users.next().expect("as many as taken");
+        }
+    }
+    out
 }
 
 /// One message on its way to one session.
@@ -74,9 +112,16 @@ pub(crate) struct Delivery {
 impl Delivery {
     /// A retained message sent because of a new subscription: RETAIN stays set
     /// (MQTT-3.3.1-8 (3.1.1), 5.0 §3.3.1.3).
-    pub fn retained(msg: Arc<Message>, options: SubscriptionOptions, sub_id: Option<u32>) -> Delivery {
-        let qos = msg.qos.min(options.max_qos().unwrap_or(QoS::AtMostOnce));
-        Delivery { msg, qos, retain: true, sub_ids: sub_id.into_iter().collect() }
+    pub fn retained(
+        msg: Arc<Message>,
+        options: SubscriptionOptions,
+        sub_id: Option<u32>,
+        m: Option<M>,
+    ) -> Delivery {
+        let qos = delivered_qos(msg.qos, options.max_qos().unwrap_or(QoS::AtMostOnce), m);
+        let retain = m != Some(M::RetainFlagClearedOnSubscribe);
+        let sub_id = sub_id.filter(|_| m != Some(M::SubscriptionIdNotForwarded));
+        Delivery { msg, qos, retain, sub_ids: sub_id.into_iter().collect() }
     }
 
     /// The PUBLISH for this delivery, or `None` once the message has expired. A resend
@@ -89,15 +134,19 @@ impl Delivery {
         packet_id: Option<u16>,
         dup: bool,
         v: Version,
+        m: Option<M>,
     ) -> Option<Publish> {
         let remaining = match self.msg.expires_at {
-            Some(at) if at <= now && dup => Some(0),
+            // MQTT-3.3.2-5 (5.0): an expired message whose delivery has not started is
+            // not delivered.
+            Some(at) if at <= now && (dup || m == Some(M::MessageExpiryNotEnforced)) => Some(0),
             Some(at) if at <= now => return None,
+            Some(_) if m == Some(M::MessageExpiryNotDecremented) => self.msg.expiry,
             Some(at) => Some((at - now).as_millis().div_ceil(1000) as u32),
             None => None,
         };
         let properties = if v.is_v5() {
-            let mut props = self.msg.properties.clone();
+            let mut props = forwarded(&self.msg.properties, m);
             // MQTT-3.3.2-6 (5.0): the forwarded expiry is what is left of it.
             props.extend(remaining.map(Property::MessageExpiryInterval));
             props.extend(self.sub_ids.iter().map(|id| Property::SubscriptionIdentifier(*id)));
@@ -105,6 +154,9 @@ impl Delivery {
         } else {
             Properties::new()
         };
+        // MQTT-3.3.1-1 (both): DUP only on a resend; MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0): never on
+        // the first transmission.
+        let dup = dup || m == Some(M::DupOnFirstSend);
         Some(Publish {
             dup: dup && self.qos != QoS::AtMostOnce,
             qos: self.qos,
@@ -159,6 +211,9 @@ pub(crate) struct Session {
     pub will: Option<StoredWill>,
     /// When the will is to be published, once the connection is gone.
     pub will_due: Option<Duration>,
+    /// Inbound Topic Aliases of the last connection: only the topic-alias-carried-over
+    /// mutant keeps any (MQTT-3.3.2-7 (5.0)).
+    pub carried_aliases: HashMap<u16, String>,
 }
 
 impl Session {
@@ -185,6 +240,7 @@ impl Session {
             disconnected_at: None,
             will: None,
             will_due: None,
+            carried_aliases: HashMap::new(),
         }
     }
 
@@ -197,12 +253,14 @@ impl Session {
         self.will_due = None;
     }
 
-    pub fn detach(&mut self, now: Duration, publish_will: bool) {
+    pub fn detach(&mut self, now: Duration, publish_will: bool, m: Option<M>) {
         self.conn = None;
         self.disconnected_at = Some(now);
         if publish_will {
             if let Some(w) = &self.will {
-                let delay = if self.expiry == u32::MAX { w.delay } else { w.delay.min(self.expiry) };
+                // MQTT-3.1.2-8 (5.0): the will waits for its delay (or the session's end).
+                let delay = if m == Some(M::WillDelayIgnored) { 0 } else { w.delay };
+                let delay = if self.expiry == u32::MAX { delay } else { delay.min(self.expiry) };
                 self.will_due = Some(now + Duration::from_secs(u64::from(delay)));
             }
         } else {
@@ -221,7 +279,11 @@ impl Session {
         [self.will_due, self.expires_at()].into_iter().flatten().min()
     }
 
-    pub fn next_packet_id(&mut self) -> u16 {
+    /// A free identifier for a new outgoing PUBLISH (MQTT-2.3.1-4 (3.1.1), MQTT-2.2.1-4 (5.0)).
+    pub fn next_packet_id(&mut self, m: Option<M>) -> u16 {
+        if m == Some(M::PacketIdReused) {
+            return 1;
+        }
         for _ in 0..=u16::MAX {
             self.next_pid = self.next_pid.wrapping_add(1).max(1);
             if !self.inflight.contains_key(&self.next_pid) {
@@ -238,6 +300,7 @@ impl Session {
         options: SubscriptionOptions,
         id: Option<u32>,
         v: Version,
+        m: Option<M>,
     ) -> bool {
         let share = if v.is_v5() {
             topic::split_shared(filter).map(|(g, f)| (g.to_string(), f.to_string()))
@@ -245,7 +308,8 @@ impl Session {
             None
         };
         let sub = Subscription { filter: filter.to_string(), share, options, id };
-        match self.subs.iter_mut().find(|s| s.filter == filter) {
+        let replaces = m != Some(M::ResubscribeDuplicates);
+        match self.subs.iter_mut().find(|s| s.filter == filter && replaces) {
             Some(existing) => {
                 *existing = sub;
                 true
@@ -266,39 +330,61 @@ impl Session {
     /// The single copy owed to this session for its non-shared subscriptions: the
     /// highest granted QoS among them and every Subscription Identifier
     /// (MQTT-3.3.4-2 MQTT-3.3.4-3 MQTT-3.3.4-4 (5.0), MQTT-3.3.5-1 (3.1.1)).
-    pub fn match_direct(&self, msg: &Arc<Message>) -> Option<Delivery> {
+    pub fn match_direct(&self, msg: &Arc<Message>, m: Option<M>) -> Option<Delivery> {
         let mut best: Option<Delivery> = None;
         for sub in self.subs.iter().filter(|s| s.share.is_none()) {
-            if !topic::matches(&sub.filter, &msg.topic) {
+            if !topic::matching(&sub.filter, &msg.topic, m) {
                 continue;
             }
             // MQTT-3.8.3-3 (5.0): No Local keeps a client's own messages from it.
-            if sub.options.no_local() && msg.origin == self.client_id {
+            if sub.options.no_local() && msg.origin == self.client_id && m != Some(M::NoLocalIgnored) {
                 continue;
             }
+            let first = best.is_none();
             let d = best.get_or_insert_with(|| Delivery {
                 msg: msg.clone(),
                 qos: QoS::AtMostOnce,
                 retain: false,
                 sub_ids: Vec::new(),
             });
-            d.qos = d.qos.max(msg.qos.min(sub.options.max_qos().unwrap_or(QoS::AtMostOnce)));
+            let qos = delivered_qos(msg.qos, sub.options.max_qos().unwrap_or(QoS::AtMostOnce), m);
+            d.qos = if m == Some(M::OverlapLowestQos) && !first { d.qos.min(qos) } else { d.qos.max(qos) };
             // MQTT-3.3.1-12 MQTT-3.3.1-13 (5.0), MQTT-3.3.1-9 (3.1.1): RETAIN only with
             // Retain As Published.
-            d.retain |= sub.options.retain_as_published() && msg.retain;
-            d.sub_ids.extend(sub.id);
+            let as_published = match m {
+                Some(M::RetainFlagOnLiveDelivery) => true,
+                Some(M::RetainAsPublishedIgnored) => false,
+                _ => sub.options.retain_as_published(),
+            };
+            d.retain |= as_published && msg.retain;
+            // MQTT-3.3.4-3 MQTT-3.3.4-4 (5.0): every matching subscription's identifier.
+            match m {
+                Some(M::SubscriptionIdNotForwarded) => {}
+                Some(M::SubscriptionIdsFirstOnly) if !d.sub_ids.is_empty() => {}
+                _ => d.sub_ids.extend(sub.id),
+            }
         }
         best
     }
 
     /// The copy owed for shared subscription number `index`.
-    pub fn delivery_for(&self, msg: &Arc<Message>, index: usize) -> Delivery {
+    pub fn delivery_for(&self, msg: &Arc<Message>, index: usize, m: Option<M>) -> Delivery {
         let sub = &self.subs[index];
+        let granted = sub.options.max_qos().unwrap_or(QoS::AtMostOnce);
+        // MQTT-4.8.2-3 (5.0): the chosen member's granted QoS holds.
+        let qos =
+            if m == Some(M::SharedIgnoresGrantedQos) { msg.qos } else { delivered_qos(msg.qos, granted, m) };
+        let as_published = match m {
+            Some(M::RetainFlagOnLiveDelivery) => true,
+            Some(M::RetainAsPublishedIgnored) => false,
+            _ => sub.options.retain_as_published(),
+        };
+        let sub_id = sub.id.filter(|_| m != Some(M::SubscriptionIdNotForwarded));
         Delivery {
             msg: msg.clone(),
-            qos: msg.qos.min(sub.options.max_qos().unwrap_or(QoS::AtMostOnce)),
-            retain: sub.options.retain_as_published() && msg.retain,
-            sub_ids: sub.id.into_iter().collect(),
+            qos,
+            retain: as_published && msg.retain,
+            sub_ids: sub_id.into_iter().collect(),
         }
     }
 }

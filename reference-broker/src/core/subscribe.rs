@@ -5,6 +5,7 @@
 use super::session::{self, Message};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
+use crate::mutants::Behaviour as M;
 use crate::topic;
 use mqttspec_codec::{
     Packet, Properties, QoS, ReasonCode, SubAck, Subscribe, SubscriptionOptions, UnsubAck, Unsubscribe,
@@ -22,11 +23,14 @@ impl Broker {
             return self.fail(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
         }
         let cfg = self.config.clone();
+        let m = self.behaviour();
         let user = self.conns.get(&conn).and_then(|c| c.user.clone());
         let user = user.as_deref();
         let mut codes = Vec::with_capacity(sub.filters.len());
         let mut retained_for: Vec<(String, SubscriptionOptions)> = Vec::new();
-        for f in &sub.filters {
+        // MQTT-3.8.4-4 (3.1.1), MQTT-3.8.4-5 (5.0): every filter, as if subscribed one by one.
+        let count = if m == Some(M::SubscribeFirstFilterOnly) { 1 } else { sub.filters.len() };
+        for f in sub.filters.iter().take(count) {
             let filter = f.filter.to_string();
             let shared = topic::split_shared(&filter).is_some() && v.is_v5();
             let wildcard = filter.contains(['+', '#']);
@@ -43,13 +47,17 @@ impl Broker {
                 ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
             } else if wildcard && !cfg.wildcard_subscription_available {
                 ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED
+            } else if m == Some(M::SubscribeRefusedAboveMaximumQos) && f.options.qos_bits() > cfg.maximum_qos
+            {
+                // MQTT-3.2.2-10 (5.0): a QoS-limited server still accepts the SUBSCRIBE.
+                ReasonCode::UNSPECIFIED_ERROR
             } else {
                 let requested = f.options.max_qos().unwrap_or(QoS::AtMostOnce);
                 // MQTT-3.2.2-10 (5.0): grant at most the server's Maximum QoS.
                 let granted = QoS::from_u8((requested as u8).min(cfg.maximum_qos)).unwrap_or(QoS::AtMostOnce);
                 let options = SubscriptionOptions((f.options.0 & !0x03) | granted as u8);
                 let s = self.sessions.get_mut(&id).expect("session of a connection");
-                let existed = s.add_subscription(&filter, options, sub_id, v);
+                let existed = s.add_subscription(&filter, options, sub_id, v, m);
                 if !existed {
                     self.index.add(&id, &filter, v.is_v5());
                 }
@@ -57,29 +65,49 @@ impl Broker {
                 // MQTT-3.3.1-6 MQTT-3.8.4-3 (3.1.1): retained messages on every subscribe. Shared subscriptions receive
                 // none (§4.8.2).
                 let send_retained = !shared
-                    && match f.options.retain_handling_bits() {
-                        0 => true,
-                        1 => !existed,
+                    && match (f.options.retain_handling_bits(), m) {
+                        (_, Some(M::RetainedNotSentOnSubscribe)) => false,
+                        (0, Some(M::ResubscribeNoRetained)) => !existed,
+                        (0, _)
+                        | (1, Some(M::RetainHandling1Ignored))
+                        | (2, Some(M::RetainHandling2Ignored)) => true,
+                        (1, _) => !existed,
                         _ => false,
                     };
                 if send_retained {
                     retained_for.push((filter.clone(), options));
                 }
-                ReasonCode(granted as u8)
+                // MQTT-3.8.4-5 (3.1.1), MQTT-3.8.4-7 (5.0): the code is the QoS granted.
+                match m {
+                    Some(M::SubackCodeAboveMaximumQos) => ReasonCode(requested as u8),
+                    Some(M::SubackCodeAboveRequested) => ReasonCode(cfg.maximum_qos),
+                    _ => ReasonCode(granted as u8),
+                }
             };
             codes.push(code);
         }
+        // MQTT-3.9.3-1 (both): codes in the order of the filters.
+        if m == Some(M::SubackCodesReversed) {
+            codes.reverse();
+        }
         // MQTT-3.8.4-1 MQTT-3.8.4-2 (both): every SUBSCRIBE gets a SUBACK with its
         // identifier; MQTT-3.8.4-4 MQTT-3.8.4-5 (3.1.1): one SUBACK, a code per filter.
-        self.send(
-            conn,
-            Packet::SubAck(SubAck { packet_id: sub.packet_id, properties: Properties::new(), codes }),
-        );
+        let packet_id =
+            if m == Some(M::SubackWrongId) { sub.packet_id.wrapping_add(1).max(1) } else { sub.packet_id };
+        if m != Some(M::SubackMissing) {
+            self.send(conn, Packet::SubAck(SubAck { packet_id, properties: Properties::new(), codes }));
+        }
+        // MQTT-3.3.2-3 (both): only retained messages whose topic matches the filter.
+        let any = m == Some(M::RetainedSentForAnyFilter);
         for (filter, options) in retained_for {
-            let matching: Vec<Arc<Message>> =
-                self.retained.values().filter(|m| topic::matches(&filter, &m.topic)).cloned().collect();
+            let matching: Vec<Arc<Message>> = self
+                .retained
+                .values()
+                .filter(|msg| any || topic::matching(&filter, &msg.topic, m))
+                .cloned()
+                .collect();
             for msg in matching {
-                let d = session::Delivery::retained(msg, options, sub_id);
+                let d = session::Delivery::retained(msg, options, sub_id, m);
                 self.deliver(&id, d);
             }
         }
@@ -87,25 +115,55 @@ impl Broker {
 
     pub(super) fn unsubscribe(&mut self, conn: ConnId, u: Unsubscribe) {
         let v = self.conn_version(conn);
+        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         let s = self.sessions.get_mut(&id).expect("session of a connection");
         let mut codes = Vec::with_capacity(u.filters.len());
-        for f in &u.filters {
-            let filter = f.to_string();
-            // MQTT-3.10.4-1 (both): filters are compared character by character.
-            if s.remove_subscription(&filter) {
-                self.index.remove(&id, &filter, v.is_v5());
-                codes.push(ReasonCode::SUCCESS);
-            } else {
-                codes.push(ReasonCode::NO_SUBSCRIPTION_EXISTED);
+        // MQTT-3.10.4-6 (both): filter by filter.
+        let count = if m == Some(M::UnsubscribeFirstFilterOnly) { 1 } else { u.filters.len() };
+        for f in u.filters.iter().take(count) {
+            let given = f.to_string();
+            // MQTT-3.10.4-1 (both): filters are compared character by character, and
+            // MQTT-3.10.4-2 (both): a match is deleted.
+            let removed: Vec<String> = match m {
+                Some(M::UnsubscribeIgnored) => {
+                    s.subs.iter().filter(|sub| sub.filter == given).map(|sub| sub.filter.clone()).collect()
+                }
+                Some(M::UnsubscribeMatchesWildcards) => {
+                    let hit: Vec<String> = s
+                        .subs
+                        .iter()
+                        .filter(|sub| topic::matches(&given, &sub.filter))
+                        .map(|sub| sub.filter.clone())
+                        .collect();
+                    hit.into_iter().filter(|f| s.remove_subscription(f)).collect()
+                }
+                _ => s.remove_subscription(&given).then(|| given.clone()).into_iter().collect(),
+            };
+            for filter in &removed {
+                if m != Some(M::UnsubscribeIgnored) {
+                    self.index.remove(&id, filter, v.is_v5());
+                }
             }
+            codes.push(if removed.is_empty() {
+                ReasonCode::NO_SUBSCRIPTION_EXISTED
+            } else {
+                ReasonCode::SUCCESS
+            });
         }
+        let removed_any = codes.contains(&ReasonCode::SUCCESS);
         let codes = if v.is_v5() { codes } else { Vec::new() };
         // MQTT-3.10.4-4 MQTT-3.10.4-5 (both): an UNSUBACK with its identifier, even
         // when nothing was removed.
-        self.send(
-            conn,
-            Packet::UnsubAck(UnsubAck { packet_id: u.packet_id, properties: Properties::new(), codes }),
-        );
+        let silent = match m {
+            Some(M::UnsubackMissing) => true,
+            Some(M::UnsubackOnlyIfRemoved) => !removed_any,
+            _ => false,
+        };
+        let packet_id =
+            if m == Some(M::UnsubackWrongId) { u.packet_id.wrapping_add(1).max(1) } else { u.packet_id };
+        if !silent {
+            self.send(conn, Packet::UnsubAck(UnsubAck { packet_id, properties: Properties::new(), codes }));
+        }
     }
 }

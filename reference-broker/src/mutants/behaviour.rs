@@ -1,0 +1,224 @@
+//! Behaviour mutants: each a way real brokers break a statement, written by reading
+//! it, and the statement IDs it violates per version (an empty list: the mutant
+//! breaks nothing numbered in that version, or the feature does not exist there).
+//! Each is one branch at the place the broker decides the behaviour; grep the variant
+//! name to find it.
+
+behaviours! {
+    // §3.8.4 / §4.3: the QoS a message is delivered at.
+    DeliverAtPublishedQos "deliver-at-published-qos": "delivers at the published QoS, never downgrading to the granted QoS"
+        v311: ["MQTT-3.8.4-6"], /* (3.1.1) */ v5: ["MQTT-3.8.4-8"], /* (5.0) */
+    DeliverAtGrantedQos "deliver-at-granted-qos": "delivers at the granted QoS, upgrading messages published lower"
+        v311: ["MQTT-3.8.4-6"], /* (3.1.1) */ v5: ["MQTT-3.8.4-8"], /* (5.0) */
+    DowngradeToQos0 "downgrade-to-qos-0": "a message above the granted QoS is delivered at QoS 0, not at the granted QoS"
+        v311: ["MQTT-3.8.4-6"], /* (3.1.1) */ v5: ["MQTT-3.8.4-8"], /* (5.0) */
+    OverlapLowestQos "overlap-lowest-qos": "overlapping subscriptions: the single copy goes at the lowest matching QoS"
+        v311: ["MQTT-3.3.5-1"], /* (3.1.1) */ v5: ["MQTT-3.3.4-2"], /* (5.0) */
+    SharedIgnoresGrantedQos "shared-ignores-granted-qos": "shared subscriptions deliver at the published QoS"
+        v311: [], v5: ["MQTT-4.8.2-3"], /* (5.0) */
+    // §4.1, §4.4, §4.3: sessions, resends, DUP, packet identifiers.
+    OfflineMessagesLost "offline-messages-lost": "QoS 1/2 messages for an offline persistent session are dropped"
+        v311: ["MQTT-3.1.2-5", "MQTT-4.5.0-1"], /* (3.1.1) */ v5: ["MQTT-3.1.2-23", "MQTT-4.5.0-1"], /* (5.0) */
+    Qos2RedeliveredOnDuplicate "qos2-redelivered-on-duplicate": "a resent QoS 2 PUBLISH before PUBREL is delivered onward again"
+        v311: ["MQTT-4.3.3-2"], /* (3.1.1) */ v5: ["MQTT-4.3.3-10"], /* (5.0) */
+    NoResendOnResume "no-resend-on-resume": "unacknowledged PUBLISHes are not resent when the session resumes"
+        v311: ["MQTT-4.4.0-1"], /* (3.1.1) */ v5: ["MQTT-4.4.0-1"], /* (5.0) */
+    NoPubrelResendOnResume "no-pubrel-resend-on-resume": "unacknowledged PUBRELs are not resent when the session resumes"
+        v311: ["MQTT-4.4.0-1"], /* (3.1.1) */ v5: ["MQTT-4.4.0-1"], /* (5.0) */
+    ResendWithoutDup "resend-without-dup": "PUBLISHes resent on resumption have DUP 0"
+        v311: ["MQTT-3.3.1-1"], /* (3.1.1) */ v5: ["MQTT-3.3.1-1"], /* (5.0) */
+    DupOnFirstSend "dup-on-first-send": "the first transmission of a QoS 1/2 PUBLISH has DUP 1"
+        v311: ["MQTT-4.3.2-1", "MQTT-4.3.3-1"], /* (3.1.1) */ v5: ["MQTT-4.3.2-2", "MQTT-4.3.3-2"], /* (5.0) */
+    ResendOnPing "resend-on-ping": "unacknowledged PUBLISHes are resent whenever the client pings, not only on resumption"
+        v311: [], v5: ["MQTT-4.4.0-1"], /* (5.0) */
+    PacketIdReused "packet-id-reused": "every outgoing QoS 1/2 PUBLISH uses identifier 1, even while 1 is in flight"
+        v311: ["MQTT-2.3.1-4"], /* (3.1.1) */ v5: ["MQTT-2.2.1-4", "MQTT-4.3.2-1", "MQTT-4.3.3-1"], /* (5.0) */
+    ReorderedDelivery "reordered-delivery": "queued messages are sent newest first"
+        v311: ["MQTT-4.6.0-5", "MQTT-4.6.0-6"], /* (3.1.1) */ v5: ["MQTT-4.6.0-5", "MQTT-4.6.0-6"], /* (5.0) */
+    // Acknowledgements (§3.4–§3.11, §2.3.1 / §2.2.1).
+    PubackWrongId "puback-wrong-id": "PUBACK carries the next identifier, not the PUBLISH's"
+        v311: ["MQTT-2.3.1-6", "MQTT-4.3.2-2"], /* (3.1.1) */ v5: ["MQTT-2.2.1-5", "MQTT-4.3.2-4"], /* (5.0) */
+    PubackMissing "puback-missing": "a QoS 1 PUBLISH is never acknowledged"
+        v311: ["MQTT-3.3.4-1", "MQTT-4.3.2-2"], /* (3.1.1) */ v5: ["MQTT-3.3.4-1", "MQTT-4.3.2-4"], /* (5.0) */
+    PubrecWrongId "pubrec-wrong-id": "PUBREC carries the next identifier, not the PUBLISH's"
+        v311: ["MQTT-2.3.1-6", "MQTT-4.3.3-2"], /* (3.1.1) */ v5: ["MQTT-2.2.1-5", "MQTT-4.3.3-8"], /* (5.0) */
+    PubrecMissing "pubrec-missing": "a QoS 2 PUBLISH is never acknowledged"
+        v311: ["MQTT-3.3.4-1", "MQTT-4.3.3-2"], /* (3.1.1) */ v5: ["MQTT-3.3.4-1", "MQTT-4.3.3-8"], /* (5.0) */
+    PubcompWrongId "pubcomp-wrong-id": "PUBCOMP carries the next identifier, not the PUBREL's"
+        v311: ["MQTT-4.3.3-2"], /* (3.1.1) */ v5: ["MQTT-2.2.1-5", "MQTT-4.3.3-11"], /* (5.0) */
+    PubcompMissing "pubcomp-missing": "PUBREL is never answered"
+        v311: ["MQTT-4.3.3-2"], /* (3.1.1) */ v5: ["MQTT-4.3.3-11"], /* (5.0) */
+    PubrelWrongId "pubrel-wrong-id": "the server's PUBREL carries the next identifier, not the PUBLISH's"
+        v311: ["MQTT-2.3.1-6", "MQTT-4.3.3-1"], /* (3.1.1) */ v5: ["MQTT-2.2.1-5", "MQTT-4.3.3-4"], /* (5.0) */
+    PubrelMissing "pubrel-missing": "a subscriber's PUBREC is never answered with PUBREL"
+        v311: ["MQTT-4.3.3-1"], /* (3.1.1) */ v5: ["MQTT-4.3.3-4"], /* (5.0) */
+    SubackWrongId "suback-wrong-id": "SUBACK carries the next identifier, not the SUBSCRIBE's"
+        v311: ["MQTT-2.3.1-7", "MQTT-3.8.4-2"], /* (3.1.1) */ v5: ["MQTT-2.2.1-6", "MQTT-3.8.4-2"], /* (5.0) */
+    SubackMissing "suback-missing": "SUBSCRIBE is never acknowledged (the subscription is made)"
+        v311: ["MQTT-3.8.4-1"], /* (3.1.1) */ v5: ["MQTT-3.8.4-1"], /* (5.0) */
+    UnsubackWrongId "unsuback-wrong-id": "UNSUBACK carries the next identifier, not the UNSUBSCRIBE's"
+        v311: ["MQTT-2.3.1-7", "MQTT-3.10.4-4"], /* (3.1.1) */ v5: ["MQTT-2.2.1-6", "MQTT-3.10.4-5"], /* (5.0) */
+    UnsubackMissing "unsuback-missing": "UNSUBSCRIBE is never acknowledged (the subscription is removed)"
+        v311: ["MQTT-3.10.4-4"], /* (3.1.1) */ v5: ["MQTT-3.10.4-4"], /* (5.0) */
+    UnsubackOnlyIfRemoved "unsuback-only-if-removed": "UNSUBSCRIBE that removes nothing gets no UNSUBACK"
+        v311: ["MQTT-3.10.4-5"], /* (3.1.1) */ v5: ["MQTT-3.10.4-5"], /* (5.0) */
+    PingrespMissing "pingresp-missing": "PINGREQ is never answered"
+        v311: ["MQTT-3.12.4-1"], /* (3.1.1) */ v5: ["MQTT-3.12.4-1"], /* (5.0) */
+    // SUBSCRIBE / UNSUBSCRIBE (§3.8–§3.11).
+    SubackCodeAboveMaximumQos "suback-code-above-maximum-qos": "SUBACK shows the requested QoS although the subscription is capped at Maximum QoS"
+        v311: ["MQTT-3.8.4-5"], /* (3.1.1) */ v5: ["MQTT-3.8.4-7"], /* (5.0) */
+    SubackCodeAboveRequested "suback-code-above-requested": "SUBACK shows QoS 2 although the subscription has the requested QoS"
+        v311: ["MQTT-3.8.4-5"], /* (3.1.1) */ v5: ["MQTT-3.8.4-7"], /* (5.0) */
+    SubackCodesReversed "suback-codes-reversed": "SUBACK codes come in reverse filter order"
+        v311: ["MQTT-3.9.3-1"], /* (3.1.1) */ v5: ["MQTT-3.9.3-1"], /* (5.0) */
+    SubscribeFirstFilterOnly "subscribe-first-filter-only": "a multi-filter SUBSCRIBE subscribes and answers only its first filter"
+        v311: ["MQTT-3.8.4-4", "MQTT-3.8.4-5"], /* (3.1.1) */ v5: ["MQTT-3.8.4-5", "MQTT-3.8.4-6"], /* (5.0) */
+    SubscribeRefusedAboveMaximumQos "subscribe-refused-above-maximum-qos": "a QoS-limited server refuses subscriptions asking for more than it supports"
+        v311: [], v5: ["MQTT-3.2.2-10"], /* (5.0) */
+    ResubscribeDuplicates "resubscribe-duplicates": "subscribing again to the same filter adds a second subscription"
+        v311: ["MQTT-3.8.4-3"], /* (3.1.1) */ v5: ["MQTT-3.8.4-3"], /* (5.0) */
+    ResubscribeNoRetained "resubscribe-no-retained": "replacing a subscription does not resend retained messages"
+        v311: ["MQTT-3.8.4-3"], /* (3.1.1) */ v5: ["MQTT-3.8.4-4", "MQTT-3.3.1-9"], /* (5.0) */
+    UnsubscribeIgnored "unsubscribe-ignored": "UNSUBSCRIBE is acknowledged but the subscription stays"
+        v311: ["MQTT-3.10.4-1", "MQTT-3.10.4-2"], /* (3.1.1) */ v5: ["MQTT-3.10.4-1", "MQTT-3.10.4-2"], /* (5.0) */
+    UnsubscribeMatchesWildcards "unsubscribe-matches-wildcards": "UNSUBSCRIBE removes every subscription its filter matches, not just the identical one"
+        v311: ["MQTT-3.10.4-1"], /* (3.1.1) */ v5: ["MQTT-3.10.4-1"], /* (5.0) */
+    UnsubscribeFirstFilterOnly "unsubscribe-first-filter-only": "a multi-filter UNSUBSCRIBE removes only its first filter"
+        v311: ["MQTT-3.10.4-6"], /* (3.1.1) */ v5: ["MQTT-3.10.4-6"], /* (5.0) */
+    // CONNECT, CONNACK, sessions (§3.1, §3.2).
+    SessionPresentAlways0 "session-present-always-0": "CONNACK says no session even when one is resumed"
+        v311: ["MQTT-3.2.2-2"], /* (3.1.1) */ v5: ["MQTT-3.2.2-3"], /* (5.0) */
+    SessionPresentOnNewSession "session-present-on-new-session": "CONNACK says a session is present when a new one was created"
+        v311: ["MQTT-3.2.2-3"], /* (3.1.1) */ v5: ["MQTT-3.2.2-3"], /* (5.0) */
+    CleanStartKeepsSession "clean-start-keeps-session": "Clean Session / Clean Start 1 resumes the existing session"
+        v311: ["MQTT-3.1.2-6", "MQTT-3.2.2-1"], /* (3.1.1) */ v5: ["MQTT-3.1.2-4", "MQTT-3.2.2-2"], /* (5.0) */
+    SessionNotKept "session-not-kept": "a persistent session ends with its connection"
+        v311: ["MQTT-3.1.2-4", "MQTT-4.1.0-1"], /* (3.1.1) */ v5: ["MQTT-3.1.2-5", "MQTT-3.1.2-23"], /* (5.0) */
+    SessionNeverExpires "session-never-expires": "sessions outlive CleanSession 1 / their Session Expiry Interval"
+        v311: ["MQTT-3.1.2-6"], /* (3.1.1) */ v5: ["MQTT-4.1.0-2"], /* (5.0) */
+    TakeoverKeepsOldConnection "takeover-keeps-old-connection": "a second connection with the same ClientId leaves the first open"
+        v311: ["MQTT-3.1.4-2"], /* (3.1.1) */ v5: ["MQTT-3.1.4-3"], /* (5.0) */
+    TakeoverWithoutDisconnect "takeover-without-disconnect": "the taken-over connection is closed without DISCONNECT 0x8E"
+        v311: [], v5: ["MQTT-3.1.4-3"], /* (5.0) */
+    SecondConnectIgnored "second-connect-ignored": "a second CONNECT on a connection is ignored, not a protocol error"
+        v311: ["MQTT-3.1.0-2"], /* (3.1.1) */ v5: ["MQTT-3.1.0-2"], /* (5.0) */
+    AssignedIdNotReported "assigned-id-not-reported": "an assigned Client Identifier is not sent in CONNACK"
+        v311: [], v5: ["MQTT-3.1.3-7", "MQTT-3.2.2-16"], /* (5.0) */
+    AssignedIdReused "assigned-id-reused": "every empty ClientId is assigned the same identifier"
+        v311: ["MQTT-3.1.3-6"], /* (3.1.1) */ v5: ["MQTT-3.1.3-6", "MQTT-3.2.2-16"], /* (5.0) */
+    RefusedConnectionKeptOpen "refused-connection-kept-open": "after a refusing CONNACK the connection stays open"
+        v311: ["MQTT-3.2.2-5"], /* (3.1.1) */ v5: ["MQTT-3.2.2-7", "MQTT-4.13.2-1"], /* (5.0) */
+    ProtocolErrorIgnored "protocol-error-ignored": "a malformed packet or protocol error is dropped and the connection kept"
+        v311: ["MQTT-4.8.0-1"], /* (3.1.1) */ v5: ["MQTT-4.13.1-1"], /* (5.0) */
+    UnsupportedAuthMethodAccepted "unsupported-auth-method-accepted": "a CONNECT with an unknown Authentication Method is accepted"
+        v311: [], v5: ["MQTT-4.12.0-1"], /* (5.0) */
+    MaximumQosNotAdvertised "maximum-qos-not-advertised": "a QoS-limited server omits Maximum QoS from CONNACK"
+        v311: [], v5: ["MQTT-3.2.2-9"], /* (5.0) */
+    RetainedWillAccepted "retained-will-accepted": "a retained Will is accepted although retain is not available"
+        v311: [], v5: ["MQTT-3.2.2-13"], /* (5.0) */
+    // Keep alive (§3.1.2.10).
+    KeepAliveNotEnforced "keep-alive-not-enforced": "a silent client is never disconnected"
+        v311: ["MQTT-3.1.2-24"], /* (3.1.1) */ v5: ["MQTT-3.1.2-22"], /* (5.0) */
+    KeepAliveWithoutGrace "keep-alive-without-grace": "a client is disconnected after one Keep Alive, not one and a half"
+        v311: ["MQTT-3.1.2-24"], /* (3.1.1) */ v5: ["MQTT-3.1.2-22"], /* (5.0) */
+    // Retained messages (§3.3.1.3).
+    RetainedNotReplaced "retained-not-replaced": "a new retained message does not replace the stored one"
+        v311: ["MQTT-3.3.1-5", "MQTT-3.3.1-7"], /* (3.1.1) */ v5: ["MQTT-3.3.1-5"], /* (5.0) */
+    RetainedNotCleared "retained-not-cleared": "an empty retained message leaves the stored one in place"
+        v311: ["MQTT-3.3.1-10"], /* (3.1.1) */ v5: ["MQTT-3.3.1-6"], /* (5.0) */
+    RetainedEmptyStored "retained-empty-stored": "an empty retained message is stored and sent to new subscribers"
+        v311: ["MQTT-3.3.1-11"], /* (3.1.1) */ v5: ["MQTT-3.3.1-7"], /* (5.0) */
+    RetainedEmptyNotForwarded "retained-empty-not-forwarded": "an empty retained message clears the topic but is not forwarded"
+        v311: ["MQTT-3.3.1-10"], /* (3.1.1) */ v5: ["MQTT-3.3.1-6"], /* (5.0) */
+    NonRetainedStored "non-retained-stored": "a RETAIN 0 message replaces the stored retained message"
+        v311: ["MQTT-3.3.1-12"], /* (3.1.1) */ v5: ["MQTT-3.3.1-8"], /* (5.0) */
+    RetainFlagOnLiveDelivery "retain-flag-on-live-delivery": "RETAIN stays set when a retained message is forwarded to existing subscribers"
+        v311: ["MQTT-3.3.1-9"], /* (3.1.1) */ v5: ["MQTT-3.3.1-12"], /* (5.0) */
+    RetainFlagClearedOnSubscribe "retain-flag-cleared-on-subscribe": "retained messages sent because of a subscription have RETAIN 0"
+        v311: ["MQTT-3.3.1-8"], /* (3.1.1) */ v5: [],
+    RetainedNotSentOnSubscribe "retained-not-sent-on-subscribe": "a new subscription receives no retained messages"
+        v311: ["MQTT-3.3.1-6"], /* (3.1.1) */ v5: ["MQTT-3.3.1-9"], /* (5.0) */
+    RetainedSentForAnyFilter "retained-sent-for-any-filter": "a new subscription receives every retained message, matching or not"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    RetainedDroppedWithSession "retained-dropped-with-session": "retained messages go when their publisher's session ends"
+        v311: ["MQTT-3.1.2-7"], /* (3.1.1) */ v5: [],
+    RetainHandling1Ignored "retain-handling-1-ignored": "Retain Handling 1 sends retained messages on every subscribe"
+        v311: [], v5: ["MQTT-3.3.1-10"], /* (5.0) */
+    RetainHandling2Ignored "retain-handling-2-ignored": "Retain Handling 2 sends retained messages"
+        v311: [], v5: ["MQTT-3.3.1-11"], /* (5.0) */
+    RetainAsPublishedIgnored "retain-as-published-ignored": "Retain As Published 1 still clears RETAIN"
+        v311: [], v5: ["MQTT-3.3.1-13"], /* (5.0) */
+    NoLocalIgnored "no-local-ignored": "No Local 1 still sends a client its own messages"
+        v311: [], v5: ["MQTT-3.8.3-3"], /* (5.0) */
+    // Wills (§3.1.2.5, §3.1.3.2, §3.14).
+    WillOnNormalDisconnect "will-on-normal-disconnect": "the Will is published after a normal DISCONNECT"
+        v311: ["MQTT-3.1.2-10", "MQTT-3.14.4-3"], /* (3.1.1) */ v5: ["MQTT-3.1.2-10", "MQTT-3.14.4-3"], /* (5.0) */
+    WillNotOnAbruptClose "will-not-on-abrupt-close": "the Will is not published when the connection is lost"
+        v311: ["MQTT-3.1.2-8"], /* (3.1.1) */ v5: ["MQTT-3.1.2-8"], /* (5.0) */
+    WillNotOnProtocolError "will-not-on-protocol-error": "the Will is not published when the server closes on a protocol error"
+        v311: ["MQTT-3.1.2-8"], /* (3.1.1) */ v5: ["MQTT-3.1.2-8"], /* (5.0) */
+    WillDelayIgnored "will-delay-ignored": "the Will is published at once, whatever its Will Delay Interval"
+        v311: [], v5: ["MQTT-3.1.2-8"], /* (5.0) */
+    WillNotCancelledByReconnect "will-not-cancelled-by-reconnect": "reconnecting within the Will Delay Interval still publishes the Will"
+        v311: [], v5: ["MQTT-3.1.3-9"], /* (5.0) */
+    WillRetainIgnored "will-retain-ignored": "a Will with Will Retain 1 is published as a non-retained message"
+        v311: ["MQTT-3.1.2-17"], /* (3.1.1) */ v5: ["MQTT-3.1.2-15"], /* (5.0) */
+    WillAlwaysRetained "will-always-retained": "a Will with Will Retain 0 is published as a retained message"
+        v311: ["MQTT-3.1.2-16"], /* (3.1.1) */ v5: ["MQTT-3.1.2-14"], /* (5.0) */
+    // Topic matching (§4.7): each rule broken alone.
+    PlusMatchesManyLevels "plus-matches-many-levels": "+ matches one or more levels"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    PlusSkipsEmptyLevel "plus-skips-empty-level": "+ does not match an empty level"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    HashExcludesParent "hash-excludes-parent": "a/# does not match a"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    FilterPrefixMatches "filter-prefix-matches": "a filter matches every topic it is a level prefix of (a/b matches a/b/c)"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    PlusMatchesDollarTopics "plus-matches-dollar-topics": "a filter starting with + matches topics starting with $"
+        v311: ["MQTT-4.7.2-1"], /* (3.1.1) */ v5: ["MQTT-4.7.2-1"], /* (5.0) */
+    HashMatchesDollarTopics "hash-matches-dollar-topics": "a filter starting with # matches topics starting with $"
+        v311: ["MQTT-4.7.2-1"], /* (3.1.1) */ v5: ["MQTT-4.7.2-1"], /* (5.0) */
+    EmptyLevelsCollapsed "empty-levels-collapsed": "empty levels are dropped before matching (a//b matches a/b)"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    CaseInsensitiveMatching "case-insensitive-matching": "topics and filters are matched ignoring ASCII case"
+        v311: ["MQTT-3.3.2-3"], /* (3.1.1) */ v5: ["MQTT-3.3.2-3"], /* (5.0) */
+    TopicsNormalised "topics-normalised": "matching drops U+FEFF and folds fullwidth forms (NFKC-like) in names and filters"
+        v311: ["MQTT-4.7.3-4"], /* (3.1.1) */ v5: ["MQTT-4.7.3-4"], /* (5.0) */
+    BomStripped "bom-stripped": "a leading U+FEFF is stripped from published topic names"
+        v311: ["MQTT-1.5.3-3"], /* (3.1.1) */ v5: ["MQTT-1.5.4-3"], /* (5.0) */
+    // 5.0 properties and limits.
+    SubscriptionIdNotForwarded "subscription-id-not-forwarded": "deliveries carry no Subscription Identifier"
+        v311: [], v5: ["MQTT-3.3.4-3"], /* (5.0) */
+    SubscriptionIdsFirstOnly "subscription-ids-first-only": "a copy for overlapping subscriptions carries only the first identifier"
+        v311: [], v5: ["MQTT-3.3.4-4"], /* (5.0) */
+    MessageExpiryNotEnforced "message-expiry-not-enforced": "expired messages are still delivered"
+        v311: [], v5: ["MQTT-3.3.2-5"], /* (5.0) */
+    MessageExpiryNotDecremented "message-expiry-not-decremented": "the forwarded Message Expiry Interval is the original one"
+        v311: [], v5: ["MQTT-3.3.2-6"], /* (5.0) */
+    UserPropertiesReversed "user-properties-reversed": "forwarded User Properties are in reverse order"
+        v311: [], v5: ["MQTT-3.3.2-18", "MQTT-3.1.3-10"], /* (5.0) */
+    UserPropertiesDropped "user-properties-dropped": "User Properties are not forwarded"
+        v311: [], v5: ["MQTT-3.3.2-17", "MQTT-3.1.3-10"], /* (5.0) */
+    PayloadFormatDropped "payload-format-dropped": "Payload Format Indicator is not forwarded"
+        v311: [], v5: ["MQTT-3.3.2-4"], /* (5.0) */
+    ResponseTopicDropped "response-topic-dropped": "Response Topic is not forwarded"
+        v311: [], v5: ["MQTT-3.3.2-15"], /* (5.0) */
+    CorrelationDataDropped "correlation-data-dropped": "Correlation Data is not forwarded"
+        v311: [], v5: ["MQTT-3.3.2-16"], /* (5.0) */
+    ContentTypeDropped "content-type-dropped": "Content Type is not forwarded"
+        v311: [], v5: ["MQTT-3.3.2-20"], /* (5.0) */
+    TopicAliasIgnored "topic-alias-ignored": "an inbound Topic Alias is not recorded, so a later alias-only PUBLISH fails"
+        v311: [], v5: ["MQTT-3.3.2-12"], /* (5.0) */
+    TopicAliasCarriedOver "topic-alias-carried-over": "inbound Topic Alias mappings survive into the client's next connection"
+        v311: [], v5: ["MQTT-3.3.2-7"], /* (5.0) */
+    ServerAliasAboveMaximum "server-alias-above-maximum": "outgoing Topic Aliases exceed the client's Topic Alias Maximum"
+        v311: [], v5: ["MQTT-3.1.2-26", "MQTT-3.3.2-11"], /* (5.0) */
+    ServerAliasWithoutMaximum "server-alias-without-maximum": "outgoing Topic Aliases are used although the client allowed none"
+        v311: [], v5: ["MQTT-3.1.2-27"], /* (5.0) */
+    ReceiveMaximumIgnored "receive-maximum-ignored": "more QoS 1/2 PUBLISHes are in flight than the client's Receive Maximum"
+        v311: [], v5: ["MQTT-3.3.4-9", "MQTT-4.9.0-2"], /* (5.0) */
+    MaximumPacketSizeIgnored "maximum-packet-size-ignored": "PUBLISHes larger than the client's Maximum Packet Size are sent"
+        v311: [], v5: ["MQTT-3.1.2-24"], /* (5.0) */
+    OversizeDisconnects "oversize-disconnects": "a message too large for the client ends its connection instead of being dropped"
+        v311: [], v5: ["MQTT-3.1.2-25"], /* (5.0) */
+}

@@ -1,0 +1,63 @@
+//! Decoder mutants, one per codec [`Rule`] a receiving broker enforces: the broker
+//! decodes with that one check skipped and carries on as if the packet were valid.
+//!
+//! Left out: rules about packets only a server sends (CONNACK, SUBACK, UNSUBACK, a
+//! server's DISCONNECT), which the broker never decodes; and rules no decode can skip
+//! and carry on from ([`Rule::skippable`]: no packet type, no end to a length, no
+//! bytes for a field, no type for a property, and `NotInVersion`, never raised).
+
+use super::Mutant;
+use mqttspec_codec::{Rule, Version};
+
+/// Rules that only concern what a client receives.
+fn client_side(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::ConnackFlagsReserved
+            | Rule::ConnackSessionPresentOnError
+            | Rule::ConnackCode
+            | Rule::SubackCode
+            | Rule::SubackEmpty
+            | Rule::UnsubackCode
+            | Rule::UnsubackEmpty
+            | Rule::ServerDisconnectSessionExpiry
+    )
+}
+
+/// The rules that have a decoder mutant.
+pub fn rules() -> impl Iterator<Item = Rule> {
+    Rule::ALL.iter().copied().filter(|r| r.skippable() && !client_side(*r))
+}
+
+/// `PubrelFlags` → `pubrel-flags`, `Utf8Null` → `utf8-null`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn leak<T: ?Sized>(b: Box<T>) -> &'static T {
+    Box::leak(b)
+}
+
+/// The mutant that skips `rule` (built once per rule: the table is cached).
+pub fn mutant(rule: Rule) -> Mutant {
+    let id = format!("decoder-skip-{}", kebab(&format!("{rule:?}")));
+    let description = format!("the decoder does not check: {}", rule.description());
+    let ids = |v| -> &'static [&'static str] { leak(rule.statement(v).into_iter().collect::<Box<[_]>>()) };
+    Mutant {
+        id: leak(id.into_boxed_str()),
+        description: leak(description.into_boxed_str()),
+        v311: ids(Version::V3_1_1),
+        v5: ids(Version::V5),
+    }
+}
