@@ -28,6 +28,17 @@ impl Broker {
         for id in candidates {
             let Some(s) = self.sessions.get(&id) else { continue };
             if let Some(d) = s.match_direct(msg, m) {
+                // MQTT-3.8.4-3 (both): a filter subscribed twice is one subscription, and
+                // one copy goes out.
+                if m == Some(M::ResubscribeDuplicates) {
+                    let hit = |x: &&session::Subscription| {
+                        x.share.is_none() && topic::matching(&x.filter, &msg.topic, m)
+                    };
+                    let filters: Vec<&str> = s.subs.iter().filter(hit).map(|x| x.filter.as_str()).collect();
+                    let distinct: std::collections::BTreeSet<&str> = filters.iter().copied().collect();
+                    let extra = filters.len() - distinct.len();
+                    direct.extend(std::iter::repeat_n((id.clone(), d.clone()), extra));
+                }
                 direct.push((id.clone(), d));
             }
             for (i, sub) in s.subs.iter().enumerate() {
