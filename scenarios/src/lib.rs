@@ -16,11 +16,14 @@
 //! | [`report`] | what a run says: terminal summary, coverage, JUnit, the cross-broker matrix |
 //! | [`app`] | the commands as library calls (`run`, `matrix`): resolve, check, run, stop, report; exit statuses |
 //! | [`tools`] | load generation and fuzzing seeds |
+//! | `mutation` | (feature `mutants`) proving scenarios against statement mutants of the reference broker |
 //!
 //! Each layer uses only the ones above it in this table.
 
 pub mod app;
 pub mod format;
+#[cfg(feature = "mutants")]
+pub mod mutation;
 pub mod net;
 pub mod report;
 pub mod run;

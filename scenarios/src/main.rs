@@ -105,6 +105,26 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Prove the corpus with statement mutants: for each deliberate fault of the
+    /// reference broker, run the cases citing the statements it breaks against a
+    /// broker carrying it; report killed, survived and untested mutants, the
+    /// mutation score and the statements proven per version. Exits 1 if any mutant
+    /// survives or is untested. Only in builds with `--features mutants`.
+    #[cfg(feature = "mutants")]
+    Mutants {
+        /// Only mutants whose id contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Write every mutant's result as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Mutants run at once.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Scenario directory.
+        #[arg(long)]
+        corpus: Option<PathBuf>,
+    },
     /// List the scenarios with their statements.
     List {
         /// Scenario directory.
@@ -311,6 +331,19 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             app::write_matrix(&out, &columns)?;
             say(&format!("wrote {}/matrix.html, matrix.md and matrix.json\n", out.display()))?;
             Ok(ExitStatus::Passed)
+        }
+        #[cfg(feature = "mutants")]
+        Command::Mutants { filter, json, parallel, corpus } => {
+            use mqttspec::mutation::{self, Outcome};
+            let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            let runs = mutation::run(&all, filter.as_deref(), parallel, RunOptions::default()).await?;
+            say(&mutation::report(&runs, &all, &catalogue))?;
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&runs).map_err(|e| AppError::Write(e.to_string()))?;
+                app::write_file(&path, &text)?;
+            }
+            let all_killed = runs.iter().all(|r| r.outcome == Outcome::Killed);
+            Ok(if all_killed { ExitStatus::Passed } else { ExitStatus::Failed })
         }
         Command::List { corpus } => {
             let mut text = String::new();

@@ -26,6 +26,10 @@ use tokio::sync::Semaphore;
 /// Called with each result as soon as its case ends (progress reporting).
 pub type OnResult = Arc<dyn Fn(&CaseResult) + Send + Sync>;
 
+/// Changes the configuration of every reference broker an embedded run starts (the
+/// default one and each scenario's own), e.g. to run it as a statement mutant.
+pub type EmbeddedConfig = Arc<dyn Fn(&mut Config) + Send + Sync>;
+
 /// Options of a run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -42,6 +46,8 @@ pub struct RunOptions {
     pub probe: bool,
     /// Scenario ids run after all others, one at a time (they bring the target down).
     pub run_last: Vec<String>,
+    /// Applied to the configuration of every embedded broker.
+    pub embedded: Option<EmbeddedConfig>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -63,6 +69,7 @@ impl Default for RunOptions {
             on_result: None,
             probe: true,
             run_last: Vec::new(),
+            embedded: None,
         }
     }
 }
@@ -148,12 +155,12 @@ pub async fn run_all(
             (Target::Embedded, Some(cfg)) => {
                 let config = broker_config(cfg)
                     .map_err(|e| RunError::Config(format!("{}: config: {e}", loaded.path.display())))?;
-                start_embedded(config, &mut brokers).await?
+                start_embedded(config, opts, &mut brokers).await?
             }
             (Target::Embedded, None) => match &default_endpoint {
                 Some(ep) => Endpoint::clone(ep),
                 None => {
-                    let ep = start_embedded(Config::default(), &mut brokers).await?;
+                    let ep = start_embedded(Config::default(), opts, &mut brokers).await?;
                     default_endpoint = Some(ep.clone());
                     ep
                 }
@@ -228,7 +235,14 @@ async fn run_cases(
 }
 
 /// Starts a reference broker on a loopback port for the embedded target.
-async fn start_embedded(config: Config, brokers: &mut Vec<BrokerHandle>) -> Result<Endpoint, RunError> {
+async fn start_embedded(
+    mut config: Config,
+    opts: &RunOptions,
+    brokers: &mut Vec<BrokerHandle>,
+) -> Result<Endpoint, RunError> {
+    if let Some(change) = &opts.embedded {
+        change(&mut config);
+    }
     let caps = capabilities_of(&config);
     let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
         .await
