@@ -356,8 +356,10 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             Ok(ExitStatus::Passed)
         }
         Command::Coverage { corpus } => {
-            let scenarios = app::load_corpus(corpus.as_deref(), &catalogue)?;
-            say(&report::coverage(&scenarios, &catalogue))?;
+            let dir = corpus.unwrap_or_else(mqttspec::default_corpus);
+            let scenarios = app::load_corpus(Some(&dir), &catalogue)?;
+            let unproven = report::read_unproven(&dir);
+            say(&report::coverage(&scenarios, &catalogue, unproven.as_ref()))?;
             Ok(ExitStatus::Passed)
         }
         Command::Load { target, connections, messages } => {

@@ -48,11 +48,17 @@ pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
     out
 }
 
-/// Statements covered by at least one scenario, per version.
-pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
+/// Statements cited by the corpus and proven by mutants, per version. `unproven`
+/// holds the cited statements no killed mutant proves (`scenarios/mutants/unproven.yaml`,
+/// kept exact by the test suite); without it, only citations are reported.
+pub fn coverage(
+    scenarios: &[Loaded],
+    catalogue: &Catalogue,
+    unproven: Option<&BTreeSet<(Version, String)>>,
+) -> String {
     let mut out = String::new();
     for (version, statements) in &catalogue.by_version {
-        let covered: BTreeSet<String> = scenarios
+        let cited: BTreeSet<String> = scenarios
             .iter()
             .filter(|l| l.scenario.versions.contains(version))
             .flat_map(|l| l.scenario.statements.for_version(*version))
@@ -60,20 +66,57 @@ pub fn coverage(scenarios: &[Loaded], catalogue: &Catalogue) -> String {
             .collect();
         let testable: Vec<&str> =
             statements.iter().filter(|s| s.broker_testable).map(|s| s.id.as_str()).collect();
-        let covered_testable = testable.iter().filter(|id| covered.contains(**id)).count();
-        let _ = writeln!(
+        let cited_testable: Vec<&str> = testable.iter().copied().filter(|id| cited.contains(*id)).collect();
+        let _ = write!(
             out,
-            "MQTT {}: {} of {} statements covered; {} of {} broker-testable",
+            "MQTT {}: {} of {} broker-testable statements cited",
             version_label(*version),
-            covered.len(),
-            statements.len(),
-            covered_testable,
-            testable.len()
+            cited_testable.len(),
+            testable.len(),
         );
-        let uncovered: Vec<&str> = testable.iter().copied().filter(|id| !covered.contains(*id)).collect();
-        let _ = writeln!(out, "  uncovered broker-testable: {}", uncovered.join(" "));
+        match unproven {
+            Some(u) => {
+                let proven =
+                    cited_testable.iter().filter(|id| !u.contains(&(*version, id.to_string()))).count();
+                let _ = writeln!(
+                    out,
+                    ", {proven} proven (a mutant breaking it is killed by a case citing it); {} statements in all",
+                    statements.len()
+                );
+                let open: Vec<&str> = cited_testable
+                    .iter()
+                    .copied()
+                    .filter(|id| u.contains(&(*version, id.to_string())))
+                    .collect();
+                let _ = writeln!(out, "  cited, not yet proven: {}", open.join(" "));
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    " (proof by mutants not known for this corpus); {} statements in all",
+                    statements.len()
+                );
+            }
+        }
+        let uncited: Vec<&str> = testable.iter().copied().filter(|id| !cited.contains(*id)).collect();
+        let _ = writeln!(out, "  not cited: {}", uncited.join(" "));
     }
     out
+}
+
+/// The cited statements no killed mutant proves, as `scenarios/mutants/unproven.yaml`
+/// (beside the corpus folder) lists them.
+pub fn read_unproven(corpus_dir: &std::path::Path) -> Option<BTreeSet<(Version, String)>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Entry {
+        statement: String,
+        version: Version,
+    }
+    let path = corpus_dir.parent()?.join("mutants/unproven.yaml");
+    let text = std::fs::read_to_string(path).ok()?;
+    let list: Vec<Entry> = serde_yaml::from_str(&text).ok()?;
+    Some(list.into_iter().map(|e| (e.version, e.statement)).collect())
 }
 
 fn version_label(v: Version) -> &'static str {
