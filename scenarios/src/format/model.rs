@@ -111,6 +111,34 @@ pub enum Capability {
     Tls,
 }
 
+impl Capability {
+    /// The spec text that lets a server of `version` lack this capability, if any.
+    /// Only such a lack makes a case `unsupported`; where the spec gives a server no
+    /// such option, the case runs whatever the target declares, and its verdict
+    /// stands.
+    pub fn may_lack(self, version: Version) -> Option<&'static str> {
+        use Capability::*;
+        match (self, version) {
+            (Qos1 | Qos2, Version::V311) => Some(
+                "3.1.1 §3.8.4: \"The Server might grant a lower maximum QoS than the subscriber requested\"",
+            ),
+            (Qos1 | Qos2, Version::V5) => Some("5.0 §3.2.2.3.4 Maximum QoS (MQTT-3.2.2-9)"),
+            // 3.1.1 has no Retain Available: the server MUST store retained messages
+            // (MQTT-3.3.1-5) and process wildcard filters (§4.7.1).
+            (Retain | Wildcards, Version::V311) => None,
+            (Retain, Version::V5) => Some("5.0 §3.2.2.3.5 Retain Available (MQTT-3.2.2-14)"),
+            (Wildcards, Version::V5) => Some("5.0 §3.2.2.3.11 Wildcard Subscription Available"),
+            (SharedSubscriptions, _) => Some("5.0 §3.2.2.3.13 Shared Subscription Available"),
+            (SubscriptionIdentifiers, _) => Some("5.0 §3.2.2.3.12 Subscription Identifiers Available"),
+            (TopicAlias, _) => Some("5.0 §3.2.2.3.8 Topic Alias Maximum (0: none accepted)"),
+            (EnhancedAuth, _) => {
+                Some("5.0 §4.12: a server may not support the Authentication Method (MQTT-4.12.0-1)")
+            }
+            (Tls, _) => Some("3.1.1 §4.2 / 5.0 §4.2: TLS is one of several transports"),
+        }
+    }
+}
+
 /// One step.
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -330,8 +330,12 @@ pub(super) async fn run_case(
         let why = format!("the target refuses MQTT {version}");
         return CaseResult::without_run(loaded, version, Verdict::Unsupported, why);
     };
-    let missing: Vec<String> =
-        s.requires.iter().filter(|c| !caps.contains(c)).map(|c| format!("{c:?}")).collect();
+    let missing: Vec<String> = s
+        .requires
+        .iter()
+        .filter(|c| !caps.contains(c) && c.may_lack(version).is_some())
+        .map(|c| format!("{c:?}"))
+        .collect();
     if !missing.is_empty() {
         let why = format!("target lacks {}", missing.join(", "));
         return CaseResult::without_run(loaded, version, Verdict::Unsupported, why);
