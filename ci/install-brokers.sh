@@ -16,8 +16,18 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 # The packages' own services are not wanted: the tests start private instances.
-for svc in mosquitto rabbitmq-server ejabberd nats-server; do
+for svc in mosquitto rabbitmq-server ejabberd nats-server epmd; do
     service "$svc" stop >/dev/null 2>&1 || true
+done
+# Starting Erlang's services left Debian's epmd daemon (`epmd -daemon`) listening on
+# every interface; the profiles start their own on loopback (`epmd -address 127.0.0.1`),
+# which are left alone. Stop the daemon by its process id.
+for pid in $(pgrep -x epmd 2>/dev/null || true); do
+    args=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)
+    case "$args" in
+        *-address*) ;;
+        *) kill "$pid" 2>/dev/null || true ;;
+    esac
 done
 
 venv="$HOME/.cache/mqttspec/amqtt-venv"

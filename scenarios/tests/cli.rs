@@ -81,3 +81,51 @@ fn exit_statuses_say_whose_fault() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("3 the harness could not run") && help.contains("130 interrupted"), "{help}");
 }
+
+#[test]
+fn target_and_path_errors_say_what_is_wrong() {
+    for (args, needle) in [
+        (vec!["run", "--target", "foo://x:1"], "unknown scheme \"foo\""),
+        (vec!["run", "--target", "tcp://127.0.0.1"], "no port: write tcp://127.0.0.1:PORT"),
+        (vec!["run", "--target", "tls://localhost:88x3"], "port \"88x3\" is not a number"),
+        (vec!["run", "--profile", "no-such-broker"], "neither a file nor a known profile"),
+        (vec!["list", "--corpus", "/nonexistent/corpus"], "no such scenario folder"),
+        (vec!["run", "--username", "u"], "--password"),
+    ] {
+        let out = mqttspec(&args, "");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_profile_named_by_its_name_is_found() {
+    // `--profile reference` is the committed profiles/reference.yaml, which lists no
+    // deviation of the embedded broker; the run passes.
+    let out = mqttspec(&["run", "--profile", "reference", "--filter", "3.1-connect/reserved-flag"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn junit_and_exit_status_agree_for_fail_on_should() {
+    // A SHOULD-level scenario the embedded broker misses, in a corpus of its own.
+    let dir = std::env::temp_dir().join(format!("mqttspec-should-{}", std::process::id()));
+    let case = dir.join("x");
+    std::fs::create_dir_all(&case).unwrap();
+    std::fs::write(
+        case.join("should.yaml"),
+        "id: x/should\ntitle: t\nstatements: [MQTT-3.1.2-24]\nlevel: should\nversions: ['3.1.1']\nsteps:\n  - connect: {client: a}\n  - expect: {client: a, packet: {pingresp: {}}, within-ms: 100}\n",
+    )
+    .unwrap();
+    let corpus = dir.to_string_lossy().to_string();
+    for (fail_on, code, failures) in [("must", 0, "failures=\"0\""), ("should", 1, "failures=\"1\"")] {
+        let junit = dir.join(format!("{fail_on}.xml"));
+        let junit_arg = junit.to_string_lossy().to_string();
+        let out = mqttspec(&["run", "--corpus", &corpus, "--fail-on", fail_on, "--junit", &junit_arg], "");
+        assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains(failures), "--fail-on {fail_on}: {xml}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -53,6 +53,14 @@ pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<Lo
         .map(|e| e.into_path())
         .collect();
     files.sort();
+    if !dir.is_dir() {
+        return Err(vec![LoadError {
+            path: dir.display().to_string(),
+            message:
+                "no such scenario folder (--corpus takes the folder holding the <section>-<topic>/ folders)"
+                    .into(),
+        }]);
+    }
     if files.is_empty() {
         return Err(vec![LoadError {
             path: dir.display().to_string(),
@@ -106,7 +114,12 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
         }
         for id in ids {
             if !catalogue.has(*v, &id) {
-                return Err(err(format!("statements: {id} is not in the catalogue of {}", v.as_str())));
+                // The line that names it, so that the error points at the typo.
+                let line = text.lines().position(|l| l.contains(id.as_str())).map_or(1, |n| n + 1);
+                return Err(LoadError {
+                    path: format!("{}:{line}", path.display()),
+                    message: format!("statements: {id} is not in the catalogue of {}", v.as_str()),
+                });
             }
         }
     }
@@ -198,7 +211,7 @@ mod tests {
         let text =
             "id: x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
         let e = parse(text, Path::new("x.yaml"), &cat()).unwrap_err().to_string();
-        assert!(e.contains("MQTT-9.9.9-9") && e.contains("3.1.1"), "{e}");
+        assert!(e.starts_with("x.yaml:3:") && e.contains("MQTT-9.9.9-9") && e.contains("3.1.1"), "{e}");
     }
 
     #[test]

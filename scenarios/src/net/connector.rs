@@ -102,15 +102,40 @@ impl Target {
         let (scheme, rest) = s.split_once("://").ok_or_else(|| {
             format!("target {s:?}: expected embedded, tcp://host:port, tls://host:port, ws://host:port/path or wss://...")
         })?;
+        // The usual port of each scheme, for the message when none is given.
+        let usual = match scheme {
+            "tcp" => 1883,
+            "tls" => 8883,
+            "ws" => 80,
+            "wss" => 443,
+            _ => {
+                return Err(format!(
+                    "target {s:?}: unknown scheme {scheme:?}: expected tcp://, tls://, ws:// or wss:// (or embedded, process:<profile>, container:IMAGE)"
+                ));
+            }
+        };
         let (hostport, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, "/"),
         };
+        let port = hostport.rsplit_once(':').map(|(_, p)| p).filter(|p| !p.contains(']'));
+        match port {
+            None | Some("") => {
+                return Err(format!(
+                    "target {s:?}: no port: write {scheme}://{}:PORT (MQTT over {scheme} usually listens on {usual})",
+                    hostport.trim_end_matches(':')
+                ));
+            }
+            Some(p) if p.parse::<u16>().is_err() => {
+                return Err(format!("target {s:?}: port {p:?} is not a number from 0 to 65535"));
+            }
+            Some(_) => {}
+        }
         let addr = hostport
             .to_socket_addrs()
-            .map_err(|e| format!("target {s:?}: {e}"))?
+            .map_err(|e| format!("target {s:?}: cannot resolve {hostport:?}: {e}"))?
             .next()
-            .ok_or_else(|| format!("target {s:?}: no address"))?;
+            .ok_or_else(|| format!("target {s:?}: {hostport:?} resolves to no address"))?;
         let host =
             hostport.rsplit_once(':').map_or(hostport, |(h, _)| h).trim_matches(['[', ']']).to_string();
         let tls_config = || client_config(tls).map_err(|e| format!("target {s:?}: {e}"));
@@ -121,12 +146,11 @@ impl Target {
             "tcp" => Connector::Tcp(addr),
             "tls" => Connector::Tls { addr, server_name: server_name()?, config: tls_config()? },
             "ws" => Connector::Ws { addr, url: format!("ws://{hostport}{path}"), tls: None },
-            "wss" => Connector::Ws {
+            _ => Connector::Ws {
                 addr,
                 url: format!("wss://{hostport}{path}"),
                 tls: Some((server_name()?, tls_config()?)),
             },
-            other => return Err(format!("target {s:?}: unknown scheme {other:?}")),
         })))
     }
 }

@@ -126,7 +126,9 @@ fn version_label(v: Version) -> &'static str {
 /// The results as JUnit XML: one suite per spec chapter, statement IDs and the
 /// protocol version as properties of each case, the transcript of a failure as its
 /// output.
-pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
+/// With `strict` (`--fail-on should`), a `non-strict` case is a failure too, as it is
+/// for the exit status.
+pub fn junit(results: &[CaseResult], target: &str, strict: bool) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("mqttspec");
     let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
@@ -134,6 +136,7 @@ pub fn junit(results: &[CaseResult], target: &str) -> Result<String, String> {
         let chapter = r.id.split('/').next().unwrap_or("").to_string();
         let mut status = match r.verdict {
             Verdict::Fail | Verdict::UnexpectedPass => TestCaseStatus::non_success(NonSuccessKind::Failure),
+            Verdict::NonStrict if strict => TestCaseStatus::non_success(NonSuccessKind::Failure),
             Verdict::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
             Verdict::Unsupported => TestCaseStatus::skipped(),
             _ => TestCaseStatus::success(),

@@ -26,6 +26,9 @@ pub enum LaunchError {
     /// It is there but did not come up.
     #[error("{0}")]
     Failed(String),
+    /// The `--target` text itself is wrong (a usage error).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// A started broker: the target to run against, and what stops it.

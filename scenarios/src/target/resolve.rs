@@ -39,7 +39,7 @@ pub async fn resolve(
         let (_, profile) = profiles.iter().find(|(n, _)| n == name).ok_or_else(|| {
             let known: Vec<&str> =
                 profiles.iter().filter(|(_, p)| p.process.is_some()).map(|(n, _)| n.as_str()).collect();
-            LaunchError::Failed(format!("process:{name}: no such profile (known: {})", known.join(", ")))
+            LaunchError::Invalid(format!("process:{name}: no such profile (known: {})", known.join(", ")))
         })?;
         let launched = start_process(name, profile).await?;
         let label = format!("{} {}", profile.broker, profile.version);
@@ -64,7 +64,7 @@ pub async fn resolve(
             launched: Some(launched),
         });
     }
-    let target = crate::Target::parse(text, tls).map_err(LaunchError::Failed)?;
+    let target = crate::Target::parse(text, tls).map_err(LaunchError::Invalid)?;
     let label = if text == "embedded" {
         format!("mqttspec reference broker {}", env!("CARGO_PKG_VERSION"))
     } else {
