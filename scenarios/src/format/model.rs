@@ -109,6 +109,8 @@ pub enum Capability {
     EnhancedAuth,
     /// TLS.
     Tls,
+    /// Accepting a zero-length ClientId (and assigning one).
+    EmptyClientId,
 }
 
 impl Capability {
@@ -135,6 +137,9 @@ impl Capability {
                 Some("5.0 §4.12: a server may not support the Authentication Method (MQTT-4.12.0-1)")
             }
             (Tls, _) => Some("3.1.1 §4.2 / 5.0 §4.2: TLS is one of several transports"),
+            (EmptyClientId, _) => Some(
+                "MQTT-3.1.3-6: \"The Server MAY allow a Client to supply a ClientId that has a length of zero bytes\"",
+            ),
         }
     }
 }

@@ -83,7 +83,7 @@ pub fn default_run_id() -> String {
 
 /// Capabilities of a target.
 pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
-    let mut caps = BTreeSet::new();
+    let mut caps = BTreeSet::from([Capability::EmptyClientId]);
     if config.maximum_qos >= 1 {
         caps.insert(Capability::Qos1);
     }
@@ -256,7 +256,16 @@ async fn start_embedded(
 async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
     if !opts.probe {
         use Capability::*;
-        let all = [Qos1, Qos2, Retain, Wildcards, SharedSubscriptions, SubscriptionIdentifiers, TopicAlias];
+        let all = [
+            Qos1,
+            Qos2,
+            Retain,
+            Wildcards,
+            SharedSubscriptions,
+            SubscriptionIdentifiers,
+            TopicAlias,
+            EmptyClientId,
+        ];
         return Endpoint::same_caps(remote, all.into_iter().collect());
     }
     let patience = opts.clock.default_patience();

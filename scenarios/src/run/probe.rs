@@ -88,6 +88,9 @@ pub async fn probe_v5(addr: &Connector, login: Option<&Login>, prefix: &str, tim
     }
     let _ = send(&mut c, Packet::Disconnect(Disconnect::default())).await;
     c.drop_connection().await;
+    if empty_client_id_accepted(addr, login, Version::V5, timeout).await {
+        caps.insert(Capability::EmptyClientId);
+    }
     Some(caps)
 }
 
@@ -153,5 +156,22 @@ pub async fn probe_v311(addr: &Connector, login: Option<&Login>, prefix: &str, t
     }
     let _ = send(&mut c, Packet::Disconnect(Disconnect::default())).await;
     c.drop_connection().await;
+    if empty_client_id_accepted(addr, login, Version::V3_1_1, timeout).await {
+        caps.insert(Capability::EmptyClientId);
+    }
     Some(caps)
+}
+
+/// Whether the target accepts a zero-length ClientId with a clean session (a server
+/// MAY refuse it: MQTT-3.1.3-6).
+async fn empty_client_id_accepted(
+    addr: &Connector,
+    login: Option<&Login>,
+    v: Version,
+    timeout: Duration,
+) -> bool {
+    let Ok((mut c, Packet::ConnAck(ack))) = connect(addr, login, v, "", timeout).await else { return false };
+    let _ = send(&mut c, Packet::Disconnect(Disconnect::default())).await;
+    c.drop_connection().await;
+    ack.code.0 == 0
 }
