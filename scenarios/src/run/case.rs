@@ -126,8 +126,6 @@ impl Case {
             Event::Closed if outcomes.iter().any(|o| matches!(o, Outcome::Closed)) => Ok(None),
             Event::Closed => broker(format!("expected {}, but the connection closed", describe())),
             Event::Packet(p) => {
-                let names_disconnect =
-                    outcomes.iter().any(|o| matches!(o, Outcome::Packet(PacketSpec::Disconnect(_))));
                 let mut mismatches = Vec::new();
                 for o in outcomes {
                     match o {
@@ -137,10 +135,8 @@ impl Case {
                             Err(harness) => return Err(harness.into()),
                         },
                         // A 5.0 broker announces a close with DISCONNECT; accept it
-                        // as the close if the connection then ends — unless the
-                        // outcomes name the DISCONNECT (and its reason code) they
-                        // accept, which then decide.
-                        Outcome::Closed if matches!(p, Packet::Disconnect(_)) && !names_disconnect => {
+                        // as the close if the connection then ends.
+                        Outcome::Closed if matches!(p, Packet::Disconnect(_)) => {
                             return match self.client(name)?.recv(wait).await? {
                                 Event::Closed => Ok(None),
                                 other => broker(format!(
