@@ -1,8 +1,7 @@
 //! A property block as it travels, its builder and its iterator.
 
-use super::decode::read_value;
 use super::id::PropertyId;
-use super::value::{Property, Value};
+use super::value::{Property, Value, read_value};
 use crate::reader::Reader;
 use crate::{Buffer, MqttString, varint};
 use bytes::{BufMut, Bytes, BytesMut};

@@ -2,22 +2,9 @@
 
 use super::block::Properties;
 use super::id::{PropertyContext, PropertyId, ValueType};
-use super::value::Value;
 use crate::error::Rule;
 use crate::reader::{Reader, Result};
 use crate::{Buffer, topic};
-
-pub(crate) fn read_value<B: Buffer>(r: &mut Reader<'_, B>, ty: ValueType) -> Result<Value<B>> {
-    Ok(match ty {
-        ValueType::Byte => Value::Byte(r.u8()?),
-        ValueType::U16 => Value::U16(r.u16()?),
-        ValueType::U32 => Value::U32(r.u32()?),
-        ValueType::VarInt => Value::VarInt(r.varint()?),
-        ValueType::String => Value::String(r.string()?),
-        ValueType::Binary => Value::Binary(r.binary()?),
-        ValueType::Pair => Value::Pair(r.string()?, r.string()?),
-    })
-}
 
 /// What a strict decode of a property block saw, for checks that span fields.
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,7 +1,7 @@
 //! One property with its typed value.
 
-use super::id::PropertyId;
-use crate::reader::put_binary;
+use super::id::{PropertyId, ValueType};
+use crate::reader::{Reader, Result, put_binary};
 use crate::{Buffer, MqttString, varint};
 use bytes::{BufMut, Bytes};
 
@@ -179,4 +179,16 @@ impl<B: Buffer> Property<B> {
             }
         }
     }
+}
+
+pub(crate) fn read_value<B: Buffer>(r: &mut Reader<'_, B>, ty: ValueType) -> Result<Value<B>> {
+    Ok(match ty {
+        ValueType::Byte => Value::Byte(r.u8()?),
+        ValueType::U16 => Value::U16(r.u16()?),
+        ValueType::U32 => Value::U32(r.u32()?),
+        ValueType::VarInt => Value::VarInt(r.varint()?),
+        ValueType::String => Value::String(r.string()?),
+        ValueType::Binary => Value::Binary(r.binary()?),
+        ValueType::Pair => Value::Pair(r.string()?, r.string()?),
+    })
 }
