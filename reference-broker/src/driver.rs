@@ -37,6 +37,21 @@ struct Shared {
     max_packet_size: u32,
     /// The rule a decoder mutant skips; never one without the `mutants` feature.
     decode_skip: Option<mqttspec_codec::Rule>,
+    /// The `protocol-error-ignored` mutant: read on past a packet the decoder refused;
+    /// never without the `mutants` feature.
+    ignore_errors: bool,
+}
+
+/// Whether the configured mutant ignores protocol errors (`protocol-error-ignored`).
+fn ignore_errors(config: &Config) -> bool {
+    #[cfg(feature = "mutants")]
+    if let Some(crate::mutants::Fault::Behaviour(b)) =
+        config.mutant.as_deref().and_then(crate::mutants::fault)
+    {
+        return b == crate::mutants::Behaviour::ProtocolErrorIgnored;
+    }
+    let _ = config;
+    false
 }
 
 /// The rule the configured decoder mutant skips, if one is configured.
@@ -241,6 +256,7 @@ pub async fn run_listeners(listeners: Vec<Listener>, config: Config, shutdown: i
         outgoing_buffer: config.outgoing_buffer,
         max_packet_size: config.max_packet_size,
         decode_skip: decode_skip(&config),
+        ignore_errors: ignore_errors(&config),
         core: Mutex::new(Broker::with_seed(config, seed())),
         writers: Mutex::new(HashMap::new()),
         start: Instant::now(),
@@ -408,6 +424,7 @@ where
             _ = stop.changed() => break 'read,
         }
         loop {
+            let before = buf.len();
             match decoder.decode(&mut buf) {
                 Ok(Some(packet)) => {
                     tracing::trace!(conn = id, ?packet, "received");
@@ -421,6 +438,13 @@ where
                 Err(violation) => {
                     tracing::debug!(conn = id, %violation, "refused");
                     shared.feed(Input::Invalid(id, violation));
+                    // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): the connection ends here.
+                    // The mutant skips the refused packet, when its frame was whole, and
+                    // reads on while the core keeps the connection.
+                    let skipped = buf.len() < before;
+                    if shared.ignore_errors && skipped && lock(&shared.writers).contains_key(&id) {
+                        continue;
+                    }
                     break 'read;
                 }
             }

@@ -453,6 +453,7 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "downgrade-to-qos-0"
         | "qos2-redelivered-on-duplicate"
         | "dup-on-first-send"
+        | "qos0-with-dup"
         | "resend-on-ping"
         | "packet-id-reused"
         | "puback-wrong-id"
@@ -476,7 +477,10 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "session-not-kept"
         | "session-never-expires"
         | "takeover-keeps-old-connection"
-        | "takeover-without-disconnect" => sessions,
+        | "takeover-without-disconnect"
+        | "takeover-disconnect-session-expiry"
+        | "new-session-not-kept"
+        | "session-keyed-by-connection" => sessions,
         "retained-not-replaced"
         | "retained-not-cleared"
         | "retained-empty-stored"
@@ -499,7 +503,8 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "will-delay-ignored"
         | "will-not-cancelled-by-reconnect"
         | "will-retain-ignored"
-        | "will-always-retained" => wills,
+        | "will-always-retained"
+        | "will-not-stored" => wills,
         "keep-alive-not-enforced" | "keep-alive-without-grace" => keep_alive,
         "plus-matches-many-levels"
         | "plus-skips-empty-level"
@@ -528,11 +533,15 @@ fn script(id: &str) -> Option<(Script, Config)> {
             return Some((subscriptions, limited));
         }
         "retained-will-accepted" => return Some((connects, no_retain)),
-        "refused-connection-kept-open" => return Some((connects, anonymous_refused)),
+        "refused-connection-kept-open" | "refusal-session-present" => {
+            return Some((connects, anonymous_refused));
+        }
         "second-connect-ignored"
         | "assigned-id-not-reported"
         | "assigned-id-reused"
         | "protocol-error-ignored"
+        | "connack-missing"
+        | "auth-method-advertised"
         | "unsupported-auth-method-accepted" => connects,
         "overlap-lowest-qos"
         | "shared-ignores-granted-qos"

@@ -28,7 +28,9 @@ impl Broker {
     pub(super) fn refuse(&mut self, conn: ConnId, version: Version, v5: ReasonCode, v311: Option<u8>) {
         let code = if version.is_v5() { Some(v5) } else { v311.map(ReasonCode) };
         if let Some(code) = code {
-            let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+            // MQTT-3.2.2-4 (3.1.1), MQTT-3.2.2-6 (5.0): a refusal has Session Present 0.
+            let session_present = self.mutant(M::RefusalSessionPresent);
+            let ack = ConnAck { session_present, code, properties: Properties::new() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
         // MQTT-3.2.2-5 (3.1.1), MQTT-3.2.2-7 MQTT-4.13.2-1 (5.0): a refusal closes.
@@ -68,7 +70,10 @@ impl Broker {
         if !cfg.allow_anonymous && user.is_none() {
             return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
         }
-        self.accept(conn, c, user, Vec::new());
+        // MQTT-4.12.0-6 (5.0): no Authentication Method in CONNACK unless the client sent one.
+        let advertised = (v.is_v5() && self.mutant(M::AuthMethodAdvertised))
+            .then(|| Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()));
+        self.accept(conn, c, user, advertised.into_iter().collect());
     }
 
     /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
@@ -85,13 +90,21 @@ impl Broker {
         let Some(client_id) = self.client_id_for(&c, &mut props) else {
             return self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(2));
         };
+        // MQTT-3.1.3-2 (both): the session is the ClientId's.
+        let client_id =
+            if self.mutant(M::SessionKeyedByConnection) { format!("{client_id}#{conn}") } else { client_id };
         if !self.will_allowed(&c, user.as_deref(), &client_id) {
             let v311 = Some(v311_connack::NOT_AUTHORIZED);
             return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, v311);
         }
         props.extend(auth_props);
-        let terms = self.negotiate(&c, &mut props);
+        let mut terms = self.negotiate(&c, &mut props);
         let resumed = self.take_over(&client_id, c.clean_start);
+        // MQTT-3.1.2-4 (3.1.1), MQTT-3.1.2-6 (5.0): without a session to resume, Clean
+        // Start 0 creates one, as lasting as any other.
+        if !resumed && !c.clean_start && self.mutant(M::NewSessionNotKept) {
+            terms.expiry = 0;
+        }
         let session_present = match self.behaviour() {
             Some(M::SessionPresentAlways0) => false,
             Some(M::SessionPresentOnNewSession) => resumed || !c.clean_start,
@@ -104,7 +117,9 @@ impl Broker {
         // MQTT-3.1.4-4 (3.1.1), MQTT-3.1.4-5 (5.0): an accepted CONNECT gets CONNACK 0.
         // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3 (5.0):
         // Session Present says whether a session was resumed.
-        self.send(conn, connack);
+        if !self.mutant(M::ConnackMissing) {
+            self.send(conn, connack);
+        }
         if resumed {
             self.resume(&client_id);
         }
@@ -188,7 +203,14 @@ impl Broker {
         if let Some(old) = old.filter(|_| !self.mutant(M::TakeoverKeepsOldConnection)) {
             let v5 = self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5);
             if v5 && !self.mutant(M::TakeoverWithoutDisconnect) {
-                self.send(old, Packet::Disconnect(Disconnect::new(ReasonCode::SESSION_TAKEN_OVER)));
+                let mut d = Disconnect::new(ReasonCode::SESSION_TAKEN_OVER);
+                // MQTT-3.14.2-2 (5.0): a server's DISCONNECT has no Session Expiry Interval.
+                if self.mutant(M::TakeoverDisconnectSessionExpiry) {
+                    let expiry = self.sessions.get(client_id).map_or(0, |s| s.expiry);
+                    d.properties =
+                        Properties::build([Property::SessionExpiryInterval(expiry)]).unwrap_or_default();
+                }
+                self.send(old, Packet::Disconnect(d));
             }
             self.drop_conn(old, true);
         }
@@ -231,7 +253,9 @@ impl Broker {
             self.sessions.entry(client_id.to_string()).or_insert_with(|| Session::new(client_id.to_string()));
         session.attach(conn, v, terms.expiry);
         session.user = user;
-        session.will = c.will.map(|mut w| {
+        // MQTT-3.1.2-8 (3.1.1), MQTT-3.1.2-7 (5.0): the Will is stored with the session.
+        let will = c.will.filter(|_| m != Some(M::WillNotStored));
+        session.will = will.map(|mut w| {
             // MQTT-3.1.2-16 MQTT-3.1.2-17 (3.1.1), MQTT-3.1.2-14 MQTT-3.1.2-15 (5.0): the
             // will is retained exactly when Will Retain says so.
             w.retain = match m {

@@ -157,8 +157,10 @@ impl Delivery {
         // MQTT-3.3.1-1 (both): DUP only on a resend; MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0): never on
         // the first transmission.
         let dup = dup || m == Some(M::DupOnFirstSend);
+        // MQTT-4.3.1-1 (5.0): a QoS 0 PUBLISH has DUP 0.
+        let qos0_dup = m == Some(M::Qos0WithDup);
         Some(Publish {
-            dup: dup && self.qos != QoS::AtMostOnce,
+            dup: if self.qos == QoS::AtMostOnce { qos0_dup } else { dup },
             qos: self.qos,
             retain: self.retain,
             topic: self.msg.topic.as_str().into(),

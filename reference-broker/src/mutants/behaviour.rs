@@ -27,6 +27,8 @@ behaviours! {
         v311: ["MQTT-4.4.0-1"], /* (3.1.1) */ v5: ["MQTT-4.4.0-1"], /* (5.0) */
     ResendWithoutDup "resend-without-dup": "PUBLISHes resent on resumption have DUP 0"
         v311: ["MQTT-3.3.1-1"], /* (3.1.1) */ v5: ["MQTT-3.3.1-1"], /* (5.0) */
+    Qos0WithDup "qos0-with-dup": "QoS 0 deliveries go out with DUP 1"
+        v311: [], v5: ["MQTT-4.3.1-1"], /* (5.0) */
     DupOnFirstSend "dup-on-first-send": "the first transmission of a QoS 1/2 PUBLISH has DUP 1"
         v311: ["MQTT-4.3.2-1", "MQTT-4.3.3-1"], /* (3.1.1) */ v5: ["MQTT-4.3.2-2", "MQTT-4.3.3-2"], /* (5.0) */
     ResendOnPing "resend-on-ping": "unacknowledged PUBLISHes are resent whenever the client pings, not only on resumption"
@@ -100,6 +102,8 @@ behaviours! {
         v311: ["MQTT-3.1.4-2"], /* (3.1.1) */ v5: ["MQTT-3.1.4-3"], /* (5.0) */
     TakeoverWithoutDisconnect "takeover-without-disconnect": "the taken-over connection is closed without DISCONNECT 0x8E"
         v311: [], v5: ["MQTT-3.1.4-3"], /* (5.0) */
+    TakeoverDisconnectSessionExpiry "takeover-disconnect-session-expiry": "the Session taken over DISCONNECT carries the session's Session Expiry Interval"
+        v311: [], v5: ["MQTT-3.14.2-2"], /* (5.0) */
     SecondConnectIgnored "second-connect-ignored": "a second CONNECT on a connection is ignored, not a protocol error"
         v311: ["MQTT-3.1.0-2"], /* (3.1.1) */ v5: ["MQTT-3.1.0-2"], /* (5.0) */
     AssignedIdNotReported "assigned-id-not-reported": "an assigned Client Identifier is not sent in CONNACK"
@@ -107,7 +111,17 @@ behaviours! {
     AssignedIdReused "assigned-id-reused": "every empty ClientId is assigned the same identifier"
         v311: ["MQTT-3.1.3-6"], /* (3.1.1) */ v5: ["MQTT-3.1.3-6", "MQTT-3.2.2-16"], /* (5.0) */
     RefusedConnectionKeptOpen "refused-connection-kept-open": "after a refusing CONNACK the connection stays open"
-        v311: ["MQTT-3.2.2-5"], /* (3.1.1) */ v5: ["MQTT-3.2.2-7", "MQTT-4.13.2-1"], /* (5.0) */
+        v311: ["MQTT-3.2.2-5"], /* (3.1.1) */ v5: ["MQTT-3.2.2-7", "MQTT-4.13.2-1", "MQTT-3.1.4-2"], /* (5.0) */
+    RefusalSessionPresent "refusal-session-present": "a refusing CONNACK has Session Present 1"
+        v311: ["MQTT-3.2.2-4"], /* (3.1.1) */ v5: ["MQTT-3.2.2-6"], /* (5.0) */
+    ConnackMissing "connack-missing": "an accepted CONNECT is never answered with CONNACK"
+        v311: [], v5: ["MQTT-3.1.4-5"], /* (5.0) */
+    NewSessionNotKept "new-session-not-kept": "Clean Session / Clean Start 0 without a stored session gets one that ends with its connection"
+        v311: ["MQTT-3.1.2-4"], /* (3.1.1) */ v5: ["MQTT-3.1.2-6"], /* (5.0) */
+    SessionKeyedByConnection "session-keyed-by-connection": "sessions are keyed by ClientId and connection, so a reconnecting client never finds its own"
+        v311: ["MQTT-3.1.3-2"], /* (3.1.1) */ v5: ["MQTT-3.1.3-2"], /* (5.0) */
+    AuthMethodAdvertised "auth-method-advertised": "CONNACK names the server's Authentication Method to a client that sent none"
+        v311: [], v5: ["MQTT-4.12.0-6"], /* (5.0) */
     ProtocolErrorIgnored "protocol-error-ignored": "a malformed packet or protocol error is dropped and the connection kept"
         v311: ["MQTT-4.8.0-1"], /* (3.1.1) */ v5: ["MQTT-4.13.1-1"], /* (5.0) */
     UnsupportedAuthMethodAccepted "unsupported-auth-method-accepted": "a CONNECT with an unknown Authentication Method is accepted"
@@ -163,6 +177,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.1.3-9"], /* (5.0) */
     WillRetainIgnored "will-retain-ignored": "a Will with Will Retain 1 is published as a non-retained message"
         v311: ["MQTT-3.1.2-17"], /* (3.1.1) */ v5: ["MQTT-3.1.2-15"], /* (5.0) */
+    WillNotStored "will-not-stored": "the Will Message of an accepted CONNECT is not stored with the session, so never published"
+        v311: ["MQTT-3.1.2-8"], /* (3.1.1) */ v5: ["MQTT-3.1.2-7", "MQTT-3.1.2-8"], /* (5.0) */
     WillAlwaysRetained "will-always-retained": "a Will with Will Retain 0 is published as a retained message"
         v311: ["MQTT-3.1.2-16"], /* (3.1.1) */ v5: ["MQTT-3.1.2-14"], /* (5.0) */
     // Topic matching (§4.7): each rule broken alone.
@@ -188,7 +204,7 @@ behaviours! {
         v311: ["MQTT-1.5.3-3"], /* (3.1.1) */ v5: ["MQTT-1.5.4-3"], /* (5.0) */
     // 5.0 properties and limits.
     SubscriptionIdNotForwarded "subscription-id-not-forwarded": "deliveries carry no Subscription Identifier"
-        v311: [], v5: ["MQTT-3.3.4-3"], /* (5.0) */
+        v311: [], v5: ["MQTT-3.3.4-3", "MQTT-3.3.4-4"], /* (5.0) */
     SubscriptionIdsFirstOnly "subscription-ids-first-only": "a copy for overlapping subscriptions carries only the first identifier"
         v311: [], v5: ["MQTT-3.3.4-4"], /* (5.0) */
     MessageExpiryNotEnforced "message-expiry-not-enforced": "expired messages are still delivered"

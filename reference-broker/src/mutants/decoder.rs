@@ -29,6 +29,36 @@ pub fn rules() -> impl Iterator<Item = Rule> {
     Rule::ALL.iter().copied().filter(|r| r.skippable() && !client_side(*r))
 }
 
+/// Statements a skipped rule breaks besides its own (the codec's [`Rule::statement`]):
+/// the server's duty to act on what the rule refuses, where the spec numbers it apart.
+fn also(rule: Rule, v: Version) -> &'static [&'static str] {
+    match (rule, v) {
+        // MQTT-3.1.4-1 (both): a CONNECT that does not match §3.1 closes the connection
+        // (3.1.1: without a CONNACK).
+        (
+            Rule::ConnectReservedFlag
+            | Rule::WillQosWithoutWill
+            | Rule::WillRetainWithoutWill
+            | Rule::WillQos3
+            | Rule::WillFieldsMissing
+            | Rule::UsernameMissing
+            | Rule::PasswordMissing
+            | Rule::UnexpectedUsername
+            | Rule::UnexpectedPassword,
+            _,
+        )
+        // 5.0 allows a Password without a User Name (§3.1.2.9).
+        | (Rule::PasswordWithoutUsername, Version::V3_1_1) => &["MQTT-3.1.4-1"],
+        // MQTT-3.1.3-8 (3.1.1): the empty ClientId with CleanSession 0 is answered with
+        // CONNACK 0x02 and the connection closed.
+        (Rule::EmptyClientIdWithSession, Version::V3_1_1) => &["MQTT-3.1.3-8"],
+        // MQTT-4.7.1-1 (3.1.1), MQTT-4.7.0-1 (5.0): no wildcard in a Topic Name.
+        (Rule::TopicNameWildcard, Version::V3_1_1) => &["MQTT-4.7.1-1"],
+        (Rule::TopicNameWildcard, _) => &["MQTT-4.7.0-1"],
+        _ => &[],
+    }
+}
+
 /// `PubrelFlags` → `pubrel-flags`, `Utf8Null` → `utf8-null`.
 fn kebab(name: &str) -> String {
     let mut out = String::new();
@@ -53,7 +83,9 @@ fn leak<T: ?Sized>(b: Box<T>) -> &'static T {
 pub fn mutant(rule: Rule) -> Mutant {
     let id = format!("decoder-skip-{}", kebab(&format!("{rule:?}")));
     let description = format!("the decoder does not check: {}", rule.description());
-    let ids = |v| -> &'static [&'static str] { leak(rule.statement(v).into_iter().collect::<Box<[_]>>()) };
+    let ids = |v| -> &'static [&'static str] {
+        leak(rule.statement(v).into_iter().chain(also(rule, v).iter().copied()).collect::<Box<[_]>>())
+    };
     Mutant {
         id: leak(id.into_boxed_str()),
         description: leak(description.into_boxed_str()),
