@@ -158,6 +158,11 @@ impl Users {
         self.by_name.insert(name.to_string(), credential);
     }
 
+    /// Adds every user of `other`, replacing those of the same name.
+    pub fn merge(&mut self, other: Users) {
+        self.by_name.extend(other.by_name);
+    }
+
     /// The credential of `name`.
     pub fn get(&self, name: &str) -> Option<&Credential> {
         self.by_name.get(name)
@@ -279,6 +284,36 @@ impl ScramPending {
         let server_signature = hmac(&credential.server_key, auth_message.as_bytes());
         Ok(format!("v={}", B64.encode(server_signature)))
     }
+}
+
+/// One user given inline in a configuration.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InlineUser {
+    name: String,
+    password: String,
+}
+
+/// Reads `users: [{name, password}]`: each password is hashed at once (random salt,
+/// [`DEFAULT_ITERATIONS`]) and only its credential kept.
+pub(crate) fn inline_users<'de, D>(d: D) -> Result<Option<Users>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let list = <Vec<InlineUser> as serde::Deserialize>::deserialize(d)?;
+    let mut users = Users::default();
+    for u in list {
+        if u.name.is_empty() {
+            return Err(D::Error::custom("users: empty user name"));
+        }
+        if users.get(&u.name).is_some() {
+            return Err(D::Error::custom(format!("users: user {:?} appears twice", u.name)));
+        }
+        let credential = hash_password(&u.password, DEFAULT_ITERATIONS).map_err(D::Error::custom)?;
+        users.insert(&u.name, credential);
+    }
+    Ok(Some(users))
 }
 
 /// A credential for a new password, with a random salt from the operating system.

@@ -51,8 +51,12 @@ pub struct Config {
     /// With one, CONNECT passwords are checked and 5.0 enhanced authentication with
     /// `SCRAM-SHA-256` is offered. A relative path is relative to the config file.
     pub password_file: Option<PathBuf>,
-    /// The users of `password_file`, once loaded (or set directly when embedding).
-    #[serde(skip)]
+    /// Users: those given inline (`users: [{name, password}]`, each password hashed
+    /// into a SCRAM-SHA-256 credential as the configuration is read and then
+    /// forgotten), then those of `password_file` once loaded (a name in both takes the
+    /// file's credential); or set directly when embedding. With any, CONNECT passwords
+    /// are checked and enhanced authentication is offered, as with a password file.
+    #[serde(skip_serializing, deserialize_with = "crate::auth::inline_users")]
     pub users: Option<Users>,
     /// Authorization rules; none means everything is allowed (see [`crate::acl`]).
     pub acl: Vec<acl::Rule>,
@@ -182,7 +186,8 @@ impl Config {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Io { path: name.clone(), source })?;
-        self.users = Some(Users::parse(&text, &name)?);
+        let from_file = Users::parse(&text, &name)?;
+        self.users.get_or_insert_with(Users::default).merge(from_file);
         Ok(())
     }
 
@@ -270,6 +275,20 @@ mod tests {
         let err = Config::load(&dir.join("b.yaml")).unwrap_err().to_string();
         assert!(err.contains("users:1") && err.contains("SCRAM-SHA-256$"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn users_can_be_given_inline() {
+        let config = Config::parse("users:\n  - {name: alice, password: secret}\n", "u.yaml").unwrap();
+        let users = config.users.as_ref().unwrap();
+        assert!(users.check_password("alice", b"secret"));
+        assert!(!users.check_password("alice", b"wrong"));
+        assert!(Config::parse("", "e.yaml").unwrap().users.is_none());
+        let twice = "users: [{name: a, password: x}, {name: a, password: y}]\n";
+        let err = Config::parse(twice, "t.yaml").unwrap_err().to_string();
+        assert!(err.contains("appears twice"), "{err}");
+        let err = Config::parse("users: [{name: a, pasword: x}]\n", "f.yaml").unwrap_err().to_string();
+        assert!(err.contains("pasword"), "{err}");
     }
 
     #[cfg(not(feature = "mutants"))]
