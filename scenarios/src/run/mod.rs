@@ -105,6 +105,10 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
     if config.topic_alias_maximum > 0 {
         caps.insert(Capability::TopicAlias);
     }
+    // With users the reference broker offers SCRAM-SHA-256 (§4.12).
+    if config.users.is_some() {
+        caps.insert(Capability::EnhancedAuth);
+    }
     caps
 }
 
