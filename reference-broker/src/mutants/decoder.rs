@@ -48,13 +48,13 @@ fn also(rule: Rule, v: Version) -> &'static [&'static str] {
             _,
         )
         // 5.0 allows a Password without a User Name (§3.1.2.9).
-        | (Rule::PasswordWithoutUsername, Version::V3_1_1) => &["MQTT-3.1.4-1"],
+        | (Rule::PasswordWithoutUsername, Version::V3_1_1) => &["MQTT-3.1.4-1"], // (both)
         // MQTT-3.1.3-8 (3.1.1): the empty ClientId with CleanSession 0 is answered with
         // CONNACK 0x02 and the connection closed.
-        (Rule::EmptyClientIdWithSession, Version::V3_1_1) => &["MQTT-3.1.3-8"],
+        (Rule::EmptyClientIdWithSession, Version::V3_1_1) => &["MQTT-3.1.3-8"], // (3.1.1)
         // MQTT-4.7.1-1 (3.1.1), MQTT-4.7.0-1 (5.0): no wildcard in a Topic Name.
-        (Rule::TopicNameWildcard, Version::V3_1_1) => &["MQTT-4.7.1-1"],
-        (Rule::TopicNameWildcard, _) => &["MQTT-4.7.0-1"],
+        (Rule::TopicNameWildcard, Version::V3_1_1) => &["MQTT-4.7.1-1"], // (3.1.1)
+        (Rule::TopicNameWildcard, _) => &["MQTT-4.7.0-1"], // (5.0)
         _ => &[],
     }
 }
