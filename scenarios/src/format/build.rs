@@ -97,6 +97,10 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, BuildError> {
         .flat_map(|l| l.chars())
         .filter(|c| !c.is_whitespace())
         .collect();
+    // Checked first, so that the pairs below are whole characters.
+    if let Some(bad) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
+        return Err(BuildError(format!("bad hex: {bad:?} is not a hex digit in {text:?}")));
+    }
     if digits.len() % 2 != 0 {
         return Err(BuildError(format!("odd number of hex digits in {text:?}")));
     }
