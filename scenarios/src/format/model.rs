@@ -114,6 +114,19 @@ pub enum Capability {
 }
 
 impl Capability {
+    /// What `--no-probe` assumes an external target has: everything a plain listener
+    /// can offer (not enhanced authentication or TLS, which need its set-up).
+    pub const ASSUMED: [Capability; 8] = [
+        Capability::Qos1,
+        Capability::Qos2,
+        Capability::Retain,
+        Capability::Wildcards,
+        Capability::SharedSubscriptions,
+        Capability::SubscriptionIdentifiers,
+        Capability::TopicAlias,
+        Capability::EmptyClientId,
+    ];
+
     /// The spec text that lets a server of `version` lack this capability, if any.
     /// Only such a lack makes a case `unsupported`; where the spec gives a server no
     /// such option, the case runs whatever the target declares, and its verdict
@@ -411,23 +424,16 @@ impl ConnectStep {
     }
 }
 
-impl ExpectStep {
-    /// How long this expectation waits.
-    pub fn wait(&self) -> WaitFor {
-        WaitFor::of(self.patience_ms, self.within_ms)
-    }
+/// Each expectation that waits reads its time the same way.
+macro_rules! waits {
+    ($($step:ty),*) => {$(
+        impl $step {
+            /// How long this expectation waits.
+            pub fn wait(&self) -> WaitFor {
+                WaitFor::of(self.patience_ms, self.within_ms)
+            }
+        }
+    )*};
 }
 
-impl ClosedStep {
-    /// How long this expectation waits.
-    pub fn wait(&self) -> WaitFor {
-        WaitFor::of(self.patience_ms, self.within_ms)
-    }
-}
-
-impl UnorderedStep {
-    /// How long this expectation waits for all its packets.
-    pub fn wait(&self) -> WaitFor {
-        WaitFor::of(self.patience_ms, self.within_ms)
-    }
-}
+waits!(ExpectStep, ClosedStep, UnorderedStep);

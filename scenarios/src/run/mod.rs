@@ -259,18 +259,7 @@ async fn start_embedded(
 /// Asks an external target what it supports, before any case runs.
 async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
     if !opts.probe {
-        use Capability::*;
-        let all = [
-            Qos1,
-            Qos2,
-            Retain,
-            Wildcards,
-            SharedSubscriptions,
-            SubscriptionIdentifiers,
-            TopicAlias,
-            EmptyClientId,
-        ];
-        return Endpoint::same_caps(remote, all.into_iter().collect());
+        return Endpoint::same_caps(remote, Capability::ASSUMED.into_iter().collect());
     }
     let patience = opts.clock.default_patience();
     let prefix = format!("{:x}", case::fnv(&opts.run_id) & 0xFFFF_FFFF);
