@@ -66,6 +66,8 @@ behaviours! {
         v311: ["MQTT-3.10.4-5"], /* (3.1.1) */ v5: ["MQTT-3.10.4-5"], /* (5.0) */
     PingrespMissing "pingresp-missing": "PINGREQ is never answered"
         v311: ["MQTT-3.12.4-1"], /* (3.1.1) */ v5: ["MQTT-3.12.4-1"], /* (5.0) */
+    // (more acknowledgement, packet-identifier and QoS-flow mutants go above this line)
+
     // SUBSCRIBE / UNSUBSCRIBE (§3.8–§3.11).
     SubackCodeAboveMaximumQos "suback-code-above-maximum-qos": "SUBACK shows the requested QoS although the subscription is capped at Maximum QoS"
         v311: ["MQTT-3.8.4-5"], /* (3.1.1) */ v5: ["MQTT-3.8.4-7"], /* (5.0) */
@@ -130,6 +132,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.2.2-9"], /* (5.0) */
     RetainedWillAccepted "retained-will-accepted": "a retained Will is accepted although retain is not available"
         v311: [], v5: ["MQTT-3.2.2-13"], /* (5.0) */
+    // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
+
     // Keep alive (§3.1.2.10).
     KeepAliveNotEnforced "keep-alive-not-enforced": "a silent client is never disconnected"
         v311: ["MQTT-3.1.2-24"], /* (3.1.1) */ v5: ["MQTT-3.1.2-22"], /* (5.0) */
@@ -202,6 +206,8 @@ behaviours! {
         v311: ["MQTT-4.7.3-4"], /* (3.1.1) */ v5: ["MQTT-4.7.3-4"], /* (5.0) */
     BomStripped "bom-stripped": "a leading U+FEFF is stripped from published topic names"
         v311: ["MQTT-1.5.3-3"], /* (3.1.1) */ v5: ["MQTT-1.5.4-3"], /* (5.0) */
+    // (more subscription, topic and transport mutants go above this line)
+
     // 5.0 properties and limits.
     SubscriptionIdNotForwarded "subscription-id-not-forwarded": "deliveries carry no Subscription Identifier"
         v311: [], v5: ["MQTT-3.3.4-3", "MQTT-3.3.4-4"], /* (5.0) */
