@@ -39,6 +39,12 @@ impl Broker {
                     let extra = filters.len() - distinct.len();
                     direct.extend(std::iter::repeat_n((id.clone(), d.clone()), extra));
                 }
+                // MQTT-3.3.4-5 (5.0): a copy per subscription carries that subscription's
+                // identifier; the mutant sends such copies with the first one's on each.
+                if m == Some(M::SeparateCopiesFirstId) {
+                    direct.extend(s.copies_with_first_id(msg, &d, m).into_iter().map(|c| (id.clone(), c)));
+                    continue;
+                }
                 direct.push((id.clone(), d));
             }
             for (i, sub) in s.subs.iter().enumerate() {

@@ -369,6 +369,22 @@ impl Session {
         best
     }
 
+    /// Mutant `separate-copies-first-id`: a copy per matching subscription at that
+    /// subscription's QoS, each carrying only the first identifier of `single`.
+    pub fn copies_with_first_id(&self, msg: &Arc<Message>, single: &Delivery, m: Option<M>) -> Vec<Delivery> {
+        let first: Vec<u32> = single.sub_ids.first().copied().into_iter().collect();
+        self.subs
+            .iter()
+            .filter(|s| s.share.is_none() && topic::matching(&s.filter, &msg.topic, m))
+            .map(|sub| Delivery {
+                msg: msg.clone(),
+                qos: delivered_qos(msg.qos, sub.options.max_qos().unwrap_or(QoS::AtMostOnce), m),
+                retain: single.retain,
+                sub_ids: first.clone(),
+            })
+            .collect()
+    }
+
     /// The copy owed for shared subscription number `index`.
     pub fn delivery_for(&self, msg: &Arc<Message>, index: usize, m: Option<M>) -> Delivery {
         let sub = &self.subs[index];

@@ -213,6 +213,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.3.4-3", "MQTT-3.3.4-4"], /* (5.0) */
     SubscriptionIdsFirstOnly "subscription-ids-first-only": "a copy for overlapping subscriptions carries only the first identifier"
         v311: [], v5: ["MQTT-3.3.4-4"], /* (5.0) */
+    SeparateCopiesFirstId "separate-copies-first-id": "a copy per overlapping subscription, each carrying the first subscription's identifier"
+        v311: [], v5: ["MQTT-3.3.4-5"], /* (5.0) */
     MessageExpiryNotEnforced "message-expiry-not-enforced": "expired messages are still delivered"
         v311: [], v5: ["MQTT-3.3.2-5"], /* (5.0) */
     MessageExpiryNotDecremented "message-expiry-not-decremented": "the forwarded Message Expiry Interval is the original one"

@@ -403,6 +403,11 @@ pub enum Outcome {
     /// replies whose layout the spec leaves open, such as the CONNACK to an unknown
     /// protocol level.
     Raw(String),
+    /// These packets, in any order: the next packet matches one of them and the rest
+    /// follow within the same wait. For a choice the spec leaves to the server between
+    /// one packet and several, such as one copy or a copy per overlapping subscription
+    /// (MQTT-3.3.4-4 / MQTT-3.3.4-5 in 5.0).
+    Unordered(Vec<PacketSpec>),
     /// A packet matching this.
     #[serde(untagged)]
     Packet(PacketSpec),

@@ -221,6 +221,14 @@ fn check_outcomes(outcomes: &[Outcome], vars: &Vars) -> Result<(), String> {
                 build::parse_hex(hex).map_err(|e| format!("raw: {e}"))?;
             }
             Outcome::Packet(spec) => matching::check_expectation(vars, spec).map_err(|e| e.0)?,
+            Outcome::Unordered(specs) if specs.len() < 2 => {
+                return Err("unordered: list two packets or more (one packet is `packet`)".into());
+            }
+            Outcome::Unordered(specs) => {
+                for spec in specs {
+                    matching::check_expectation(vars, spec).map_err(|e| e.0)?;
+                }
+            }
         }
     }
     Ok(())
@@ -323,6 +331,14 @@ mod tests {
                 "closed it at step",
             ),
             ("  - connect: {client: a}\n  - expect: {client: a, packet: {pingreq: {}}}\n", "cannot receive"),
+            (
+                "  - connect: {client: a}\n  - expect: {client: a, one-of: [unordered: [publish: {}]]}\n",
+                "two packets or more",
+            ),
+            (
+                "  - connect: {client: a}\n  - expect: {client: a, one-of: [unordered: [publish: {}, pingreq: {}]]}\n",
+                "cannot receive",
+            ),
             (
                 "  - connect: {client: a}\n  - expect-closed: {client: a, patience-ms: 1, within-ms: 2}\n",
                 "not both",

@@ -116,6 +116,13 @@ impl Case {
                     Outcome::Closed => "the connection closed".to_string(),
                     Outcome::Raw(hex) => format!("bytes {hex}"),
                     Outcome::Packet(p) => matching::spec_kind(p).to_uppercase(),
+                    Outcome::Unordered(ps) => format!(
+                        "{} in any order",
+                        ps.iter()
+                            .map(|p| matching::spec_kind(p).to_uppercase())
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    ),
                 })
                 .collect::<Vec<_>>()
                 .join(" or ")
@@ -149,6 +156,18 @@ impl Case {
                             matching::kind_name(&p).to_uppercase()
                         )),
                         Outcome::Raw(hex) => mismatches.push(format!("expected bytes {hex}")),
+                        Outcome::Unordered(specs) => {
+                            let mut rest: Vec<&PacketSpec> = specs.iter().collect();
+                            match self.first_match(&rest, &p)? {
+                                Ok(i) => {
+                                    rest.remove(i);
+                                    let deadline = tokio::time::Instant::now() + wait;
+                                    self.receive_rest(name, rest, deadline, wait).await?;
+                                    return Ok(Some(p));
+                                }
+                                Err(why) => mismatches.push(why),
+                            }
+                        }
                     }
                 }
                 broker(mismatches.join("; "))
@@ -205,14 +224,27 @@ impl Case {
     async fn expect_unordered(&mut self, e: &UnorderedStep) -> StepResult {
         let wait = self.clock.wait(e.wait());
         let deadline = tokio::time::Instant::now() + wait;
-        let mut remaining: Vec<&PacketSpec> = e.packets.iter().collect();
+        self.receive_rest(&e.client, e.packets.iter().collect(), deadline, wait).await
+    }
+
+    /// Receives packets matching `remaining`, in any order, until `deadline`.
+    async fn receive_rest(
+        &mut self,
+        name: &str,
+        mut remaining: Vec<&PacketSpec>,
+        deadline: tokio::time::Instant,
+        wait: Duration,
+    ) -> StepResult {
         while !remaining.is_empty() {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let p = match self.client(&e.client)?.recv(left).await? {
+            let p = match self.client(name)?.recv(left).await? {
                 Event::Timeout => {
+                    let kinds: Vec<String> =
+                        remaining.iter().map(|s| matching::spec_kind(s).to_uppercase()).collect();
                     return Err(StepError::Broker(format!(
-                        "{} expected packets did not arrive within {wait:?}",
-                        remaining.len()
+                        "{} expected packet(s) did not arrive within {wait:?}: {}",
+                        remaining.len(),
+                        kinds.join(", ")
                     )));
                 }
                 Event::Closed => {
@@ -222,25 +254,27 @@ impl Case {
                 }
                 Event::Packet(p) => p,
             };
-            let mut found = None;
-            for (i, spec) in remaining.iter().enumerate() {
-                match matching::matches(&self.vars, spec, &p) {
-                    Ok(()) => {
-                        found = Some(i);
-                        break;
-                    }
-                    Err(matching::Mismatch::Differs(_)) => {}
-                    Err(harness) => return Err(harness.into()),
-                }
-            }
-            match found {
-                Some(i) => {
+            match self.first_match(&remaining, &p)? {
+                Ok(i) => {
                     remaining.remove(i);
                 }
-                None => return Err(StepError::Broker(format!("unexpected {p:?}"))),
+                Err(why) => return Err(StepError::Broker(format!("unexpected {p:?}: {why}"))),
             }
         }
         Ok(())
+    }
+
+    /// The index of the first spec `p` matches, or why none does.
+    fn first_match(&self, specs: &[&PacketSpec], p: &Packet) -> Result<Result<usize, String>, StepError> {
+        let mut why = Vec::new();
+        for (i, spec) in specs.iter().enumerate() {
+            match matching::matches(&self.vars, spec, p) {
+                Ok(()) => return Ok(Ok(i)),
+                Err(matching::Mismatch::Differs(w)) => why.push(w),
+                Err(harness) => return Err(harness.into()),
+            }
+        }
+        Ok(Err(why.join("; ")))
     }
 
     async fn step(&mut self, step: &Step) -> StepResult {
