@@ -6,9 +6,10 @@ use crate::format::catalogue::Catalogue;
 use crate::format::load::{LoadError, Loaded, default_corpus, load_dir};
 use crate::net::connector::TlsOptions;
 use crate::report::matrix::Column;
-use crate::run::{CaseResult, RunError, RunOptions, Verdict, run_all};
+use crate::run::{CaseResult, RunError, RunOptions, Verdict};
 use crate::target::launch::LaunchError;
 use crate::target::profile::Profile;
+pub use crate::target::profiled::run_with;
 use crate::target::resolve::resolve;
 use crate::version::Version;
 use std::path::{Path, PathBuf};
@@ -165,6 +166,12 @@ pub struct TargetRequest<'a> {
     pub login: Option<crate::net::connector::Login>,
 }
 
+fn results_sorted(outcome: &mut Result<Vec<CaseResult>, RunError>) {
+    if let Ok(r) = outcome {
+        r.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
+    }
+}
+
 /// Resolves the target (starting its broker), checks the profile, runs, and stops
 /// what was started — also when the run fails.
 pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<TargetRun, AppError> {
@@ -178,42 +185,25 @@ pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<Targ
         resolved.stop().await;
         return Err(AppError::Usage(e));
     }
-    let outcome = run_with(profile.as_ref(), req.scenarios, req.versions, &resolved.target, opts).await;
+    // A `process:` broker also runs, one configured broker at a time, the cases whose
+    // `config:` its profile can start it with.
+    let process = req.target.strip_prefix("process:").zip(profile.as_ref());
+    let (main, groups) = match process {
+        Some((_, p)) => crate::target::profiled::split(p, req.scenarios),
+        None => (req.scenarios.to_vec(), Vec::new()),
+    };
+    let mut outcome = run_with(profile.as_ref(), &main, req.versions, &resolved.target, opts.clone()).await;
+    if let (Ok(results), Some((name, p))) = (&mut outcome, process) {
+        match crate::target::profiled::run_groups(name, p, groups, req.versions, &opts).await {
+            Ok(more) => results.extend(more),
+            Err(e) => outcome = Err(e),
+        }
+        results_sorted(&mut outcome);
+    }
     let label = resolved.label.clone();
     let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
     resolved.stop().await;
     Ok(TargetRun { label, description, profile, results: outcome?, elapsed: started.elapsed() })
-}
-
-/// Runs `scenarios` against `target` the way `profile` asks — its `jobs` instead of
-/// `opts.jobs`, the cases that bring the broker down last — and marks its known
-/// deviations in the results. Without a profile, a plain [`run_all`].
-pub async fn run_with(
-    profile: Option<&Profile>,
-    scenarios: &[Loaded],
-    versions: &[Version],
-    target: &crate::Target,
-    mut opts: RunOptions,
-) -> Result<Vec<CaseResult>, RunError> {
-    if let Some(p) = profile {
-        opts.jobs = p.jobs.unwrap_or(opts.jobs);
-        opts.run_last = p.run_last();
-        // Progress reports the verdict the summary will: `expected-fail`, not `FAIL`,
-        // for a listed deviation.
-        if let Some(report) = opts.on_result.take() {
-            let p = p.clone();
-            opts.on_result = Some(std::sync::Arc::new(move |r: &CaseResult| {
-                let mut one = [r.clone()];
-                p.apply(&mut one);
-                report(&one[0]);
-            }));
-        }
-    }
-    let mut results = run_all(scenarios, versions, target, &opts).await?;
-    if let Some(p) = profile {
-        p.apply(&mut results);
-    }
-    Ok(results)
 }
 
 /// Runs the corpus against each target in turn and returns the matrix's columns. A

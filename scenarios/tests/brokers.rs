@@ -5,9 +5,10 @@
 //! it installs), which turns the skip into a failure.
 
 use mqttspec::Version;
+use mqttspec::app::{AppError, TargetRequest};
 use mqttspec::target::launch::{self, LaunchError};
 use mqttspec::target::profile::{self, Profile};
-use mqttspec::{Catalogue, RunOptions, Target, Verdict, default_corpus, load_dir};
+use mqttspec::{Catalogue, RunOptions, Verdict, default_corpus, load_dir};
 
 fn required(name: &str) -> bool {
     std::env::var("MQTTSPEC_REQUIRE_BROKERS").is_ok_and(|list| list.split(',').any(|b| b.trim() == name))
@@ -19,28 +20,44 @@ fn profile(name: &str) -> Profile {
 }
 
 async fn corpus_matches_profile(name: &str, min_passes: usize) {
-    let profile = profile(name);
-    let launched = match launch::start_process(name, &profile).await {
-        Ok(l) => l,
-        Err(LaunchError::Unavailable(why)) => {
+    let profiles = profile::all_in(&profile::default_dir()).expect("profiles load");
+    let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
+    let versions = [Version::V311, Version::V5];
+    let target = format!("process:{name}");
+    // As `mqttspec run --target process:NAME` does it: the profile's broker, and one
+    // broker per named configuration the corpus's `config:` cases need.
+    let req = TargetRequest {
+        target: &target,
+        tls: Default::default(),
+        profiles: &profiles,
+        profile: None,
+        corpus: &scenarios,
+        scenarios: &scenarios,
+        versions: &versions,
+        login: None,
+    };
+    let results = match mqttspec::app::run_target(req, RunOptions::default()).await {
+        Ok(run) => run.results,
+        Err(AppError::Launch(LaunchError::Unavailable(why))) => {
             assert!(!required(name), "{name} is listed in MQTTSPEC_REQUIRE_BROKERS but: {why}");
             eprintln!("skipped: {why}");
             return;
         }
-        Err(e) => panic!("{name} did not start: {e}"),
+        Err(e) => panic!("{name}: {e}"),
     };
-    let scenarios = load_dir(&default_corpus(), &Catalogue::builtin()).expect("corpus loads");
-    profile.check(&scenarios).expect("the profile names known scenarios");
-    let target = Target::Remote(launched.remote.clone());
-    let versions = [Version::V311, Version::V5];
-    let outcome =
-        mqttspec::app::run_with(Some(&profile), &scenarios, &versions, &target, RunOptions::default()).await;
-    launched.stop().await;
-    let results = outcome.expect("run completes");
     let bad = profile::unexplained(&results);
     assert!(bad.is_empty(), "results not covered by profiles/{name}.yaml:\n{}", bad.join("\n"));
     let passed = results.iter().filter(|r| r.verdict == Verdict::Pass).count();
     assert!(passed >= min_passes, "only {passed} cases passed against {name}");
+    // Every case a named configuration provides ran against it, not `unsupported`.
+    let profile = profile(name);
+    for l in &scenarios {
+        if profile.configuration_for(&l.scenario).is_some() {
+            for r in results.iter().filter(|r| r.id == l.scenario.id) {
+                assert_ne!(r.verdict, Verdict::Unsupported, "{} [{}]: {:?}", r.id, r.version, r.message);
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

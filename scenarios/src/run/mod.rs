@@ -44,6 +44,9 @@ pub struct RunOptions {
     /// Probe an external target's capabilities first; when false, assume it has
     /// them all.
     pub probe: bool,
+    /// Capabilities an external target is known to have, used instead of probing
+    /// (a broker started with a configuration the runner knows).
+    pub assume: Option<BTreeSet<Capability>>,
     /// Scenario ids run after all others, one at a time (they bring the target down).
     pub run_last: Vec<String>,
     /// Applied to the configuration of every embedded broker.
@@ -68,6 +71,7 @@ impl Default for RunOptions {
             run_id: default_run_id(),
             on_result: None,
             probe: true,
+            assume: None,
             run_last: Vec::new(),
             embedded: None,
         }
@@ -258,6 +262,9 @@ async fn start_embedded(
 
 /// Asks an external target what it supports, before any case runs.
 async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
+    if let Some(caps) = &opts.assume {
+        return Endpoint::same_caps(remote, caps.clone());
+    }
     if !opts.probe {
         return Endpoint::same_caps(remote, Capability::ASSUMED.into_iter().collect());
     }

@@ -6,5 +6,6 @@
 pub mod container;
 pub mod launch;
 pub mod profile;
+pub mod profiled;
 pub mod resolve;
 pub mod spec;

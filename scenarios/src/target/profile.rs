@@ -38,6 +38,10 @@ pub struct Profile {
     /// How to start the broker as a container (`--target container:IMAGE[:TAG]`).
     #[serde(default)]
     pub container: Option<super::spec::ContainerSpec>,
+    /// Broker configurations it can start for scenarios that need one
+    /// (`process:` targets; see [`super::profiled`]).
+    #[serde(default)]
+    pub configurations: Vec<super::profiled::Configuration>,
     /// Known deviations.
     #[serde(default)]
     pub deviations: Vec<Deviation>,
