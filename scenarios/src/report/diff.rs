@@ -32,6 +32,8 @@ pub struct Side {
     pub broker: String,
     /// The `--target` it ran as (empty when the file does not say).
     pub target: String,
+    /// What the report calls it: the broker, else the target, else the file name.
+    pub label: String,
     /// Its results by case and version.
     pub results: BTreeMap<(String, Version), Recorded>,
 }
@@ -48,7 +50,11 @@ struct ColumnFile {
 /// Reads a results file: every broker in it.
 pub fn read(path: &Path) -> Result<Vec<Side>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let mut sides = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    for s in sides.iter_mut().filter(|s| s.label.is_empty()) {
+        s.label = path.display().to_string();
+    }
+    Ok(sides)
 }
 
 /// Parses the text of a results file (see the module comment for the shapes).
@@ -83,7 +89,8 @@ pub fn parse(text: &str) -> Result<Vec<Side>, String> {
 
 fn side(broker: String, target: String, results: Vec<Recorded>) -> Side {
     let results = results.into_iter().map(|r| ((r.id.clone(), r.version), r)).collect();
-    Side { broker, target, results }
+    let label = if broker.is_empty() { target.clone() } else { broker.clone() };
+    Side { broker, target, label, results }
 }
 
 /// The side of `sides` that holds the same broker as a column of `target` and
@@ -189,9 +196,9 @@ pub fn compare(old: &[Side], new: &[Side]) -> Diff {
     let mut diff = Diff::default();
     let only = old.len() == 1 && new.len() == 1;
     for n in new {
-        let name = if n.broker.is_empty() { n.target.clone() } else { n.broker.clone() };
+        let name = n.label.clone();
         let Some(o) = matching(old, &n.target, &n.broker, only) else {
-            diff.unmatched.push(if name.is_empty() { "(unnamed run)".into() } else { name });
+            diff.unmatched.push(name);
             continue;
         };
         let keys: std::collections::BTreeSet<&(String, Version)> =
@@ -268,10 +275,10 @@ impl Diff {
         let parts: Vec<String> = kinds
             .iter()
             .filter(|k| self.count(**k) > 0)
-            .map(|k| format!("{} {}", self.count(*k), k.heading()))
+            .map(|k| format!("{}: {}", k.heading(), self.count(*k)))
             .collect();
         let changes = if parts.is_empty() { "no changes".to_string() } else { parts.join(", ") };
-        let _ = writeln!(out, "{changes}; {} unchanged", self.unchanged);
+        let _ = writeln!(out, "{changes}; unchanged: {}", self.unchanged);
         out
     }
 }

@@ -260,6 +260,7 @@ pub fn markdown(m: &Matrix, baseline: Option<&[Side]>) -> String {
             .map(|c| Side {
                 broker: c.broker.clone(),
                 target: c.target.clone(),
+                label: c.broker.clone(),
                 results: c
                     .results
                     .iter()

@@ -157,8 +157,11 @@ function apply() {
   if (versions.size === 1) parts.push('v=' + [...versions][0]);
   if (view() !== 'cases') parts.push('view=' + view());
   if (q) parts.push('q=' + encodeURIComponent(q));
-  if (!/^#c\d+-\d+$/.test(location.hash) || parts.length)
-    history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname);
+  // The address follows the filters, so that a view can be shared (file: pages may refuse).
+  try {
+    if (!/^#c\d+-\d+$/.test(location.hash) || parts.length)
+      history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname);
+  } catch (e) {}
 }
 function fromHash(hash) {
   for (const part of hash.split('&')) {
@@ -280,6 +283,7 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
     let mut templates = String::new();
     let mut section = String::new();
     let mut by_statement: BTreeMap<(Version, String), Vec<String>> = BTreeMap::new();
+    let mut changed_cases = std::collections::BTreeSet::new();
     for (i, (sec, id, version, statements)) in rows.iter().enumerate() {
         if *sec != section {
             section = sec.clone();
@@ -323,6 +327,9 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 esc(tip)
             );
             let _ = writeln!(templates, "<template id=\"t-{cell}\">{}</template>", esc(&transcript_text(r)));
+        }
+        if changed {
+            changed_cases.insert((id.clone(), *version));
         }
         let spans: Vec<String> = statements
             .iter()
@@ -378,22 +385,24 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 results.iter().map(|(r, l)| format!("{}: {}", r.id, cell_style(r.verdict, *l).1)).collect();
             let _ = write!(
                 cells,
-                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{breaking} of {run} cases failing</small></td>",
+                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{breaking} failing of {run} run</small></td>",
                 esc(&statement.to_lowercase()),
                 esc(&tip.join("\n"))
             );
         }
         let search = format!("{statement} {text} {}", ids.join(" ")).to_lowercase();
+        let changed = ids.iter().any(|id| changed_cases.contains(&(id.clone(), *version)));
         let _ = writeln!(
             h,
-            "<tr data-v=\"{version}\" data-fail=\"{}\" data-unsup=\"{}\" data-changed=\"0\" data-s=\"{}\"><td class=\"stmt\">[{version}] <span title=\"{}\">{}</span><br><small>{}</small></td><td class=\"statements\">{}</td>{cells}</tr>",
+            "<tr data-v=\"{version}\" data-fail=\"{}\" data-unsup=\"{}\" data-changed=\"{}\" data-s=\"{}\"><td class=\"stmt\">[{version}] <span title=\"{}\">{}</span><br><small>{}</small></td><td class=\"statements\">{}</td>{cells}</tr>",
             u8::from(fail),
             u8::from(unsup),
+            u8::from(changed),
             esc(&search),
             esc(sec),
             esc(statement),
             esc(text),
-            esc(&ids.join(" "))
+            ids.iter().map(|i| esc(i)).collect::<Vec<_>>().join("<br>")
         );
     }
     h.push_str("</tbody></table>\n");
@@ -433,7 +442,7 @@ mod tests {
             .summary
             .clone();
         assert!(page.contains(&format!("<small>{}</small>", esc(&v5))), "statement summary missing");
-        assert!(page.contains(">FAIL<small>1 of 2 cases failing</small>"), "{page}");
+        assert!(page.contains(">FAIL<small>1 failing of 2 run</small>"), "{page}");
         assert!(!page.contains("id=\"f-changed\"") && !page.contains(" changed\""));
         let old = super::super::diff::parse(
             r#"[{"broker":"A","target":"embedded","results":[
