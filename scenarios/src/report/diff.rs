@@ -307,6 +307,28 @@ mod tests {
     }
 
     #[test]
+    fn only_new_failures_regress_and_should_counts_when_asked() {
+        let old = parse(
+            r#"[{"id":"a","version":"5.0","verdict":"pass"},{"id":"b","version":"5.0","verdict":"fail"}]"#,
+        )
+        .unwrap();
+        let should = parse(r#"[{"id":"a","version":"5.0","verdict":"non-strict"},{"id":"b","version":"5.0","verdict":"fail"}]"#).unwrap();
+        let d = compare(&old, &should);
+        assert_eq!((d.count(Change::NewNonStrict), d.unchanged), (1, 1));
+        assert!(!d.regressed(false) && d.regressed(true));
+        let error = parse(
+            r#"[{"id":"a","version":"5.0","verdict":"error"},{"id":"b","version":"5.0","verdict":"fail"}]"#,
+        )
+        .unwrap();
+        let d = compare(&old, &error);
+        assert!(!d.regressed(true) && d.count(Change::NewError) == 1);
+        assert!(d.report().contains("new harness errors (1):\n  [5.0] a"), "{}", d.report());
+        // The failure b had before is no news.
+        let d = compare(&should, &old);
+        assert!(!d.regressed(true) && d.count(Change::Fixed) == 1);
+    }
+
+    #[test]
     fn every_shape_of_results_file_is_read() {
         let result = r#"{"id":"3.1-connect/x","version":"5.0","verdict":"fail","message":"m","extra":1}"#;
         let list = format!("[{result}]");

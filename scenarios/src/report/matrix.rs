@@ -190,8 +190,24 @@ pub fn cell_style(v: Verdict, level: Option<Level>) -> (&'static str, &'static s
 /// Whether a cell shows the broker breaking (or, listed, known to break) a MUST or a
 /// SHOULD, or a listed deviation passing: what "failures only" keeps. MAY-level
 /// differences and harness errors are not the broker's failures.
-pub fn is_failing(v: Verdict) -> bool {
-    matches!(v, Verdict::Fail | Verdict::NonStrict | Verdict::ExpectedFail | Verdict::UnexpectedPass)
+pub fn is_failing(v: Verdict, level: Option<Level>) -> bool {
+    match v {
+        Verdict::Fail | Verdict::NonStrict | Verdict::UnexpectedPass => true,
+        Verdict::ExpectedFail => level != Some(Level::May),
+        _ => false,
+    }
+}
+
+impl Matrix {
+    /// What a column's profile cell says: the profile, `none`, or for a file from
+    /// before profiles were recorded, `not recorded`.
+    pub fn profile_of<'a>(&self, c: &'a Column) -> &'a str {
+        match &c.profile {
+            Some(p) => p,
+            None if self.run.date.is_empty() => "not recorded",
+            None => "none",
+        }
+    }
 }
 
 /// The baseline column of each column of `m` (see [`super::diff::matching`]).
@@ -221,7 +237,7 @@ pub fn markdown(m: &Matrix, baseline: Option<&[Side]>) -> String {
             "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
             c.broker,
             c.target,
-            c.profile.as_deref().unwrap_or("—"),
+            m.profile_of(c),
             versions.join(", "),
             get("pass"),
             get("FAIL"),

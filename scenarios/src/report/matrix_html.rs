@@ -236,7 +236,7 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
             esc(&c.broker),
             esc(&c.target),
             esc(&c.started),
-            esc(c.profile.as_deref().unwrap_or("none")),
+            esc(m.profile_of(c)),
             served.join(", "),
             esc(&declared),
             c.seconds
@@ -306,7 +306,7 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 cells.push_str("<td class=\"cell unsupported\">—</td>");
                 continue;
             };
-            fail |= is_failing(r.verdict);
+            fail |= is_failing(r.verdict, level);
             unsup &= r.verdict == Verdict::Unsupported;
             let (class, label) = cell_style(r.verdict, level);
             let was = bases[j].map(|b| b.results.get(&(id.clone(), *version)).map(|o| o.verdict));
@@ -376,16 +376,21 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 cells.push_str("<td class=\"cell unsupported\">—</td>");
                 continue;
             };
-            let breaking = results.iter().filter(|(r, _)| is_failing(r.verdict)).count();
+            let breaking = results.iter().filter(|(r, l)| is_failing(r.verdict, *l)).count();
             let run = results.iter().filter(|(r, _)| r.verdict != Verdict::Unsupported).count();
             fail |= breaking > 0;
             unsup &= run == 0;
             let (class, label) = cell_style(worst.0.verdict, worst.1);
+            let counts = if breaking > 0 {
+                format!("{breaking} of {run} cases failing")
+            } else {
+                format!("{run} cases run")
+            };
             let tip: Vec<String> =
                 results.iter().map(|(r, l)| format!("{}: {}", r.id, cell_style(r.verdict, *l).1)).collect();
             let _ = write!(
                 cells,
-                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{breaking} failing of {run} run</small></td>",
+                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{counts}</small></td>",
                 esc(&statement.to_lowercase()),
                 esc(&tip.join("\n"))
             );
@@ -442,7 +447,7 @@ mod tests {
             .summary
             .clone();
         assert!(page.contains(&format!("<small>{}</small>", esc(&v5))), "statement summary missing");
-        assert!(page.contains(">FAIL<small>1 failing of 2 run</small>"), "{page}");
+        assert!(page.contains(">FAIL<small>1 of 2 cases failing</small>"), "{page}");
         assert!(!page.contains("id=\"f-changed\"") && !page.contains(" changed\""));
         let old = super::super::diff::parse(
             r#"[{"broker":"A","target":"embedded","results":[
