@@ -289,7 +289,7 @@ pub fn write_matrix(
     let json = serde_json::to_string_pretty(matrix).map_err(|e| AppError::Write(e.to_string()))?;
     let files = [
         ("matrix.html", matrix_html::html(matrix, catalogue, "mqttspec cross-broker matrix", baseline)),
-        ("matrix.md", matrix::markdown(matrix, baseline)),
+        ("matrix.md", matrix::markdown(matrix, catalogue, baseline)),
         ("matrix.json", json),
     ];
     let mut written = Vec::new();

@@ -220,8 +220,13 @@ pub fn baseline_columns<'a>(m: &Matrix, baseline: Option<&'a [Side]>) -> Vec<Opt
 }
 
 /// The matrix as Markdown: when and with what it was made, a summary per broker, the
-/// cases that are not a pass everywhere, and with a baseline what changed.
-pub fn markdown(m: &Matrix, baseline: Option<&[Side]>) -> String {
+/// cases that are not a pass everywhere, the statements some broker breaks, and with a
+/// baseline what changed.
+pub fn markdown(
+    m: &Matrix,
+    catalogue: &crate::format::catalogue::Catalogue,
+    baseline: Option<&[Side]>,
+) -> String {
     let mut md = String::new();
     if !m.run.date.is_empty() {
         let _ = writeln!(md, "Run {} with {}.\n", m.run.date, m.run.tool);
@@ -269,6 +274,7 @@ pub fn markdown(m: &Matrix, baseline: Option<&[Side]>) -> String {
         }
         let _ = writeln!(md, "| [{version}] {id} | {} |", verdicts.join(" | "));
     }
+    md.push_str(&super::by_statement::markdown(m, catalogue));
     if let Some(b) = baseline {
         let new: Vec<Side> = m
             .columns
@@ -353,7 +359,7 @@ pub(crate) mod tests {
     #[test]
     fn markdown_keeps_the_severity_of_listed_deviations_and_lists_changes() {
         let m = sample();
-        let md = markdown(&m, None);
+        let md = markdown(&m, &crate::Catalogue::builtin(), None);
         assert!(md.starts_with("Run 2026-01-02T03:04:05Z with mqttspec 9."), "{md}");
         assert!(md.contains("| [5.0] 3.1-connect/x | pass | expected-fail MUST |"), "{md}");
         assert!(md.contains("| [5.0] 3.3-publish/y | FAIL | — |"), "{md}");
@@ -363,7 +369,7 @@ pub(crate) mod tests {
             {"id":"3.3-publish/y","version":"5.0","verdict":"pass"}]}]"#,
         )
         .unwrap();
-        let md = markdown(&m, Some(&old));
+        let md = markdown(&m, &crate::Catalogue::builtin(), Some(&old));
         assert!(md.contains("new failures (1):\n  [5.0] 3.3-publish/y"), "{md}");
         assert!(md.contains("== B <x>: not in the old run"), "{md}");
     }

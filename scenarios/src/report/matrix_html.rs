@@ -10,7 +10,6 @@
 use super::diff::Side;
 use super::matrix::{Matrix, baseline_columns, cell_style, is_failing};
 use crate::format::catalogue::Catalogue;
-use crate::format::model::Level;
 use crate::run::{CaseResult, Verdict};
 use crate::version::Version;
 use std::collections::BTreeMap;
@@ -18,27 +17,6 @@ use std::fmt::Write;
 
 fn esc(s: &str) -> String {
     html_escape::encode_double_quoted_attribute(s).to_string()
-}
-
-/// How bad a result is, worst first: what a statement's cell shows of its cases.
-fn rank(v: Verdict, level: Option<Level>) -> u8 {
-    match (v, level) {
-        (Verdict::Fail, _) => 0,
-        (Verdict::ExpectedFail, Some(Level::Must)) => 1,
-        (Verdict::UnexpectedPass, _) => 2,
-        (Verdict::NonStrict, _) => 3,
-        (Verdict::ExpectedFail, Some(Level::Should)) => 4,
-        (Verdict::Informational, _) => 5,
-        (Verdict::ExpectedFail, _) => 6,
-        (Verdict::Error, _) => 7,
-        (Verdict::Pass, _) => 8,
-        (Verdict::Unsupported, _) => 9,
-    }
-}
-
-/// `MQTT-3.1.2-10` after `MQTT-3.1.2-9`.
-fn natural(id: &str) -> Vec<(u64, String)> {
-    id.split(['-', '.']).map(|p| (p.parse().unwrap_or(u64::MAX), p.to_string())).collect()
 }
 
 fn transcript_text(r: &CaseResult) -> String {
@@ -282,7 +260,6 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
     );
     let mut templates = String::new();
     let mut section = String::new();
-    let mut by_statement: BTreeMap<(Version, String), Vec<String>> = BTreeMap::new();
     let mut changed_cases = std::collections::BTreeSet::new();
     for (i, (sec, id, version, statements)) in rows.iter().enumerate() {
         if *sec != section {
@@ -293,9 +270,6 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 m.columns.len() + 2,
                 esc(sec)
             );
-        }
-        for s in statements {
-            by_statement.entry((*version, s.clone())).or_default().push(id.clone());
         }
         let level = m.level(id);
         let title = m.cases.get(id).map_or("", |c| c.title.as_str());
@@ -354,13 +328,12 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
         h,
         "<table id=\"statements\" class=\"rows\" hidden><thead><tr><th>statement</th><th>cases</th>{header}</tr></thead><tbody>"
     );
-    let mut statements: Vec<(&(Version, String), &Vec<String>)> = by_statement.iter().collect();
-    statements.sort_by_key(|((v, s), _)| (*v, natural(s)));
     let mut section = (Version::V311, String::new());
-    for ((version, statement), ids) in statements {
-        let (text, sec) = summaries.get(&(*version, statement.as_str())).copied().unwrap_or(("", ""));
-        if (*version, sec) != (section.0, section.1.as_str()) {
-            section = (*version, sec.to_string());
+    for row in super::by_statement::rows(m) {
+        let (version, statement) = (row.version, &row.statement);
+        let (text, sec) = summaries.get(&(version, statement.as_str())).copied().unwrap_or(("", ""));
+        if (version, sec) != (section.0, section.1.as_str()) {
+            section = (version, sec.to_string());
             let _ = writeln!(
                 h,
                 "<tr class=\"section\"><th class=\"section\" colspan=\"{}\">MQTT {version} §{}</th></tr>",
@@ -368,46 +341,40 @@ pub fn html(m: &Matrix, catalogue: &Catalogue, title: &str, baseline: Option<&[S
                 esc(sec)
             );
         }
-        let (mut fail, mut unsup, mut cells) = (false, true, String::new());
-        for c in &m.columns {
-            let results: Vec<(&CaseResult, Option<Level>)> =
-                ids.iter().filter_map(|id| c.result(id, *version)).map(|r| (r, m.level(&r.id))).collect();
-            let Some(worst) = results.iter().min_by_key(|(r, l)| rank(r.verdict, *l)) else {
+        let mut cells = String::new();
+        for cell in &row.cells {
+            let Some(cell) = cell else {
                 cells.push_str("<td class=\"cell unsupported\">—</td>");
                 continue;
             };
-            let breaking = results.iter().filter(|(r, l)| is_failing(r.verdict, *l)).count();
-            let run = results.iter().filter(|(r, _)| r.verdict != Verdict::Unsupported).count();
-            fail |= breaking > 0;
-            unsup &= run == 0;
-            let (class, label) = cell_style(worst.0.verdict, worst.1);
-            let counts = if breaking > 0 {
-                format!("{breaking} of {run} cases failing")
-            } else {
-                format!("{run} cases run")
-            };
-            let tip: Vec<String> =
-                results.iter().map(|(r, l)| format!("{}: {}", r.id, cell_style(r.verdict, *l).1)).collect();
+            let (class, label) = cell_style(cell.worst.0, cell.worst.1);
+            let tip: Vec<String> = cell
+                .results
+                .iter()
+                .map(|(r, l)| format!("{}: {}", r.id, cell_style(r.verdict, *l).1))
+                .collect();
             let _ = write!(
                 cells,
-                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{counts}</small></td>",
+                "<td class=\"cell scell {class}\" data-q=\"{}\" title=\"{}\">{label}<small>{}</small></td>",
                 esc(&statement.to_lowercase()),
-                esc(&tip.join("\n"))
+                esc(&tip.join("\n")),
+                cell.counts()
             );
         }
-        let search = format!("{statement} {text} {}", ids.join(" ")).to_lowercase();
-        let changed = ids.iter().any(|id| changed_cases.contains(&(id.clone(), *version)));
+        let unsup = row.cells.iter().flatten().all(|c| c.run == 0);
+        let search = format!("{statement} {text} {}", row.cases.join(" ")).to_lowercase();
+        let changed = row.cases.iter().any(|id| changed_cases.contains(&(id.clone(), version)));
         let _ = writeln!(
             h,
             "<tr data-v=\"{version}\" data-fail=\"{}\" data-unsup=\"{}\" data-changed=\"{}\" data-s=\"{}\"><td class=\"stmt\">[{version}] <span title=\"{}\">{}</span><br><small>{}</small></td><td class=\"statements\">{}</td>{cells}</tr>",
-            u8::from(fail),
+            u8::from(row.failing()),
             u8::from(unsup),
             u8::from(changed),
             esc(&search),
             esc(sec),
             esc(statement),
             esc(text),
-            ids.iter().map(|i| esc(i)).collect::<Vec<_>>().join("<br>")
+            row.cases.iter().map(|i| esc(i)).collect::<Vec<_>>().join("<br>")
         );
     }
     h.push_str("</tbody></table>\n");
@@ -461,12 +428,5 @@ mod tests {
         );
         assert!(page.contains("id=\"f-changed\""));
         assert_eq!(page.matches(" changed\"").count(), 1, "only A's changed cell; B has no baseline");
-    }
-
-    #[test]
-    fn statements_sort_naturally() {
-        let mut ids = ["MQTT-3.1.2-10", "MQTT-3.1.2-9", "MQTT-1.5.4-1"];
-        ids.sort_by_key(|s| natural(s));
-        assert_eq!(ids, ["MQTT-1.5.4-1", "MQTT-3.1.2-9", "MQTT-3.1.2-10"]);
     }
 }
