@@ -105,7 +105,7 @@ fn rows(dom: &str, id: &str) -> (bool, Vec<(bool, String)>) {
 fn searched(row: &str) -> String {
     let start = row.find("data-s=\"").expect("data-s") + 8;
     let end = start + row[start..].find('"').unwrap();
-    format!("{} ", &row[start..end])
+    format!(" {} ", &row[start..end])
 }
 
 #[test]
@@ -164,9 +164,14 @@ fn filters_from_the_address_hide_what_they_say() {
     let (_, found) = rows(&dom("q=clean%20start"), "cases");
     assert!(found.iter().any(|(h, _)| !h));
     assert!(found.iter().all(|(h, r)| *h != searched(r).contains("clean start")), "title search");
-    let (_, found) = rows(&dom("q=mqtt-3.1.3-6"), "cases");
+    // A statement ID finds the cases citing it, not those citing MQTT-3.2.2-16.
+    let (_, found) = rows(&dom("q=MQTT-3.2.2-1"), "cases");
     assert!(found.iter().any(|(h, _)| !h));
-    assert!(found.iter().all(|(h, r)| *h != searched(r).contains("mqtt-3.1.3-6 ")), "statement search");
+    assert!(
+        found.iter().any(|(h, r)| *h && searched(r).contains("mqtt-3.2.2-16 ")),
+        "no -16 row to tell apart"
+    );
+    assert!(found.iter().all(|(h, r)| *h != searched(r).contains(" mqtt-3.2.2-1 ")), "statement search");
     // The statement view: shown instead of the cases, only the failing case's statements.
     let page = dom("failures&view=statements");
     let (cases_hidden, _) = rows(&page, "cases");

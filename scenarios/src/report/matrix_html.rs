@@ -109,6 +109,9 @@ function apply() {
   const changed = $('f-changed') ? $('f-changed').checked : false;
   const versions = new Set([...document.querySelectorAll('input.f-version:checked')].map(i => i.value));
   const q = $('f-search').value.trim().toLowerCase();
+  // A statement ID matches itself only: MQTT-3.2.2-1 is not MQTT-3.2.2-16.
+  const exact = /^mqtt-[0-9.]+-[0-9]+$/.test(q);
+  const found = s => !q || (exact ? (' ' + s + ' ').includes(' ' + q + ' ') : s.includes(q));
   document.body.classList.toggle('hide-unsupported', hideU);
   let shown = 0;
   for (const table of document.querySelectorAll('table.rows')) {
@@ -121,7 +124,7 @@ function apply() {
       }
       const show = versions.has(tr.dataset.v) && (!failures || tr.dataset.fail === '1')
         && (!hideU || tr.dataset.unsup !== '1') && (!changed || tr.dataset.changed === '1')
-        && (!q || tr.dataset.s.includes(q));
+        && found(tr.dataset.s);
       tr.hidden = !show;
       if (show) { any = true; if (!table.hidden) shown++; }
     }
