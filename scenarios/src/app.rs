@@ -233,12 +233,17 @@ pub async fn matrix(
         match run_target(req, opts.clone()).await {
             Ok(run) => {
                 eprint!("{}", crate::report::summary(&run.results, run.elapsed));
+                let profile = run.profile.as_ref();
                 columns.push(Column {
                     broker: run.label,
                     target: t.clone(),
                     started: run.description,
                     error: None,
                     seconds: run.elapsed.as_secs_f64(),
+                    profile: profile.map(|p| {
+                        format!("{} {}, {} known deviations", p.broker, p.version, p.deviations.len())
+                    }),
+                    declared: profile.map(|p| p.declares.versions.clone()).unwrap_or_default(),
                     results: run.results,
                 });
             }
@@ -250,6 +255,8 @@ pub async fn matrix(
                     started: String::new(),
                     error: Some(e.to_string()),
                     seconds: 0.0,
+                    profile: None,
+                    declared: Vec::new(),
                     results: Vec::new(),
                 });
             }
@@ -259,13 +266,20 @@ pub async fn matrix(
     Ok(columns)
 }
 
-/// Writes matrix.html, matrix.md and matrix.json into `out`.
-pub fn write_matrix(out: &Path, columns: &[Column]) -> Result<Vec<PathBuf>, AppError> {
+/// Writes matrix.html, matrix.md and matrix.json into `out`; with a `baseline` (the
+/// brokers of an earlier results file), the cells that changed are marked.
+pub fn write_matrix(
+    out: &Path,
+    matrix: &crate::report::matrix::Matrix,
+    catalogue: &Catalogue,
+    baseline: Option<&[crate::report::diff::Side]>,
+) -> Result<Vec<PathBuf>, AppError> {
+    use crate::report::{matrix, matrix_html};
     std::fs::create_dir_all(out).map_err(|e| AppError::Write(format!("{}: {e}", out.display())))?;
-    let json = serde_json::to_string_pretty(columns).map_err(|e| AppError::Write(e.to_string()))?;
+    let json = serde_json::to_string_pretty(matrix).map_err(|e| AppError::Write(e.to_string()))?;
     let files = [
-        ("matrix.html", crate::report::matrix::html(columns, "mqttspec cross-broker matrix")),
-        ("matrix.md", crate::report::matrix::markdown(columns)),
+        ("matrix.html", matrix_html::html(matrix, catalogue, "mqttspec cross-broker matrix", baseline)),
+        ("matrix.md", matrix::markdown(matrix, catalogue, baseline)),
         ("matrix.json", json),
     ];
     let mut written = Vec::new();

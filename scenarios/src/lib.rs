@@ -13,7 +13,7 @@
 //! | [`net`] | a scenario client's connection: connectors (tcp, tls, ws, wss), the client that decodes every received byte strictly, the transcript |
 //! | [`run`] | running cases: the two kinds of time, typed step errors, verdicts, one case's steps, a whole run in parallel, capability probing |
 //! | [`target`] | where a run goes: profiles of third-party brokers, starting them as processes or containers, resolving a `--target` |
-//! | [`report`] | what a run says: terminal summary, coverage, JUnit, the cross-broker matrix |
+//! | [`report`] | what a run says: terminal summary, coverage, JUnit, the cross-broker matrix (by case and by statement), the diff of two runs |
 //! | [`app`] | the commands as library calls (`run`, `matrix`): resolve, check, run, stop, report; exit statuses |
 //! | [`tools`] | load generation and fuzzing seeds |
 //! | `mutation` | (feature `mutants`) proving scenarios against statement mutants of the reference broker |

@@ -14,6 +14,11 @@ const EXIT_STATUSES: &str = "Exit status: 0 every case passed (known deviations 
 configuration error; 3 the harness could not run (some) cases — target unreachable or not starting, \
 a case it could not carry out; nothing is said about the broker; 130 interrupted.";
 
+const DIFF_EXIT_STATUSES: &str = "Exit status: 0 no new failures; 1 new failures (a case now FAIL or \
+UNEXPECTED-PASS that was neither in the old run, or with --fail-on should now non-strict); 2 a file that \
+cannot be read or is not a results file; 3 no new failure, but new harness errors (the new run is \
+incomplete: nothing is known about those cases).";
+
 #[derive(Parser)]
 #[command(name = "mqttspec", version, about = "MQTT 3.1.1 / 5.0 conformance suite", after_help = EXIT_STATUSES)]
 struct Cli {
@@ -111,6 +116,30 @@ enum Command {
         /// Scenario directory.
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// An earlier results file (matrix.json or `run --json`): cells whose verdict
+        /// changed since are outlined and say what they were; matrix.md lists the changes.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Render this matrix.json again instead of running (e.g. with a --baseline).
+        #[arg(long, conflicts_with_all = ["target", "filter", "skip_missing"])]
+        from: Option<PathBuf>,
+    },
+    /// Compare two results files (`run --json` output or matrix.json): per broker,
+    /// case and version, the new failures, fixed cases, newly unsupported cases,
+    /// harness errors and other changes.
+    #[command(after_help = DIFF_EXIT_STATUSES)]
+    Diff {
+        /// The earlier results.
+        old: PathBuf,
+        /// The later results.
+        new: PathBuf,
+        /// What counts as a new failure: `must` (FAIL, UNEXPECTED-PASS) or `should`
+        /// (new non-strict results too).
+        #[arg(long, value_enum, default_value_t = FailOn::Must)]
+        fail_on: FailOn,
+        /// Write the changes as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Prove the corpus with statement mutants: for each deliberate fault of the
     /// reference broker, run the cases citing the statements it breaks against a
@@ -327,21 +356,59 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             }
             Ok(ExitStatus::of(&run.results, fail_on == FailOn::Should))
         }
-        Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus } => {
+        Command::Matrix {
+            target,
+            out,
+            skip_missing,
+            filter,
+            jobs,
+            timeout_scale,
+            corpus,
+            baseline,
+            from,
+        } => {
+            use mqttspec::report::matrix::{Matrix, RunInfo, case_info};
             let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
             let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
-            let scenarios = Selection { filter, statement: None }.apply(&all)?;
-            let profiles = profiles()?;
-            let targets = if target.is_empty() {
-                mqttspec::target::resolve::installed_targets(&profiles)
-            } else {
-                target
+            let baseline = baseline.map(|p| report::diff::read(&p).map_err(usage)).transpose()?;
+            let matrix = match from {
+                Some(path) => Matrix::read(&path, &all).map_err(usage)?,
+                None => {
+                    let run = RunInfo::now(filter.clone());
+                    let scenarios = Selection { filter, statement: None }.apply(&all)?;
+                    let profiles = profiles()?;
+                    let targets = if target.is_empty() {
+                        mqttspec::target::resolve::installed_targets(&profiles)
+                    } else {
+                        target
+                    };
+                    let opts = RunOptions { clock, jobs, ..RunOptions::default() };
+                    let columns =
+                        app::matrix(&targets, &profiles, &all, &scenarios, skip_missing, opts).await?;
+                    Matrix { run, cases: case_info(&scenarios), columns }
+                }
             };
-            let opts = RunOptions { clock, jobs, ..RunOptions::default() };
-            let columns = app::matrix(&targets, &profiles, &all, &scenarios, skip_missing, opts).await?;
-            app::write_matrix(&out, &columns)?;
+            app::write_matrix(&out, &matrix, &catalogue, baseline.as_deref())?;
             say(&format!("wrote {}/matrix.html, matrix.md and matrix.json\n", out.display()))?;
             Ok(ExitStatus::Passed)
+        }
+        Command::Diff { old, new, fail_on, json } => {
+            let diff = report::diff::compare(
+                &report::diff::read(&old).map_err(usage)?,
+                &report::diff::read(&new).map_err(usage)?,
+            );
+            say(&diff.report())?;
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&diff).map_err(|e| AppError::Write(e.to_string()))?;
+                app::write_file(&path, &text)?;
+            }
+            Ok(if diff.regressed(fail_on == FailOn::Should) {
+                ExitStatus::Failed
+            } else if diff.count(report::diff::Change::NewError) > 0 {
+                ExitStatus::Harness
+            } else {
+                ExitStatus::Passed
+            })
         }
         #[cfg(feature = "mutants")]
         Command::Mutants { filter, json, parallel, corpus } => {

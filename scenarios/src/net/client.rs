@@ -4,14 +4,14 @@
 use crate::net::connector::{Connector, Transport};
 use bytes::{Bytes, BytesMut};
 use mqttspec_codec::{DecodeOptions, Frame as CodecFrame, Packet, Role, Version, check_frame};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::Instant;
 
 /// Direction of a transcript line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// Client → broker.
@@ -23,7 +23,7 @@ pub enum Direction {
 }
 
 /// One transcript line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// Milliseconds since the case started.
     pub at_ms: f64,

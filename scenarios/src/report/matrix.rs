@@ -1,15 +1,78 @@
 //! The cross-broker matrix: one column per broker, one row per case (scenario and
 //! version), grouped by the spec section the scenario belongs to; as a self-contained
-//! HTML page (every cell opens the case's transcript), JSON and Markdown.
+//! HTML page ([`super::matrix_html`]: filters, a per-statement view, every cell opens
+//! the case's transcript), JSON ([`Matrix`], read back by `matrix --from` and
+//! `diff`) and Markdown.
 
+use super::diff::Side;
+use crate::format::load::Loaded;
+use crate::format::model::Level;
 use crate::run::{CaseResult, Verdict};
 use crate::version::Version;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::Path;
+
+/// The whole matrix, as `matrix.json` holds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Matrix {
+    /// When and with what the matrix was made.
+    pub run: RunInfo,
+    /// Title and level of every scenario run, by id.
+    #[serde(default)]
+    pub cases: BTreeMap<String, CaseInfo>,
+    /// One column per broker.
+    pub columns: Vec<Column>,
+}
+
+/// When and with what a matrix was made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Start of the run, RFC 3339 in UTC (empty in files from before it was recorded).
+    #[serde(default)]
+    pub date: String,
+    /// `mqttspec <version>`.
+    #[serde(default)]
+    pub tool: String,
+    /// The `--filter` the run took, if any.
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
+impl RunInfo {
+    /// A run starting now with this build.
+    pub fn now(filter: Option<String>) -> RunInfo {
+        RunInfo {
+            date: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            tool: format!("mqttspec {}", env!("CARGO_PKG_VERSION")),
+            filter,
+        }
+    }
+}
+
+/// What a row shows of its scenario besides results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseInfo {
+    /// The scenario's one-line title.
+    pub title: String,
+    /// Its requirement level: a listed deviation keeps the colour of its level.
+    pub level: Level,
+}
+
+/// Titles and levels of `scenarios`, by id.
+pub fn case_info(scenarios: &[Loaded]) -> BTreeMap<String, CaseInfo> {
+    scenarios
+        .iter()
+        .map(|l| {
+            let info = CaseInfo { title: l.scenario.title.clone(), level: l.scenario.level };
+            (l.scenario.id.clone(), info)
+        })
+        .collect()
+}
 
 /// One broker's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Column {
     /// Broker and version (`Mosquitto 2.0.11`).
     pub broker: String,
@@ -21,12 +84,20 @@ pub struct Column {
     pub error: Option<String>,
     /// Wall time of its run, in seconds.
     pub seconds: f64,
+    /// The profile whose known deviations were applied (`Mosquitto 2.0.11, 12 known
+    /// deviations`), if any.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The MQTT versions its profile declares (empty without a profile).
+    #[serde(default)]
+    pub declared: Vec<Version>,
     /// Its results, one per case.
     pub results: Vec<CaseResult>,
 }
 
 impl Column {
-    fn counts(&self) -> BTreeMap<&'static str, usize> {
+    /// Results by verdict label.
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();
         for r in &self.results {
             *counts.entry(r.verdict.label()).or_insert(0) += 1;
@@ -34,183 +105,145 @@ impl Column {
         counts
     }
 
-    fn result(&self, id: &str, version: Version) -> Option<&CaseResult> {
+    /// The result of a case, if the column has it.
+    pub fn result(&self, id: &str, version: Version) -> Option<&CaseResult> {
         self.results.iter().find(|r| r.id == id && r.version == version)
     }
+
+    /// The versions the broker served: those with a result other than unsupported.
+    pub fn served(&self) -> Vec<Version> {
+        Version::ALL
+            .into_iter()
+            .filter(|v| self.results.iter().any(|r| r.version == *v && r.verdict != Verdict::Unsupported))
+            .collect()
+    }
 }
 
-/// Every case of any column, sorted, with its statements: (section, id, version, statements).
-fn rows(columns: &[Column]) -> Vec<(String, String, Version, Vec<String>)> {
-    let mut rows: BTreeMap<(String, Version), Vec<String>> = BTreeMap::new();
-    for c in columns {
-        for r in &c.results {
-            rows.entry((r.id.clone(), r.version)).or_insert_with(|| r.statements.clone());
+impl Matrix {
+    /// Reads a `matrix.json`: the current object, or the list of columns older
+    /// versions wrote (no run information, titles and levels from `corpus`). Titles
+    /// and levels missing from the file are taken from `corpus` too.
+    pub fn read(path: &Path, corpus: &[Loaded]) -> Result<Matrix, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Shape {
+            Matrix(Matrix),
+            Columns(Vec<Column>),
         }
-    }
-    rows.into_iter().map(|((id, v), s)| (id.split('/').next().unwrap_or("").to_string(), id, v, s)).collect()
-}
-
-fn css_class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::NonStrict => "nonstrict",
-        Verdict::Informational => "info",
-        Verdict::Unsupported => "unsupported",
-        Verdict::ExpectedFail => "xfail",
-        Verdict::UnexpectedPass => "xpass",
-        Verdict::Error => "error",
-    }
-}
-
-fn esc(s: &str) -> String {
-    html_escape::encode_safe(s).to_string()
-}
-
-fn transcript_text(r: &CaseResult) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{}  {}", r.name(), r.verdict.label());
-    if !r.statements.is_empty() {
-        let _ = writeln!(out, "statements: {}", r.statements.join(" "));
-    }
-    if let Some(m) = &r.message {
-        let _ = writeln!(out, "{m}");
-    }
-    let _ = writeln!(out);
-    for e in &r.transcript {
-        let _ = writeln!(out, "{:>9.1} ms {:<8} {:?} {}", e.at_ms, e.client, e.direction, e.text);
-        if !e.hex.is_empty() {
-            let _ = writeln!(out, "{:>20}{}", "", e.hex);
+        let shape: Shape = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}: not a matrix.json (an object with `run` and `columns`, or a list of columns): {e}",
+                path.display()
+            )
+        })?;
+        let mut m = match shape {
+            Shape::Matrix(m) => m,
+            Shape::Columns(columns) => Matrix { run: RunInfo::default(), cases: BTreeMap::new(), columns },
+        };
+        for (id, info) in case_info(corpus) {
+            m.cases.entry(id).or_insert(info);
         }
+        Ok(m)
     }
-    if r.transcript.is_empty() {
-        let _ = writeln!(out, "(no packets: the case did not run against this broker)");
-    }
-    out
-}
 
-/// The self-contained HTML page. A cell's transcript opens on click, or on load when
-/// the page's address ends in `#<cell id>` (cells are `c<column>-<row>`).
-pub fn html(columns: &[Column], title: &str) -> String {
-    let rows = rows(columns);
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        r#"<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body {{ font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: 3px 8px; vertical-align: top; }}
-thead th {{ position: sticky; top: 0; background: #f4f4f4; }}
-th.section {{ text-align: left; background: #e8eef7; }}
-td.case {{ font-family: ui-monospace, monospace; }}
-td.statements {{ font-size: 12px; color: #555; max-width: 22em; }}
-td.cell {{ text-align: center; cursor: pointer; font-weight: 600; min-width: 7em; }}
-.pass {{ background: #c8f0c8; }} .fail {{ background: #f5b5b5; }}
-.nonstrict {{ background: #f8e0a0; }} .info {{ background: #dde8f8; }}
-.unsupported {{ background: #eeeeee; color: #777; }} .xfail {{ background: #f2d0e8; }}
-.xpass {{ background: #b5d8f5; }} .error {{ background: #444; color: #fff; }}
-#transcript {{ width: min(90vw, 70em); max-height: 80vh; }}
-#transcript pre {{ white-space: pre-wrap; font-size: 12px; }}
-.legend span {{ padding: 2px 8px; margin-right: 4px; }}
-</style></head><body>
-<h1>{title}</h1>
-<p class="legend"><span class="pass">pass</span><span class="fail">FAIL (MUST)</span><span class="nonstrict">non-strict (SHOULD)</span><span class="info">informational (MAY)</span><span class="unsupported">unsupported</span><span class="xfail">expected-fail (known deviation)</span><span class="xpass">unexpected-pass</span><span class="error">ERROR (harness, not the broker)</span> Click a cell for its transcript.</p>
-<table><thead><tr><th>case</th><th>statements</th>"#
-    );
-    for c in columns {
-        let summary: Vec<String> = c.counts().iter().map(|(k, n)| format!("{n} {k}")).collect();
-        let note = c.error.as_deref().map(|e| format!("<br><small>{}</small>", esc(e))).unwrap_or_default();
-        let _ = write!(
-            h,
-            "<th title=\"{}\">{}<br><small>{} · {:.1} s</small>{note}<br><small>{}</small></th>",
-            esc(&c.started),
-            esc(&c.broker),
-            esc(&c.target),
-            c.seconds,
-            esc(&summary.join(", "))
-        );
+    /// The level of a case, when known.
+    pub fn level(&self, id: &str) -> Option<Level> {
+        self.cases.get(id).map(|c| c.level)
     }
-    h.push_str("</tr></thead><tbody>\n");
-    let mut templates = String::new();
-    let mut section = String::new();
-    for (i, (sec, id, version, statements)) in rows.iter().enumerate() {
-        if *sec != section {
-            section = sec.clone();
-            let _ = writeln!(
-                h,
-                "<tr><th class=\"section\" colspan=\"{}\">§{}</th></tr>",
-                columns.len() + 2,
-                esc(sec)
-            );
-        }
-        let _ = write!(
-            h,
-            "<tr><td class=\"case\">[{version}] {}</td><td class=\"statements\">{}</td>",
-            esc(id),
-            esc(&statements.join(" "))
-        );
-        for (j, c) in columns.iter().enumerate() {
-            let cell = format!("c{j}-{i}");
-            match c.result(id, *version) {
-                Some(r) => {
-                    let _ = write!(
-                        h,
-                        "<td id=\"{cell}\" class=\"cell {}\" data-t=\"t-{cell}\">{}</td>",
-                        css_class(r.verdict),
-                        r.verdict.label()
-                    );
-                    let _ = writeln!(
-                        templates,
-                        "<template id=\"t-{cell}\">{}</template>",
-                        esc(&transcript_text(r))
-                    );
-                }
-                None => h.push_str("<td class=\"cell unsupported\">—</td>"),
+
+    /// Every case of any column, sorted: (section, id, version, statements).
+    pub fn rows(&self) -> Vec<(String, String, Version, Vec<String>)> {
+        let mut rows: BTreeMap<(String, Version), Vec<String>> = BTreeMap::new();
+        for c in &self.columns {
+            for r in &c.results {
+                rows.entry((r.id.clone(), r.version)).or_insert_with(|| r.statements.clone());
             }
         }
-        h.push_str("</tr>\n");
+        rows.into_iter()
+            .map(|((id, v), s)| (id.split('/').next().unwrap_or("").to_string(), id, v, s))
+            .collect()
     }
-    h.push_str("</tbody></table>\n");
-    h.push_str(&templates);
-    h.push_str(
-        r#"<dialog id="transcript"><form method="dialog"><button>close</button></form><pre id="transcript-text"></pre></dialog>
-<script>
-function openCell(cell) {
-  const t = document.getElementById(cell.dataset.t);
-  if (!t) return;
-  document.getElementById('transcript-text').textContent = t.content.textContent;
-  const d = document.getElementById('transcript');
-  d.dataset.cell = cell.id;
-  if (!d.open) d.showModal();
-}
-document.querySelectorAll('td.cell[data-t]').forEach(c => c.addEventListener('click', () => openCell(c)));
-if (location.hash.length > 1) {
-  const c = document.getElementById(location.hash.slice(1));
-  if (c) openCell(c);
-}
-</script>
-</body></html>
-"#,
-    );
-    h
 }
 
-/// The matrix as Markdown: a summary per broker, then the cases that are not a pass
-/// everywhere.
-pub fn markdown(columns: &[Column]) -> String {
-    let mut m = String::new();
-    m.push_str("| broker | target | pass | FAIL | non-strict | informational | unsupported | expected-fail | unexpected-pass | error | time |\n");
-    m.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for c in columns {
+/// How a cell looks: its CSS class and its text. A listed deviation (expected-fail)
+/// keeps the severity of the statement it breaks, so that a profile cannot make a
+/// MUST violation look like a missed SHOULD.
+pub fn cell_style(v: Verdict, level: Option<Level>) -> (&'static str, &'static str) {
+    match v {
+        Verdict::Pass => ("pass", "pass"),
+        Verdict::Fail => ("fail", "FAIL"),
+        Verdict::NonStrict => ("nonstrict", "non-strict"),
+        Verdict::Informational => ("info", "informational"),
+        Verdict::Unsupported => ("unsupported", "unsupported"),
+        Verdict::ExpectedFail => match level {
+            Some(Level::Must) => ("xfail-must", "expected-fail MUST"),
+            Some(Level::Should) => ("xfail-should", "expected-fail SHOULD"),
+            Some(Level::May) => ("xfail-may", "expected-fail MAY"),
+            None => ("xfail", "expected-fail"),
+        },
+        Verdict::UnexpectedPass => ("xpass", "UNEXPECTED-PASS"),
+        Verdict::Error => ("error", "ERROR"),
+    }
+}
+
+/// Whether a cell shows the broker breaking (or, listed, known to break) a MUST or a
+/// SHOULD, or a listed deviation passing: what "failures only" keeps. MAY-level
+/// differences and harness errors are not the broker's failures.
+pub fn is_failing(v: Verdict, level: Option<Level>) -> bool {
+    match v {
+        Verdict::Fail | Verdict::NonStrict | Verdict::UnexpectedPass => true,
+        Verdict::ExpectedFail => level != Some(Level::May),
+        _ => false,
+    }
+}
+
+impl Matrix {
+    /// What a column's profile cell says: the profile, `none`, or for a file from
+    /// before profiles were recorded, `not recorded`.
+    pub fn profile_of<'a>(&self, c: &'a Column) -> &'a str {
+        match &c.profile {
+            Some(p) => p,
+            None if self.run.date.is_empty() => "not recorded",
+            None => "none",
+        }
+    }
+}
+
+/// The baseline column of each column of `m` (see [`super::diff::matching`]).
+pub fn baseline_columns<'a>(m: &Matrix, baseline: Option<&'a [Side]>) -> Vec<Option<&'a Side>> {
+    let only = m.columns.len() == 1;
+    m.columns
+        .iter()
+        .map(|c| baseline.and_then(|b| super::diff::matching(b, &c.target, &c.broker, only)))
+        .collect()
+}
+
+/// The matrix as Markdown: when and with what it was made, a summary per broker, the
+/// cases that are not a pass everywhere, the statements some broker breaks, and with a
+/// baseline what changed.
+pub fn markdown(
+    m: &Matrix,
+    catalogue: &crate::format::catalogue::Catalogue,
+    baseline: Option<&[Side]>,
+) -> String {
+    let mut md = String::new();
+    if !m.run.date.is_empty() {
+        let _ = writeln!(md, "Run {} with {}.\n", m.run.date, m.run.tool);
+    }
+    md.push_str("| broker | target | profile | versions | pass | FAIL | non-strict | informational | unsupported | expected-fail | unexpected-pass | error | time |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for c in &m.columns {
         let n = c.counts();
         let get = |k: &str| n.get(k).copied().unwrap_or(0);
+        let versions: Vec<&str> = c.served().iter().map(|v| v.as_str()).collect();
         let _ = writeln!(
-            m,
-            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
+            md,
+            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s |",
             c.broker,
             c.target,
+            m.profile_of(c),
+            versions.join(", "),
             get("pass"),
             get("FAIL"),
             get("non-strict"),
@@ -222,26 +255,60 @@ pub fn markdown(columns: &[Column]) -> String {
             c.seconds
         );
     }
-    m.push_str("\nCases that do not pass everywhere:\n\n| case |");
-    for c in columns {
-        let _ = write!(m, " {} |", c.broker);
+    md.push_str("\nCases that do not pass everywhere:\n\n| case |");
+    for c in &m.columns {
+        let _ = write!(md, " {} |", c.broker);
     }
-    m.push_str("\n|---|");
-    m.push_str(&"---|".repeat(columns.len()));
-    m.push('\n');
-    for (_, id, version, _) in rows(columns) {
-        let verdicts: Vec<&str> =
-            columns.iter().map(|c| c.result(&id, version).map_or("—", |r| r.verdict.label())).collect();
+    md.push_str("\n|---|");
+    md.push_str(&"---|".repeat(m.columns.len()));
+    md.push('\n');
+    for (_, id, version, _) in m.rows() {
+        let level = m.level(&id);
+        let verdicts: Vec<&str> = m
+            .columns
+            .iter()
+            .map(|c| c.result(&id, version).map_or("—", |r| cell_style(r.verdict, level).1))
+            .collect();
         if verdicts.iter().all(|v| *v == "pass") {
             continue;
         }
-        let _ = writeln!(m, "| [{version}] {id} | {} |", verdicts.join(" | "));
+        let _ = writeln!(md, "| [{version}] {id} | {} |", verdicts.join(" | "));
     }
-    m
+    md.push_str(&super::by_statement::markdown(m, catalogue));
+    if let Some(b) = baseline {
+        let new: Vec<Side> = m
+            .columns
+            .iter()
+            .map(|c| Side {
+                broker: c.broker.clone(),
+                target: c.target.clone(),
+                label: c.broker.clone(),
+                results: c
+                    .results
+                    .iter()
+                    .map(|r| {
+                        let rec = super::diff::Recorded {
+                            id: r.id.clone(),
+                            version: r.version,
+                            verdict: r.verdict,
+                            message: r.message.clone(),
+                        };
+                        ((r.id.clone(), r.version), rec)
+                    })
+                    .collect(),
+            })
+            .collect();
+        let _ = write!(
+            md,
+            "\nChanges against the baseline:\n\n```\n{}```\n",
+            super::diff::compare(b, &new).report()
+        );
+    }
+    md
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn result(id: &str, verdict: Verdict) -> CaseResult {
@@ -256,33 +323,73 @@ mod tests {
         }
     }
 
+    fn column(broker: &str, target: &str, results: Vec<CaseResult>) -> Column {
+        let (broker, target) = (broker.into(), target.into());
+        Column {
+            broker,
+            target,
+            started: String::new(),
+            error: None,
+            seconds: 1.0,
+            profile: None,
+            declared: Vec::new(),
+            results,
+        }
+    }
+
+    /// Two columns: a pass and a FAIL for A, a listed MUST violation for B.
+    pub(crate) fn sample() -> Matrix {
+        let mut cases = BTreeMap::new();
+        cases.insert("3.1-connect/x".into(), CaseInfo { title: "X <title>".into(), level: Level::Must });
+        cases.insert("3.3-publish/y".into(), CaseInfo { title: "Y".into(), level: Level::Should });
+        Matrix {
+            run: RunInfo { date: "2026-01-02T03:04:05Z".into(), tool: "mqttspec 9".into(), filter: None },
+            cases,
+            columns: vec![
+                column(
+                    "A",
+                    "embedded",
+                    vec![result("3.1-connect/x", Verdict::Pass), result("3.3-publish/y", Verdict::Fail)],
+                ),
+                column("B <x>", "process:b", vec![result("3.1-connect/x", Verdict::ExpectedFail)]),
+            ],
+        }
+    }
+
     #[test]
-    fn cells_carry_their_verdict_and_escaped_transcript() {
-        let cols = vec![
-            Column {
-                broker: "A".into(),
-                target: "embedded".into(),
-                started: String::new(),
-                error: None,
-                seconds: 1.0,
-                results: vec![result("3.1-connect/x", Verdict::Pass), result("3.3-publish/y", Verdict::Fail)],
-            },
-            Column {
-                broker: "B <x>".into(),
-                target: "process:b".into(),
-                started: String::new(),
-                error: None,
-                seconds: 2.0,
-                results: vec![result("3.1-connect/x", Verdict::ExpectedFail)],
-            },
-        ];
-        let page = html(&cols, "m");
-        assert!(page.contains(r#"<td id="c0-1" class="cell fail" data-t="t-c0-1">FAIL</td>"#), "{page}");
-        assert!(page.contains(r#"class="cell xfail""#));
-        assert!(page.contains("B &lt;x&gt;") && !page.contains("<b>why</b>"));
-        assert!(page.contains("§3.1-connect") && page.contains("§3.3-publish"));
-        let md = markdown(&cols);
-        assert!(md.contains("| [5.0] 3.1-connect/x | pass | expected-fail |"), "{md}");
+    fn markdown_keeps_the_severity_of_listed_deviations_and_lists_changes() {
+        let m = sample();
+        let md = markdown(&m, &crate::Catalogue::builtin(), None);
+        assert!(md.starts_with("Run 2026-01-02T03:04:05Z with mqttspec 9."), "{md}");
+        assert!(md.contains("| [5.0] 3.1-connect/x | pass | expected-fail MUST |"), "{md}");
         assert!(md.contains("| [5.0] 3.3-publish/y | FAIL | — |"), "{md}");
+        let old = super::super::diff::parse(
+            r#"[{"broker":"A","target":"embedded","results":[
+            {"id":"3.1-connect/x","version":"5.0","verdict":"pass"},
+            {"id":"3.3-publish/y","version":"5.0","verdict":"pass"}]}]"#,
+        )
+        .unwrap();
+        let md = markdown(&m, &crate::Catalogue::builtin(), Some(&old));
+        assert!(md.contains("new failures (1):\n  [5.0] 3.3-publish/y"), "{md}");
+        assert!(md.contains("== B <x>: not in the old run"), "{md}");
+    }
+
+    #[test]
+    fn matrix_json_round_trips_and_old_lists_of_columns_still_load() {
+        let m = sample();
+        let dir = std::env::temp_dir().join(format!("mqttspec-matrix-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("matrix.json");
+        std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+        let back = Matrix::read(&path, &[]).unwrap();
+        assert_eq!(back.run.date, m.run.date);
+        assert_eq!(back.columns[1].results[0].verdict, Verdict::ExpectedFail);
+        assert_eq!(back.level("3.3-publish/y"), Some(Level::Should));
+        std::fs::write(&path, serde_json::to_string(&m.columns).unwrap()).unwrap();
+        let old = Matrix::read(&path, &[]).unwrap();
+        assert_eq!((old.columns.len(), old.run.date.as_str()), (2, ""));
+        std::fs::write(&path, "{\"columns\": 3}").unwrap();
+        assert!(Matrix::read(&path, &[]).unwrap_err().contains("not a matrix.json"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,6 +1,9 @@
 //! Summaries of a run: by verdict, by spec chapter, and statement coverage.
 
+pub mod by_statement;
+pub mod diff;
 pub mod matrix;
+pub mod matrix_html;
 
 use crate::format::catalogue::Catalogue;
 use crate::format::load::Loaded;

@@ -3,10 +3,10 @@
 use crate::format::load::Loaded;
 use crate::format::model::Level;
 use crate::version::Version;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The outcome of one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Behaved as the spec requires.
@@ -63,8 +63,8 @@ impl Verdict {
     }
 }
 
-/// The result of one scenario in one version.
-#[derive(Debug, Clone, Serialize)]
+/// The result of one scenario in one version (read back by `matrix --from` and `diff`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     /// Scenario id.
     pub id: String,
