@@ -442,6 +442,9 @@ fn features(h: &mut H) {
 
 type Script = fn(&mut H);
 
+#[path = "mutants/conn.rs"]
+mod conn;
+
 /// The exchange that shows each behaviour mutant, and the configuration to run it on.
 fn script(id: &str) -> Option<(Script, Config)> {
     let limited = Config { maximum_qos: 1, ..Config::default() };
@@ -561,7 +564,7 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "server-alias-without-maximum"
         | "maximum-packet-size-ignored"
         | "oversize-disconnects" => features,
-        _ => return None,
+        _ => return conn::script(id),
     };
     Some((s, Config::default()))
 }

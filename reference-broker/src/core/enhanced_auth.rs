@@ -3,7 +3,8 @@
 
 use super::{Broker, ConnId};
 use crate::auth;
-use mqttspec_codec::{Auth, Connect, Packet, Properties, Property, ReasonCode};
+use crate::mutants::Behaviour as M;
+use mqttspec_codec::{Auth, ConnAck, Connect, Packet, Properties, Property, ReasonCode};
 
 fn auth_packet(code: ReasonCode, data: String) -> Packet {
     let properties = Properties::build([
@@ -30,8 +31,13 @@ impl Broker {
                 state.scram = Some(pending);
                 state.pending_connect = Some(Box::new(c));
                 // MQTT-4.12.0-2 (5.0): more data is asked for with 0x18; MQTT-4.12.0-5 (5.0): the
-                // AUTH carries the CONNECT's method.
-                self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+                // AUTH carries the CONNECT's method; MQTT-3.15.2-1 (5.0): a defined code.
+                let code = match self.behaviour() {
+                    Some(M::AuthUndefinedCode) => ReasonCode(0x17),
+                    Some(M::AuthContinueWrongCode) => ReasonCode::RE_AUTHENTICATE,
+                    _ => ReasonCode::CONTINUE_AUTHENTICATION,
+                };
+                self.send(conn, auth_packet(code, server_first));
             }
             // MQTT-4.12.0-4 (5.0): a refused authentication gets a CONNACK of 0x80 or more.
             Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
@@ -71,11 +77,17 @@ impl Broker {
                     }
                 }
                 Err(e) => {
-                    let code = match (c.accepted, e) {
+                    let accepted = c.accepted;
+                    let code = match (accepted, e) {
                         (false, auth::ScramError::BadCredentials) => ReasonCode::BAD_USER_NAME_OR_PASSWORD,
                         // MQTT-4.12.1-2 (5.0): a failed re-authentication closes the connection.
                         _ => ReasonCode::NOT_AUTHORIZED,
                     };
+                    // MQTT-4.12.0-4 (5.0): a rejected authentication closes the connection.
+                    if !accepted && self.mutant(M::AuthRejectionKeptOpen) {
+                        let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+                        return self.send(conn, Packet::ConnAck(ack));
+                    }
                     self.fail(conn, code);
                 }
             },
