@@ -44,6 +44,9 @@ pub(super) struct Conn {
     pub(super) alias_max_out: u16,
     /// Topic Aliases the server has set on this connection.
     pub(super) aliases_out: HashMap<String, u16>,
+    /// Refused, but kept for one more packet (the `refused-connect-data-processed`
+    /// mutant only).
+    pub(super) refused: bool,
 }
 
 /// How long a connection may stay silent before sending CONNECT.
@@ -99,6 +102,7 @@ impl Broker {
                 pending_connect: None,
                 alias_max_out: 0,
                 aliases_out: HashMap::new(),
+                refused: false,
             },
         );
     }

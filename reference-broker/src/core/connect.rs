@@ -37,6 +37,16 @@ impl Broker {
             let ack = ConnAck { session_present, code, properties: Properties::new() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
+        // MQTT-3.1.4-5 (3.1.1), MQTT-3.1.4-6 (5.0): nothing the client sent after a refused
+        // CONNECT is acted on.
+        if self.mutant(M::RefusedConnectDataProcessed) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.version = Some(version);
+                c.client_id = Some(format!("refused#{conn}"));
+                c.refused = true;
+            }
+            return;
+        }
         // MQTT-3.2.2-5 (3.1.1), MQTT-3.2.2-7 MQTT-4.13.2-1 (5.0): a refusal closes.
         if !self.mutant(M::RefusedConnectionKeptOpen) {
             self.drop_conn(conn, false);

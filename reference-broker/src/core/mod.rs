@@ -252,6 +252,16 @@ impl Broker {
 
     fn packet(&mut self, conn: ConnId, packet: Packet) {
         let Some(c) = self.conns.get(&conn) else { return };
+        if c.refused {
+            // The `refused-connect-data-processed` mutant: one packet, then the close.
+            self.dispatch(conn, packet);
+            return self.drop_conn(conn, false);
+        }
+        self.dispatch(conn, packet);
+    }
+
+    fn dispatch(&mut self, conn: ConnId, packet: Packet) {
+        let Some(c) = self.conns.get(&conn) else { return };
         if c.pending_connect.is_some() {
             // §4.12: until the exchange ends, only AUTH (or DISCONNECT) may come.
             return match packet {

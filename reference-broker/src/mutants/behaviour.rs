@@ -164,6 +164,8 @@ behaviours! {
         v311: [], v5: ["MQTT-4.12.0-2"], /* (5.0) */
     AuthRejectionKeptOpen "auth-rejection-kept-open": "a rejected authentication gets its refusing CONNACK, but the connection stays open"
         v311: [], v5: ["MQTT-4.12.0-4"], /* (5.0) */
+    RefusedConnectDataProcessed "refused-connect-data-processed": "what a client sent right after a refused CONNECT is acted on before the close"
+        v311: ["MQTT-3.1.4-5"], /* (3.1.1) */ v5: ["MQTT-3.1.4-6"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).

@@ -13,6 +13,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
     let mut users = Users::default();
     users.insert("alice", Credential::derive("wonderland", b"alice-salt", 64));
     let scram = Config { users: Some(users), ..Config::default() };
+    let anonymous_refused = Config { allow_anonymous: false, ..Config::default() };
     Some(match id {
         "connack-before-version-known" | "connack-code-unchecked" => (refusals, Config::default()),
         "accepted-with-nonzero-code"
@@ -25,6 +26,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "takeover-discards-session"
         | "session-state-discarded-while-connected" => (sessions, Config::default()),
         "will-kept-with-session" => (wills, Config::default()),
+        "refused-connect-data-processed" => (refused, anonymous_refused),
         "will-qos-above-maximum-accepted" => (will_qos, limited),
         "auth-undefined-code" | "auth-continue-wrong-code" | "auth-rejection-kept-open" => {
             (enhanced_auth, scram)
@@ -125,4 +127,14 @@ fn enhanced_auth(h: &mut H) {
     ]);
     h.packet(1, Packet::Auth(Auth { reason_code: ReasonCode::CONTINUE_AUTHENTICATION, properties }));
     h.packet(1, Packet::PingReq);
+}
+
+/// A CONNECT refused for want of a user name, followed at once by a PUBLISH.
+fn refused(h: &mut H) {
+    let mut w = h.client("watch");
+    w.username = Some("user".into());
+    h.connect_with(1, w);
+    h.sub(1, "r", q(QoS::AtMostOnce));
+    h.connect(2, "anonymous");
+    h.publish(2, super::msg("r", "after-refusal", QoS::AtMostOnce, 0));
 }
