@@ -90,6 +90,22 @@ impl Broker {
         self.accept(conn, c, user, advertised.into_iter().collect());
     }
 
+    /// Refuses a ClientId: MQTT-3.1.3-9 (3.1.1): CONNACK 0x02, then close; MQTT-3.1.3-8
+    /// (5.0): CONNACK 0x85 (optional), then close.
+    fn refuse_client_id(&mut self, conn: ConnId, v: Version) {
+        let v311 = if self.mutant(M::ClientIdRefusedNotAuthorized) {
+            v311_connack::NOT_AUTHORIZED
+        } else {
+            v311_connack::IDENTIFIER_REJECTED
+        };
+        if self.mutant(M::ClientIdRefusalKeptOpen) {
+            let code = if v.is_v5() { ReasonCode::CLIENT_IDENTIFIER_NOT_VALID } else { ReasonCode(v311) };
+            let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+            return self.send_as(conn, v, Packet::ConnAck(ack));
+        }
+        self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(v311));
+    }
+
     /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
     /// `auth_props`: Authentication Method and Data for the CONNACK.
     pub(super) fn accept(
@@ -102,7 +118,7 @@ impl Broker {
         let v = c.version;
         let mut props = Vec::new();
         let Some(client_id) = self.client_id_for(&c, &mut props) else {
-            return self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(2));
+            return self.refuse_client_id(conn, v);
         };
         // MQTT-3.1.3-2 (both): the session is the ClientId's.
         let client_id =
@@ -170,6 +186,7 @@ impl Broker {
             }
             // MQTT-3.1.3-5 (both): 1 to 23 letters and digits are always allowed.
             Ok(id) if id.len() >= 23 && self.mutant(M::ClientId23Refused) => None,
+            Ok(id) if self.config.max_client_id_length.is_some_and(|max| id.len() > max) => None,
             Ok(id) => Some(id.to_string()),
             Err(_) => None,
         }

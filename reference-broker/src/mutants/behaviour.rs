@@ -166,6 +166,10 @@ behaviours! {
         v311: [], v5: ["MQTT-4.12.0-4"], /* (5.0) */
     RefusedConnectDataProcessed "refused-connect-data-processed": "what a client sent right after a refused CONNECT is acted on before the close"
         v311: ["MQTT-3.1.4-5"], /* (3.1.1) */ v5: ["MQTT-3.1.4-6"], /* (5.0) */
+    ClientIdRefusedNotAuthorized "client-id-refused-not-authorized": "a ClientId the server rejects is refused with 0x05 (Not authorized), not 0x02"
+        v311: ["MQTT-3.1.3-9"], /* (3.1.1) */ v5: [],
+    ClientIdRefusalKeptOpen "client-id-refusal-kept-open": "after refusing a ClientId the server keeps the connection open"
+        v311: ["MQTT-3.1.3-9"], /* (3.1.1) */ v5: ["MQTT-3.1.3-8"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).

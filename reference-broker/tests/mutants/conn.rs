@@ -14,6 +14,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
     users.insert("alice", Credential::derive("wonderland", b"alice-salt", 64));
     let scram = Config { users: Some(users), ..Config::default() };
     let anonymous_refused = Config { allow_anonymous: false, ..Config::default() };
+    let short_ids = Config { max_client_id_length: Some(23), ..Config::default() };
     Some(match id {
         "connack-before-version-known" | "connack-code-unchecked" => (refusals, Config::default()),
         "accepted-with-nonzero-code"
@@ -27,6 +28,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "session-state-discarded-while-connected" => (sessions, Config::default()),
         "will-kept-with-session" => (wills, Config::default()),
         "refused-connect-data-processed" => (refused, anonymous_refused),
+        "client-id-refused-not-authorized" | "client-id-refusal-kept-open" => (long_id, short_ids),
         "will-qos-above-maximum-accepted" => (will_qos, limited),
         "auth-undefined-code" | "auth-continue-wrong-code" | "auth-rejection-kept-open" => {
             (enhanced_auth, scram)
@@ -137,4 +139,10 @@ fn refused(h: &mut H) {
     h.sub(1, "r", q(QoS::AtMostOnce));
     h.connect(2, "anonymous");
     h.publish(2, super::msg("r", "after-refusal", QoS::AtMostOnce, 0));
+}
+
+/// A ClientId longer than the server allows, then a PINGREQ on the same connection.
+fn long_id(h: &mut H) {
+    h.connect(1, "a-client-identifier-of-30-bytes");
+    h.packet(1, Packet::PingReq);
 }
