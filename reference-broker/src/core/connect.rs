@@ -226,7 +226,9 @@ impl Broker {
             .or_else(|| cfg.max_keep_alive.filter(|max| c.keep_alive == 0 || c.keep_alive > *max))
             .filter(|_| v.is_v5());
         if v.is_v5() {
-            props.extend(imposed.map(Property::ServerKeepAlive));
+            // MQTT-3.2.2-22 (5.0): without Server Keep Alive the client's value stands.
+            let announced = imposed.filter(|_| !self.mutant(M::ServerKeepAliveNotAnnounced));
+            props.extend(announced.map(Property::ServerKeepAlive));
             props.extend(self.capabilities());
             // MQTT-3.1.2-28 (5.0): Response Information only for a client that asks (last:
             // the first to go when the CONNACK must shrink).

@@ -15,6 +15,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
     let scram = Config { users: Some(users), ..Config::default() };
     let anonymous_refused = Config { allow_anonymous: false, ..Config::default() };
     let short_ids = Config { max_client_id_length: Some(23), ..Config::default() };
+    let imposed = Config { server_keep_alive: Some(1), ..Config::default() };
     Some(match id {
         "connack-before-version-known" | "connack-code-unchecked" => (refusals, Config::default()),
         "accepted-with-nonzero-code"
@@ -29,6 +30,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         "will-kept-with-session" => (wills, Config::default()),
         "refused-connect-data-processed" => (refused, anonymous_refused),
         "client-id-refused-not-authorized" | "client-id-refusal-kept-open" => (long_id, short_ids),
+        "server-keep-alive-not-announced" => (sessions, imposed),
         "will-qos-above-maximum-accepted" => (will_qos, limited),
         "auth-undefined-code" | "auth-continue-wrong-code" | "auth-rejection-kept-open" => {
             (enhanced_auth, scram)
