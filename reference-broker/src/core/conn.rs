@@ -184,7 +184,13 @@ impl Broker {
             };
             if let Some(code) = code {
                 let ack = ConnAck { session_present: false, code, properties: Properties::new() };
-                self.send_as(conn, version, Packet::ConnAck(ack));
+                // MQTT-3.14.0-1 (5.0): no DISCONNECT before a CONNACK below 0x80.
+                let packet = if version.is_v5() && self.mutant(M::DisconnectBeforeConnack) {
+                    Packet::Disconnect(Disconnect::new(code))
+                } else {
+                    Packet::ConnAck(ack)
+                };
+                self.send_as(conn, version, packet);
             }
             self.drop_conn(conn, false);
             return;

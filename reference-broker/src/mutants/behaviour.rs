@@ -172,6 +172,8 @@ behaviours! {
         v311: ["MQTT-3.1.3-9"], /* (3.1.1) */ v5: ["MQTT-3.1.3-8"], /* (5.0) */
     ServerKeepAliveNotAnnounced "server-keep-alive-not-announced": "the server enforces its own Keep Alive without sending Server Keep Alive"
         v311: [], v5: ["MQTT-3.2.2-22"], /* (5.0) */
+    DisconnectBeforeConnack "disconnect-before-connack": "a malformed 5.0 CONNECT is answered with DISCONNECT instead of CONNACK"
+        v311: [], v5: ["MQTT-3.14.0-1"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).

@@ -17,7 +17,9 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
     let short_ids = Config { max_client_id_length: Some(23), ..Config::default() };
     let imposed = Config { server_keep_alive: Some(1), ..Config::default() };
     Some(match id {
-        "connack-before-version-known" | "connack-code-unchecked" => (refusals, Config::default()),
+        "connack-before-version-known" | "connack-code-unchecked" | "disconnect-before-connack" => {
+            (refusals, Config::default())
+        }
         "accepted-with-nonzero-code"
         | "connack-on-second-connect"
         | "disconnect-without-close"

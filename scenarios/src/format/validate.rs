@@ -216,7 +216,7 @@ fn capturable(field: CaptureField, p: &PacketSpec) -> bool {
 fn check_outcomes(outcomes: &[Outcome], vars: &Vars) -> Result<(), String> {
     for o in outcomes {
         match o {
-            Outcome::Closed => {}
+            Outcome::Closed | Outcome::ClosedSilently => {}
             Outcome::Raw(hex) => {
                 build::parse_hex(hex).map_err(|e| format!("raw: {e}"))?;
             }
