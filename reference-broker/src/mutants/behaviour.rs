@@ -174,6 +174,12 @@ behaviours! {
         v311: [], v5: ["MQTT-3.2.2-22"], /* (5.0) */
     DisconnectBeforeConnack "disconnect-before-connack": "a malformed 5.0 CONNECT is answered with DISCONNECT instead of CONNACK"
         v311: [], v5: ["MQTT-3.14.0-1"], /* (5.0) */
+    SuccessConnackWithoutMethod "success-connack-without-method": "the CONNACK ending a successful enhanced authentication omits the Authentication Method"
+        v311: [], v5: ["MQTT-4.12.0-5"], /* (5.0) */
+    ServerAuthOmitsMethod "server-auth-omits-method": "the server's AUTH packets omit the Authentication Method"
+        v311: [], v5: ["MQTT-4.12.0-5"], /* (5.0) */
+    ReauthFailureKeptOpen "reauth-failure-kept-open": "a failed re-authentication leaves the connection open"
+        v311: [], v5: ["MQTT-4.12.1-2"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).

@@ -4,7 +4,7 @@ use super::{H, Script, props, q};
 use bytes::Bytes;
 use mqttspec_broker::Config;
 use mqttspec_broker::auth::{Credential, Users};
-use mqttspec_broker::core::Input;
+use mqttspec_broker::core::{Action, Input};
 use mqttspec_codec::*;
 
 /// The exchange and configuration for a mutant of this area, if it is one.
@@ -34,9 +34,11 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         "client-id-refused-not-authorized" | "client-id-refusal-kept-open" => (long_id, short_ids),
         "server-keep-alive-not-announced" => (sessions, imposed),
         "will-qos-above-maximum-accepted" => (will_qos, limited),
-        "auth-undefined-code" | "auth-continue-wrong-code" | "auth-rejection-kept-open" => {
-            (enhanced_auth, scram)
-        }
+        "auth-undefined-code"
+        | "auth-continue-wrong-code"
+        | "auth-rejection-kept-open"
+        | "server-auth-omits-method" => (enhanced_auth, scram),
+        "success-connack-without-method" | "reauth-failure-kept-open" => (reauthentication, scram),
         _ => return None,
     })
 }
@@ -148,5 +150,44 @@ fn refused(h: &mut H) {
 /// A ClientId longer than the server allows, then a PINGREQ on the same connection.
 fn long_id(h: &mut H) {
     h.connect(1, "a-client-identifier-of-30-bytes");
+    h.at(1);
+    h.packet(1, Packet::PingReq);
+}
+
+/// The AUTH a client sends in a SCRAM-SHA-256 exchange.
+fn scram_auth(code: ReasonCode, data: String) -> Packet {
+    let properties = props([
+        Property::AuthenticationMethod("SCRAM-SHA-256".into()),
+        Property::AuthenticationData(Bytes::from(data.into_bytes())),
+    ]);
+    Packet::Auth(Auth { reason_code: code, properties })
+}
+
+/// Feeds `packet` on connection 1 and answers the server's AUTH with the client-final
+/// message for `password`.
+fn answer(h: &mut H, packet: Packet, bare: &str, password: &str) {
+    let out = h.broker.handle(h.now, Input::Packet(1, packet));
+    h.log.extend(out.iter().map(|a| format!("{:?} {a:?}", h.now)));
+    let server_first = out.iter().find_map(|a| match a {
+        Action::Send { packet: Packet::Auth(a), .. } => a.properties.authentication_data(),
+        _ => None,
+    });
+    let Some(server_first) = server_first else { return };
+    let server_first = String::from_utf8_lossy(&server_first).into_owned();
+    let last = mqttspec_broker::auth::scram_client_final(password, bare, &server_first).unwrap_or_default();
+    h.packet(1, scram_auth(ReasonCode::CONTINUE_AUTHENTICATION, last));
+}
+
+/// A completed SCRAM exchange, then a re-authentication with the wrong password.
+fn reauthentication(h: &mut H) {
+    let mut c = h.client("re");
+    c.properties = props([
+        Property::AuthenticationMethod("SCRAM-SHA-256".into()),
+        Property::AuthenticationData(Bytes::from_static(b"n,,n=alice,r=one")),
+    ]);
+    h.feed(Input::Open(1));
+    answer(h, Packet::Connect(Box::new(c)), "n=alice,r=one", "wonderland");
+    let again = scram_auth(ReasonCode::RE_AUTHENTICATE, "n,,n=alice,r=two".into());
+    answer(h, again, "n=alice,r=two", "wrong");
     h.packet(1, Packet::PingReq);
 }

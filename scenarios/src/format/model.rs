@@ -389,6 +389,9 @@ pub enum CaptureField {
     AssignedClientIdentifier,
     /// The first Subscription Identifier property.
     SubscriptionIdentifier,
+    /// The Authentication Data property (AUTH, CONNACK), as text: a SCRAM
+    /// server-first-message for `{{scram-final:...}}`.
+    AuthenticationData,
 }
 
 /// One acceptable outcome of an expectation.
