@@ -483,8 +483,11 @@ fn declared_version(buf: &[u8]) -> mqttspec_codec::Version {
         let name_len = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
         let name = body.get(2..2 + name_len)?;
         let level = *body.get(2 + name_len)?;
-        Version::from_name_and_level(name, level)
-            .or(Some(if level >= 5 { Version::V5 } else { Version::V3_1_1 }))
+        Version::from_name_and_level(name, level).or(Some(if level >= 5 {
+            Version::V5
+        } else {
+            Version::V3_1_1
+        }))
     };
     read().unwrap_or(Version::V3_1_1)
 }

@@ -357,7 +357,8 @@ impl Broker {
             .count();
         loop {
             let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
-            let code = if self.mutant(M::AcceptedWithNonzeroCode) { ReasonCode(1) } else { ReasonCode::SUCCESS };
+            let code =
+                if self.mutant(M::AcceptedWithNonzeroCode) { ReasonCode(1) } else { ReasonCode::SUCCESS };
             let ack = Packet::ConnAck(ConnAck { session_present, code, properties });
             if ack.encoded_len(v).is_ok_and(|len| len <= max) {
                 return Some(ack);

@@ -66,10 +66,14 @@ impl Vars {
     fn scram_final(&self, args: &str) -> Result<String, BuildError> {
         let parts: Vec<&str> = args.split(':').collect();
         let [user, password, nonce, capture] = parts[..] else {
-            return Err(BuildError(format!("scram-final:{args}: give <user>:<password>:<client nonce>:<capture>")));
+            return Err(BuildError(format!(
+                "scram-final:{args}: give <user>:<password>:<client nonce>:<capture>"
+            )));
         };
-        let server_first =
-            self.captures.get(capture).ok_or_else(|| BuildError(format!("nothing captured as {capture:?} yet")))?;
+        let server_first = self
+            .captures
+            .get(capture)
+            .ok_or_else(|| BuildError(format!("nothing captured as {capture:?} yet")))?;
         let bare = format!("n={user},r={nonce}");
         mqttspec_broker::auth::scram_client_final(password, &bare, server_first)
             .ok_or_else(|| BuildError(format!("{server_first:?} is not a SCRAM server-first-message")))

@@ -124,7 +124,9 @@ impl Case {
         let broker = |why: String| Err(StepError::Broker(why));
         match event {
             Event::Timeout => broker(format!("expected {} within {wait:?}, got nothing", describe())),
-            Event::Closed if outcomes.iter().any(|o| matches!(o, Outcome::Closed | Outcome::ClosedSilently)) => {
+            Event::Closed
+                if outcomes.iter().any(|o| matches!(o, Outcome::Closed | Outcome::ClosedSilently)) =>
+            {
                 Ok(None)
             }
             Event::Closed => broker(format!("expected {}, but the connection closed", describe())),
