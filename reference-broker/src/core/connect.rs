@@ -90,8 +90,8 @@ impl Broker {
         self.accept(conn, c, user, advertised.into_iter().collect());
     }
 
-    /// Refuses a ClientId: MQTT-3.1.3-9 (3.1.1): CONNACK 0x02, then close; MQTT-3.1.3-8
-    /// (5.0): CONNACK 0x85 (optional), then close.
+    /// Refuses a ClientId: MQTT-3.1.3-9 (3.1.1): CONNACK 0x02, then close;
+    /// MQTT-3.1.3-8 (5.0): CONNACK 0x85 (optional), then close.
     fn refuse_client_id(&mut self, conn: ConnId, v: Version) {
         let v311 = if self.mutant(M::ClientIdRefusedNotAuthorized) {
             v311_connack::NOT_AUTHORIZED
