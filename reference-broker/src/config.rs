@@ -230,7 +230,10 @@ impl Config {
             return Err(("outgoing-buffer", "must be at least 1"));
         }
         if self.max_client_id_length.is_some_and(|max| max < 23) {
-            return Err(("max-client-id-length", "must be at least 23: every server allows 1 to 23 letters and digits"));
+            return Err((
+                "max-client-id-length",
+                "must be at least 23: every server allows 1 to 23 letters and digits",
+            ));
         }
         if self.max_connection_rate == Some(0) {
             return Err(("max-connection-rate", "must be at least 1 (leave it out for no limit)"));
