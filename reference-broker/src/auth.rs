@@ -286,6 +286,25 @@ impl ScramPending {
     }
 }
 
+/// The client's half of SCRAM-SHA-256, for test clients: the client-final-message
+/// answering `server_first` for `password`, after the client-first-message-bare
+/// `client_first_bare` (gs2 header `n,,`). `None` when `server_first` is not a
+/// server-first-message or asks for more than a million iterations.
+pub fn scram_client_final(password: &str, client_first_bare: &str, server_first: &str) -> Option<String> {
+    let field = |key: &str| server_first.split(',').find_map(|f| f.strip_prefix(key));
+    let nonce = field("r=")?;
+    let salt = B64.decode(field("s=")?).ok()?;
+    let iterations: u32 = field("i=")?.parse().ok().filter(|i| (1..=1_000_000).contains(i))?;
+    let salted = salted_password(password.as_bytes(), &salt, iterations);
+    let client_key = hmac(&salted, b"Client Key");
+    let stored_key: [u8; 32] = Sha256::digest(client_key).into();
+    let without_proof = format!("c={},r={nonce}", B64.encode("n,,"));
+    let auth_message = format!("{client_first_bare},{server_first},{without_proof}");
+    let signature = hmac(&stored_key, auth_message.as_bytes());
+    let proof: Vec<u8> = client_key.iter().zip(signature).map(|(k, s)| k ^ s).collect();
+    Some(format!("{without_proof},p={}", B64.encode(proof)))
+}
+
 /// One user given inline in a configuration.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -95,6 +95,10 @@ pub struct Config {
     pub shared_subscription_available: bool,
     /// Simultaneous connections accepted; more are closed at once.
     pub max_connections: usize,
+    /// Longest ClientId accepted, in bytes; a longer one is refused (3.1.1: CONNACK
+    /// 0x02, 5.0: 0x85). `None`: any length. At least 23: every server must allow 1 to
+    /// 23 letters and digits (MQTT-3.1.3-5 (both)).
+    pub max_client_id_length: Option<usize>,
     /// Outgoing packets buffered per connection before it counts as a stalled consumer
     /// and is disconnected.
     pub outgoing_buffer: usize,
@@ -127,6 +131,7 @@ impl Default for Config {
             subscription_identifier_available: true,
             shared_subscription_available: true,
             max_connections: 10_000,
+            max_client_id_length: None,
             outgoing_buffer: 4096,
             #[cfg(feature = "mutants")]
             mutant: None,
@@ -223,6 +228,12 @@ impl Config {
         }
         if self.outgoing_buffer == 0 {
             return Err(("outgoing-buffer", "must be at least 1"));
+        }
+        if self.max_client_id_length.is_some_and(|max| max < 23) {
+            return Err((
+                "max-client-id-length",
+                "must be at least 23: every server allows 1 to 23 letters and digits",
+            ));
         }
         if self.max_connection_rate == Some(0) {
             return Err(("max-connection-rate", "must be at least 1 (leave it out for no limit)"));

@@ -425,6 +425,9 @@ where
         }
         loop {
             let before = buf.len();
+            // Before the CONNECT is read, the version its bytes declare: a fault the
+            // decoder meets before the protocol level is answered in that layout.
+            let declared = decoder.version().is_none().then(|| declared_version(&buf));
             match decoder.decode(&mut buf) {
                 Ok(Some(packet)) => {
                     tracing::trace!(conn = id, ?packet, "received");
@@ -435,7 +438,13 @@ where
                     }
                 }
                 Ok(None) => break,
-                Err(violation) => {
+                Err(mut violation) => {
+                    // MQTT-3.1.4-1 (3.1.1): a 3.1.1 (or 3.1) CONNECT at fault is closed
+                    // without CONNACK, so never answered as 5.0 because the decoder had
+                    // not reached the protocol level yet.
+                    if let Some(v) = declared {
+                        violation.version = v;
+                    }
                     tracing::debug!(conn = id, %violation, "refused");
                     shared.feed(Input::Invalid(id, violation));
                     // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): the connection ends here.
@@ -456,6 +465,31 @@ where
     // Whatever ended the read side, the core must forget the connection.
     shared.feed(Input::Lost(id));
     let _ = writer_task.await;
+}
+
+/// The version a connection's first bytes declare: from the CONNECT's protocol name
+/// and level (an unknown level as the nearest version, as the codec reads it), or
+/// 3.1.1 when they do not hold one. 3.1.1 is the safe answer to an unreadable CONNECT:
+/// a 3.1.1 server closes without CONNACK where 5.0 would explain.
+fn declared_version(buf: &[u8]) -> mqttspec_codec::Version {
+    use mqttspec_codec::Version;
+    let read = || -> Option<Version> {
+        if buf.first()? >> 4 != 1 {
+            return None;
+        }
+        // Remaining Length: up to four bytes, the last without the continuation bit.
+        let len_bytes = buf.iter().skip(1).take(4).position(|b| b & 0x80 == 0)? + 1;
+        let body = buf.get(1 + len_bytes..)?;
+        let name_len = usize::from(u16::from_be_bytes([*body.first()?, *body.get(1)?]));
+        let name = body.get(2..2 + name_len)?;
+        let level = *body.get(2 + name_len)?;
+        Version::from_name_and_level(name, level).or(Some(if level >= 5 {
+            Version::V5
+        } else {
+            Version::V3_1_1
+        }))
+    };
+    read().unwrap_or(Version::V3_1_1)
 }
 
 /// 32 bytes from the operating system for the core's SCRAM nonces. Without them the

@@ -44,6 +44,9 @@ pub(super) struct Conn {
     pub(super) alias_max_out: u16,
     /// Topic Aliases the server has set on this connection.
     pub(super) aliases_out: HashMap<String, u16>,
+    /// Refused, but kept for one more packet (the `refused-connect-data-processed`
+    /// mutant only).
+    pub(super) refused: bool,
 }
 
 /// How long a connection may stay silent before sending CONNECT.
@@ -99,6 +102,7 @@ impl Broker {
                 pending_connect: None,
                 alias_max_out: 0,
                 aliases_out: HashMap::new(),
+                refused: false,
             },
         );
     }
@@ -133,18 +137,30 @@ impl Broker {
                 }
             } else {
                 // Before acceptance (during an authentication exchange) the answer is a
-                // CONNACK, which has its own set of codes (MQTT-3.2.2-8 (5.0)).
-                let allowed = reason.is_allowed_in(PacketType::ConnAck);
-                Packet::ConnAck(ConnAck {
-                    session_present: false,
-                    code: if allowed { reason } else { ReasonCode::PROTOCOL_ERROR },
-                    properties: Properties::new(),
-                })
+                // CONNACK, which has its own set of codes.
+                let code = self.connack_code(reason);
+                Packet::ConnAck(ConnAck { session_present: false, code, properties: Properties::new() })
             };
+            let disconnected = matches!(packet, Packet::Disconnect(_));
             self.send(conn, packet);
+            // MQTT-3.14.4-1 MQTT-3.14.4-2 (5.0): after its DISCONNECT the server sends
+            // nothing more and closes.
+            if disconnected && self.mutant(M::DisconnectWithoutClose) {
+                return;
+            }
         }
         // MQTT-3.1.2-8 (both): a close that is not a DISCONNECT publishes the will.
         self.drop_conn(conn, !self.mutant(M::WillNotOnProtocolError));
+    }
+
+    /// The code of a CONNACK refusing for `reason`: CONNACK has its own set of codes
+    /// (MQTT-3.2.2-8 (5.0)), so a reason it lacks is sent as a Protocol Error.
+    pub(super) fn connack_code(&self, reason: ReasonCode) -> ReasonCode {
+        if reason.is_allowed_in(PacketType::ConnAck) || self.mutant(M::ConnackCodeUnchecked) {
+            reason
+        } else {
+            ReasonCode::PROTOCOL_ERROR
+        }
     }
 
     pub(super) fn invalid(&mut self, conn: ConnId, v: Violation) {
@@ -153,19 +169,28 @@ impl Broker {
             // The CONNECT itself is at fault. 5.0: CONNACK with the reason code, then
             // close (§4.13.1); 3.1.1: a CONNACK only where the spec names a return code
             // (MQTT-3.1.2-2 MQTT-3.1.3-8 (3.1.1)), otherwise just close (MQTT-3.1.4-1 (3.1.1)).
+            // The violation carries the version the CONNECT declared (the driver reads it
+            // from the bytes when the fault came before the protocol level), 3.1.1 when
+            // it declared none it could read: a 5.0 CONNACK is for 5.0 clients only.
             if v.rule == Rule::FirstPacketNotConnect {
                 self.drop_conn(conn, false);
                 return;
             }
-            let code = if v.version.is_v5() {
-                let r = v.reason_code();
-                Some(if r.is_allowed_in(PacketType::ConnAck) { r } else { ReasonCode::PROTOCOL_ERROR })
+            let version = if self.mutant(M::ConnackBeforeVersionKnown) { Version::V5 } else { v.version };
+            let code = if version.is_v5() {
+                Some(self.connack_code(v.reason_code()))
             } else {
                 v.rule.v311_connack_code().map(ReasonCode)
             };
             if let Some(code) = code {
                 let ack = ConnAck { session_present: false, code, properties: Properties::new() };
-                self.send_as(conn, v.version, Packet::ConnAck(ack));
+                // MQTT-3.14.0-1 (5.0): no DISCONNECT before a CONNACK below 0x80.
+                let packet = if version.is_v5() && self.mutant(M::DisconnectBeforeConnack) {
+                    Packet::Disconnect(Disconnect::new(code))
+                } else {
+                    Packet::ConnAck(ack)
+                };
+                self.send_as(conn, version, packet);
             }
             self.drop_conn(conn, false);
             return;
@@ -269,6 +294,35 @@ impl Broker {
             .collect();
         for id in ended {
             self.end_session(&id);
+        }
+        // MQTT-4.1.0-1 (both), MQTT-4.1.0-2 (3.1.1): session state stays while the
+        // connection is open; the Session Expiry Interval runs from its close.
+        if self.mutant(M::SessionStateDiscardedWhileConnected) {
+            self.discard_connected_state();
+        }
+    }
+
+    /// The `session-state-discarded-while-connected` mutant: expiry counted from the
+    /// connect, so a connected session loses its subscriptions and messages.
+    fn discard_connected_state(&mut self) {
+        let now = self.now;
+        let due: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| {
+                let opened = s.conn.and_then(|c| self.conns.get(&c)).map(|c| c.opened_at);
+                let expiry = Duration::from_secs(u64::from(s.expiry));
+                s.expiry != u32::MAX && opened.is_some_and(|at| at + expiry <= now)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for id in due {
+            let Some(s) = self.sessions.get_mut(&id) else { continue };
+            let subs = std::mem::take(&mut s.subs);
+            s.queue.clear();
+            for sub in &subs {
+                self.index.remove(&id, &sub.filter, sub.share.is_some());
+            }
         }
     }
 

@@ -13,6 +13,10 @@ use mqttspec_codec::{
 };
 use std::sync::Arc;
 
+/// The Response Information given to a client that requests it (§4.10.3): the root
+/// under which it may choose its Response Topics.
+const RESPONSE_INFORMATION: &str = "response/";
+
 /// What the server grants a CONNECT.
 #[derive(Debug)]
 struct Terms {
@@ -33,6 +37,16 @@ impl Broker {
             let ack = ConnAck { session_present, code, properties: Properties::new() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
+        // MQTT-3.1.4-5 (3.1.1), MQTT-3.1.4-6 (5.0): nothing the client sent after a refused
+        // CONNECT is acted on.
+        if self.mutant(M::RefusedConnectDataProcessed) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.version = Some(version);
+                c.client_id = Some(format!("refused#{conn}"));
+                c.refused = true;
+            }
+            return;
+        }
         // MQTT-3.2.2-5 (3.1.1), MQTT-3.2.2-7 MQTT-4.13.2-1 (5.0): a refusal closes.
         if !self.mutant(M::RefusedConnectionKeptOpen) {
             self.drop_conn(conn, false);
@@ -44,7 +58,7 @@ impl Broker {
         let cfg = &self.config;
         if let Some(w) = &c.will {
             // MQTT-3.2.2-12 / MQTT-3.2.2-13 (5.0): a will the server cannot honour.
-            if v.is_v5() && w.qos as u8 > cfg.maximum_qos {
+            if v.is_v5() && w.qos as u8 > cfg.maximum_qos && !self.mutant(M::WillQosAboveMaximumAccepted) {
                 return self.refuse(conn, v, ReasonCode::QOS_NOT_SUPPORTED, None);
             }
             if v.is_v5() && w.retain && !cfg.retain_available && !self.mutant(M::RetainedWillAccepted) {
@@ -76,6 +90,22 @@ impl Broker {
         self.accept(conn, c, user, advertised.into_iter().collect());
     }
 
+    /// Refuses a ClientId: MQTT-3.1.3-9 (3.1.1): CONNACK 0x02, then close;
+    /// MQTT-3.1.3-8 (5.0): CONNACK 0x85 (optional), then close.
+    fn refuse_client_id(&mut self, conn: ConnId, v: Version) {
+        let v311 = if self.mutant(M::ClientIdRefusedNotAuthorized) {
+            v311_connack::NOT_AUTHORIZED
+        } else {
+            v311_connack::IDENTIFIER_REJECTED
+        };
+        if self.mutant(M::ClientIdRefusalKeptOpen) {
+            let code = if v.is_v5() { ReasonCode::CLIENT_IDENTIFIER_NOT_VALID } else { ReasonCode(v311) };
+            let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+            return self.send_as(conn, v, Packet::ConnAck(ack));
+        }
+        self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(v311));
+    }
+
     /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
     /// `auth_props`: Authentication Method and Data for the CONNACK.
     pub(super) fn accept(
@@ -88,7 +118,7 @@ impl Broker {
         let v = c.version;
         let mut props = Vec::new();
         let Some(client_id) = self.client_id_for(&c, &mut props) else {
-            return self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(2));
+            return self.refuse_client_id(conn, v);
         };
         // MQTT-3.1.3-2 (both): the session is the ClientId's.
         let client_id =
@@ -117,10 +147,15 @@ impl Broker {
         // MQTT-3.1.4-4 (3.1.1), MQTT-3.1.4-5 (5.0): an accepted CONNECT gets CONNACK 0.
         // MQTT-3.2.2-1 MQTT-3.2.2-2 MQTT-3.2.2-3 (3.1.1), MQTT-3.2.2-2 MQTT-3.2.2-3 (5.0):
         // Session Present says whether a session was resumed.
+        // MQTT-3.2.0-1 (both): the CONNACK goes first, before what the session owes.
+        let resume_first = self.mutant(M::ResumeBeforeConnack);
+        if resumed && resume_first {
+            self.resume(&client_id);
+        }
         if !self.mutant(M::ConnackMissing) {
             self.send(conn, connack);
         }
-        if resumed {
+        if resumed && !resume_first {
             self.resume(&client_id);
         }
     }
@@ -149,6 +184,9 @@ impl Broker {
                 }
                 Some(id)
             }
+            // MQTT-3.1.3-5 (both): 1 to 23 letters and digits are always allowed.
+            Ok(id) if id.len() >= 23 && self.mutant(M::ClientId23Refused) => None,
+            Ok(id) if self.config.max_client_id_length.is_some_and(|max| id.len() > max) => None,
             Ok(id) => Some(id.to_string()),
             Err(_) => None,
         }
@@ -188,8 +226,16 @@ impl Broker {
             .or_else(|| cfg.max_keep_alive.filter(|max| c.keep_alive == 0 || c.keep_alive > *max))
             .filter(|_| v.is_v5());
         if v.is_v5() {
-            props.extend(imposed.map(Property::ServerKeepAlive));
+            // MQTT-3.2.2-22 (5.0): without Server Keep Alive the client's value stands.
+            let announced = imposed.filter(|_| !self.mutant(M::ServerKeepAliveNotAnnounced));
+            props.extend(announced.map(Property::ServerKeepAlive));
             props.extend(self.capabilities());
+            // MQTT-3.1.2-28 (5.0): Response Information only for a client that asks (last:
+            // the first to go when the CONNACK must shrink).
+            let asked = c.properties.iter().any(|p| matches!(p, Property::RequestResponseInformation(1)));
+            if asked || self.mutant(M::ResponseInformationUnrequested) {
+                props.push(Property::ResponseInformation(RESPONSE_INFORMATION.into()));
+            }
         }
         Terms { requested_expiry, expiry, keep_alive: imposed.unwrap_or(c.keep_alive) }
     }
@@ -200,7 +246,8 @@ impl Broker {
         // MQTT-3.1.4-2 (3.1.1), MQTT-3.1.4-3 (5.0): an existing connection with the
         // same client identifier is taken over.
         let old = self.sessions.get(client_id).and_then(|s| s.conn);
-        if let Some(old) = old.filter(|_| !self.mutant(M::TakeoverKeepsOldConnection)) {
+        let taken_over = old.is_some() && !self.mutant(M::TakeoverKeepsOldConnection);
+        if let Some(old) = old.filter(|_| taken_over) {
             let v5 = self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5);
             if v5 && !self.mutant(M::TakeoverWithoutDisconnect) {
                 let mut d = Disconnect::new(ReasonCode::SESSION_TAKEN_OVER);
@@ -220,6 +267,13 @@ impl Broker {
         {
             self.fire_will(client_id);
         }
+        // MQTT-3.1.4-3 (3.1.1), MQTT-3.1.4-4 (5.0): a take-over too applies its own Clean
+        // Start.
+        let clean_start = match self.behaviour() {
+            Some(M::TakeoverIgnoresCleanStart) if taken_over => false,
+            Some(M::TakeoverDiscardsSession) if taken_over => true,
+            _ => clean_start,
+        };
         // MQTT-3.1.2-6 (3.1.1), MQTT-3.1.2-4 (5.0): Clean Start discards the session.
         if clean_start && self.sessions.contains_key(client_id) && !self.mutant(M::CleanStartKeepsSession) {
             self.end_session(client_id);
@@ -251,6 +305,8 @@ impl Broker {
         let now = self.now;
         let session =
             self.sessions.entry(client_id.to_string()).or_insert_with(|| Session::new(client_id.to_string()));
+        // MQTT-3.1.2-12 (3.1.1): the Will is the connection's; one without keeps none.
+        let kept = if m == Some(M::WillKeptWithSession) { session.will.take() } else { None };
         session.attach(conn, v, terms.expiry);
         session.user = user;
         // MQTT-3.1.2-8 (3.1.1), MQTT-3.1.2-7 (5.0): the Will is stored with the session.
@@ -267,6 +323,9 @@ impl Broker {
             let msg = Message::from_will(client_id, w, now);
             session::StoredWill { msg: Arc::new(msg), delay }
         });
+        if session.will.is_none() {
+            session.will = kept;
+        }
     }
 
     /// The success CONNACK with as many of `props` as fit the client's Maximum Packet
@@ -298,7 +357,9 @@ impl Broker {
             .count();
         loop {
             let properties = Properties::build(props.iter().cloned()).unwrap_or_default();
-            let ack = Packet::ConnAck(ConnAck { session_present, code: ReasonCode::SUCCESS, properties });
+            let code =
+                if self.mutant(M::AcceptedWithNonzeroCode) { ReasonCode(1) } else { ReasonCode::SUCCESS };
+            let ack = Packet::ConnAck(ConnAck { session_present, code, properties });
             if ack.encoded_len(v).is_ok_and(|len| len <= max) {
                 return Some(ack);
             }

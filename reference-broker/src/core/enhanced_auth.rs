@@ -3,18 +3,19 @@
 
 use super::{Broker, ConnId};
 use crate::auth;
-use mqttspec_codec::{Auth, Connect, Packet, Properties, Property, ReasonCode};
-
-fn auth_packet(code: ReasonCode, data: String) -> Packet {
-    let properties = Properties::build([
-        Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
-        Property::AuthenticationData(data.into_bytes().into()),
-    ])
-    .unwrap_or_default();
-    Packet::Auth(Auth { reason_code: code, properties })
-}
+use crate::mutants::Behaviour as M;
+use mqttspec_codec::{Auth, ConnAck, Connect, Packet, Properties, Property, ReasonCode};
 
 impl Broker {
+    /// An AUTH of the SCRAM exchange: MQTT-4.12.0-5 (5.0): it carries the CONNECT's method.
+    fn auth_packet(&self, code: ReasonCode, data: String) -> Packet {
+        let method = Property::AuthenticationMethod(auth::SCRAM_SHA_256.into());
+        let method = (!self.mutant(M::ServerAuthOmitsMethod)).then_some(method);
+        let data = Property::AuthenticationData(data.into_bytes().into());
+        let properties = Properties::build(method.into_iter().chain([data])).unwrap_or_default();
+        Packet::Auth(Auth { reason_code: code, properties })
+    }
+
     /// Starts a SCRAM-SHA-256 exchange for a 5.0 CONNECT: AUTH 0x18 with the
     /// server-first-message; the CONNECT waits for the client's final message.
     pub(super) fn start_scram(&mut self, conn: ConnId, c: Connect) {
@@ -30,8 +31,13 @@ impl Broker {
                 state.scram = Some(pending);
                 state.pending_connect = Some(Box::new(c));
                 // MQTT-4.12.0-2 (5.0): more data is asked for with 0x18; MQTT-4.12.0-5 (5.0): the
-                // AUTH carries the CONNECT's method.
-                self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+                // AUTH carries the CONNECT's method; MQTT-3.15.2-1 (5.0): a defined code.
+                let code = match self.behaviour() {
+                    Some(M::AuthUndefinedCode) => ReasonCode(0x17),
+                    Some(M::AuthContinueWrongCode) => ReasonCode::RE_AUTHENTICATE,
+                    _ => ReasonCode::CONTINUE_AUTHENTICATION,
+                };
+                self.send(conn, self.auth_packet(code, server_first));
             }
             // MQTT-4.12.0-4 (5.0): a refused authentication gets a CONNACK of 0x80 or more.
             Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
@@ -57,25 +63,39 @@ impl Broker {
                     let user = pending.user().to_string();
                     match c.pending_connect.take() {
                         Some(connect) => {
-                            let props = vec![
-                                Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
-                                Property::AuthenticationData(server_final.into_bytes().into()),
-                            ];
+                            // MQTT-4.12.0-5 (5.0): the successful CONNACK repeats the method.
+                            let method = Property::AuthenticationMethod(auth::SCRAM_SHA_256.into());
+                            let method = (!self.mutant(M::SuccessConnackWithoutMethod)).then_some(method);
+                            let data = Property::AuthenticationData(server_final.into_bytes().into());
+                            let props = method.into_iter().chain([data]).collect();
                             self.accept(conn, *connect, Some(user), props);
                         }
                         // A re-authentication must stay the same user.
                         None if c.user.as_deref() != Some(user.as_str()) => {
                             self.fail(conn, ReasonCode::NOT_AUTHORIZED);
                         }
-                        None => self.send(conn, auth_packet(ReasonCode::SUCCESS, server_final)),
+                        None => {
+                            let success = self.auth_packet(ReasonCode::SUCCESS, server_final);
+                            self.send(conn, success);
+                        }
                     }
                 }
                 Err(e) => {
-                    let code = match (c.accepted, e) {
+                    let accepted = c.accepted;
+                    let code = match (accepted, e) {
                         (false, auth::ScramError::BadCredentials) => ReasonCode::BAD_USER_NAME_OR_PASSWORD,
                         // MQTT-4.12.1-2 (5.0): a failed re-authentication closes the connection.
                         _ => ReasonCode::NOT_AUTHORIZED,
                     };
+                    // MQTT-4.12.0-4 (5.0): a rejected authentication closes the connection.
+                    if !accepted && self.mutant(M::AuthRejectionKeptOpen) {
+                        let ack = ConnAck { session_present: false, code, properties: Properties::new() };
+                        return self.send(conn, Packet::ConnAck(ack));
+                    }
+                    // MQTT-4.12.1-2 (5.0): a failed re-authentication closes the connection.
+                    if accepted && self.mutant(M::ReauthFailureKeptOpen) {
+                        return;
+                    }
                     self.fail(conn, code);
                 }
             },
@@ -90,7 +110,8 @@ impl Broker {
                         if let Some(c) = self.conns.get_mut(&conn) {
                             c.scram = Some(pending);
                         }
-                        self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
+                        let more = self.auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first);
+                        self.send(conn, more);
                     }
                     Err(_) => self.fail(conn, ReasonCode::NOT_AUTHORIZED),
                 }

@@ -252,6 +252,16 @@ impl Broker {
 
     fn packet(&mut self, conn: ConnId, packet: Packet) {
         let Some(c) = self.conns.get(&conn) else { return };
+        if c.refused {
+            // The `refused-connect-data-processed` mutant: one packet, then the close.
+            self.dispatch(conn, packet);
+            return self.drop_conn(conn, false);
+        }
+        self.dispatch(conn, packet);
+    }
+
+    fn dispatch(&mut self, conn: ConnId, packet: Packet) {
+        let Some(c) = self.conns.get(&conn) else { return };
         if c.pending_connect.is_some() {
             // §4.12: until the exchange ends, only AUTH (or DISCONNECT) may come.
             return match packet {
@@ -264,6 +274,11 @@ impl Broker {
             (false, Packet::Connect(connect)) => self.connect(conn, *connect),
             // MQTT-3.1.0-2 (both): a second CONNECT is a protocol error.
             (true, Packet::Connect(_)) if self.mutant(Behaviour::SecondConnectIgnored) => {}
+            // MQTT-3.2.0-2 (5.0): never a second CONNACK on a connection.
+            (true, Packet::Connect(_)) if self.mutant(Behaviour::ConnackOnSecondConnect) => {
+                let v = self.conn_version(conn);
+                self.refuse(conn, v, ReasonCode::PROTOCOL_ERROR, None);
+            }
             (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
             (false, _) if self.skips(Rule::FirstPacketNotConnect) => {}
             (false, _) => self.drop_conn(conn, false),

@@ -265,7 +265,7 @@ impl Session {
                 let delay = if self.expiry == u32::MAX { delay } else { delay.min(self.expiry) };
                 self.will_due = Some(now + Duration::from_secs(u64::from(delay)));
             }
-        } else {
+        } else if m != Some(M::WillKeptWithSession) {
             self.will = None;
         }
     }

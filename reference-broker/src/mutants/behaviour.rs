@@ -132,6 +132,54 @@ behaviours! {
         v311: [], v5: ["MQTT-3.2.2-9"], /* (5.0) */
     RetainedWillAccepted "retained-will-accepted": "a retained Will is accepted although retain is not available"
         v311: [], v5: ["MQTT-3.2.2-13"], /* (5.0) */
+    ConnackBeforeVersionKnown "connack-before-version-known": "a CONNECT refused on a decoding fault is answered with a 5.0 CONNACK, whatever version it declared"
+        v311: ["MQTT-3.1.4-1"], /* (3.1.1) */ v5: [],
+    AcceptedWithNonzeroCode "accepted-with-nonzero-code": "an accepted CONNECT is answered with return code 0x01, the session going on"
+        v311: ["MQTT-3.1.4-4"], /* (3.1.1) */ v5: [],
+    ResumeBeforeConnack "resume-before-connack": "a resumed session's pending messages go out before the CONNACK"
+        v311: ["MQTT-3.2.0-1"], /* (3.1.1) */ v5: ["MQTT-3.2.0-1"], /* (5.0) */
+    ConnackOnSecondConnect "connack-on-second-connect": "a second CONNECT is refused with another CONNACK (0x82), not DISCONNECT"
+        v311: [], v5: ["MQTT-3.2.0-2"], /* (5.0) */
+    ConnackCodeUnchecked "connack-code-unchecked": "a refusal before acceptance puts its reason code in CONNACK even where CONNACK has no such code"
+        v311: [], v5: ["MQTT-3.2.2-8"], /* (5.0) */
+    ResponseInformationUnrequested "response-information-unrequested": "CONNACK carries Response Information although the client did not request it"
+        v311: [], v5: ["MQTT-3.1.2-28"], /* (5.0) */
+    ClientId23Refused "client-id-23-refused": "a ClientId of 23 bytes is refused (its length checked with < 23)"
+        v311: ["MQTT-3.1.3-5"], /* (3.1.1) */ v5: ["MQTT-3.1.3-5"], /* (5.0) */
+    WillKeptWithSession "will-kept-with-session": "the Will belongs to the session: DISCONNECT only skips it, and a later connection without a Will publishes it"
+        v311: ["MQTT-3.1.2-12"], /* (3.1.1) */ v5: [],
+    TakeoverIgnoresCleanStart "takeover-ignores-clean-start": "Clean Start 1 from a client taking over its own connection resumes the session"
+        v311: ["MQTT-3.1.4-3"], /* (3.1.1) */ v5: ["MQTT-3.1.4-4"], /* (5.0) */
+    TakeoverDiscardsSession "takeover-discards-session": "Clean Start 0 from a client taking over its own connection gets a new session"
+        v311: ["MQTT-3.1.4-3"], /* (3.1.1) */ v5: ["MQTT-3.1.4-4"], /* (5.0) */
+    WillQosAboveMaximumAccepted "will-qos-above-maximum-accepted": "a Will QoS above the server's Maximum QoS is accepted"
+        v311: [], v5: ["MQTT-3.2.2-12"], /* (5.0) */
+    DisconnectWithoutClose "disconnect-without-close": "after its DISCONNECT for a protocol error the server keeps the connection and goes on sending"
+        v311: [], v5: ["MQTT-3.14.4-1", "MQTT-3.14.4-2"], /* (5.0) */
+    SessionStateDiscardedWhileConnected "session-state-discarded-while-connected": "Session Expiry is counted from the connect, so session state goes while the connection is open"
+        v311: ["MQTT-4.1.0-1", "MQTT-4.1.0-2"], /* (3.1.1) */ v5: ["MQTT-4.1.0-1"], /* (5.0) */
+    AuthUndefinedCode "auth-undefined-code": "the server's AUTH asking for more data carries the undefined reason code 0x17"
+        v311: [], v5: ["MQTT-3.15.2-1", "MQTT-4.12.0-2"], /* (5.0) */
+    AuthContinueWrongCode "auth-continue-wrong-code": "the server's AUTH asking for more data carries 0x19 (Re-authenticate), not 0x18"
+        v311: [], v5: ["MQTT-4.12.0-2"], /* (5.0) */
+    AuthRejectionKeptOpen "auth-rejection-kept-open": "a rejected authentication gets its refusing CONNACK, but the connection stays open"
+        v311: [], v5: ["MQTT-4.12.0-4"], /* (5.0) */
+    RefusedConnectDataProcessed "refused-connect-data-processed": "what a client sent right after a refused CONNECT is acted on before the close"
+        v311: ["MQTT-3.1.4-5"], /* (3.1.1) */ v5: ["MQTT-3.1.4-6"], /* (5.0) */
+    ClientIdRefusedNotAuthorized "client-id-refused-not-authorized": "a ClientId the server rejects is refused with 0x05 (Not authorized), not 0x02"
+        v311: ["MQTT-3.1.3-9"], /* (3.1.1) */ v5: [],
+    ClientIdRefusalKeptOpen "client-id-refusal-kept-open": "after refusing a ClientId the server keeps the connection open"
+        v311: ["MQTT-3.1.3-9"], /* (3.1.1) */ v5: ["MQTT-3.1.3-8"], /* (5.0) */
+    ServerKeepAliveNotAnnounced "server-keep-alive-not-announced": "the server enforces its own Keep Alive without sending Server Keep Alive"
+        v311: [], v5: ["MQTT-3.2.2-22"], /* (5.0) */
+    DisconnectBeforeConnack "disconnect-before-connack": "a malformed 5.0 CONNECT is answered with DISCONNECT instead of CONNACK"
+        v311: [], v5: ["MQTT-3.14.0-1"], /* (5.0) */
+    SuccessConnackWithoutMethod "success-connack-without-method": "the CONNACK ending a successful enhanced authentication omits the Authentication Method"
+        v311: [], v5: ["MQTT-4.12.0-5"], /* (5.0) */
+    ServerAuthOmitsMethod "server-auth-omits-method": "the server's AUTH packets omit the Authentication Method"
+        v311: [], v5: ["MQTT-4.12.0-5"], /* (5.0) */
+    ReauthFailureKeptOpen "reauth-failure-kept-open": "a failed re-authentication leaves the connection open"
+        v311: [], v5: ["MQTT-4.12.1-2"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).

@@ -4,7 +4,9 @@
 //! Left out: rules about packets only a server sends (CONNACK, SUBACK, UNSUBACK, a
 //! server's DISCONNECT), which the broker never decodes; and rules no decode can skip
 //! and carry on from ([`Rule::skippable`]: no packet type, no end to a length, no
-//! bytes for a field, no type for a property, and `NotInVersion`, never raised).
+//! bytes for a field, no type for a property, and `NotInVersion`, never raised); and
+//! *equivalent* mutants ([`equivalent`]): rules whose skipped check the core makes
+//! again with the same answer, so that no client can tell the mutant from the broker.
 
 use super::Mutant;
 use mqttspec_codec::{Rule, Version};
@@ -24,9 +26,25 @@ fn client_side(rule: Rule) -> bool {
     )
 }
 
+/// Why skipping `rule` changes nothing a client can observe, for the rules where it
+/// does not: an equivalent mutant proves nothing about any scenario.
+pub fn equivalent(rule: Rule) -> Option<&'static str> {
+    match rule {
+        // MQTT-3.15.2-1 (5.0): an AUTH whose reason code is not 0x00, 0x18 or 0x19. The
+        // decoder refuses it as a Protocol Error; without the check the core receives
+        // it and refuses every AUTH code the exchange does not expect as a Protocol
+        // Error too (CONNACK or DISCONNECT 0x82, then the close) — the same bytes.
+        Rule::AuthCode => Some(
+            "the core refuses every AUTH reason code the exchange does not expect with 0x82 and the close, \
+             exactly as the decoder does for an undefined one",
+        ),
+        _ => None,
+    }
+}
+
 /// The rules that have a decoder mutant.
 pub fn rules() -> impl Iterator<Item = Rule> {
-    Rule::ALL.iter().copied().filter(|r| r.skippable() && !client_side(*r))
+    Rule::ALL.iter().copied().filter(|r| r.skippable() && !client_side(*r) && equivalent(*r).is_none())
 }
 
 /// Statements a skipped rule breaks besides its own (the codec's [`Rule::statement`]):

@@ -40,6 +40,8 @@ impl Vars {
             let name = after[..end].trim();
             let value = if name == "prefix" {
                 self.prefix.clone()
+            } else if let Some(args) = name.strip_prefix("scram-final:") {
+                self.scram_final(args)?
             } else if let Some(client) = name.strip_prefix("id:") {
                 self.ids
                     .get(client)
@@ -56,6 +58,25 @@ impl Vars {
         }
         out.push_str(rest);
         Ok(out)
+    }
+
+    /// `{{scram-final:<user>:<password>:<client nonce>:<capture>}}`: the SCRAM-SHA-256
+    /// client-final-message answering the server-first-message captured as `<capture>`,
+    /// for a client-first-message `n,,n=<user>,r=<client nonce>`.
+    fn scram_final(&self, args: &str) -> Result<String, BuildError> {
+        let parts: Vec<&str> = args.split(':').collect();
+        let [user, password, nonce, capture] = parts[..] else {
+            return Err(BuildError(format!(
+                "scram-final:{args}: give <user>:<password>:<client nonce>:<capture>"
+            )));
+        };
+        let server_first = self
+            .captures
+            .get(capture)
+            .ok_or_else(|| BuildError(format!("nothing captured as {capture:?} yet")))?;
+        let bare = format!("n={user},r={nonce}");
+        mqttspec_broker::auth::scram_client_final(password, &bare, server_first)
+            .ok_or_else(|| BuildError(format!("{server_first:?} is not a SCRAM server-first-message")))
     }
 
     pub(crate) fn num(&self, n: &Num, what: &str) -> Result<u64, BuildError> {

@@ -328,6 +328,12 @@ pub fn capture(field: CaptureField, p: &Packet) -> Option<String> {
         (CaptureField::SubscriptionIdentifier, Packet::Publish(p)) => {
             p.properties.subscription_identifiers().next().map(|i| i.to_string())
         }
+        (CaptureField::AuthenticationData, Packet::Auth(a)) => {
+            a.properties.authentication_data().map(|d| String::from_utf8_lossy(&d).into_owned())
+        }
+        (CaptureField::AuthenticationData, Packet::ConnAck(c)) => {
+            c.properties.authentication_data().map(|d| String::from_utf8_lossy(&d).into_owned())
+        }
         _ => None,
     }
 }

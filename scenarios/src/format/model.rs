@@ -389,6 +389,9 @@ pub enum CaptureField {
     AssignedClientIdentifier,
     /// The first Subscription Identifier property.
     SubscriptionIdentifier,
+    /// The Authentication Data property (AUTH, CONNACK), as text: a SCRAM
+    /// server-first-message for `{{scram-final:...}}`.
+    AuthenticationData,
 }
 
 /// One acceptable outcome of an expectation.
@@ -399,6 +402,9 @@ pub enum CaptureField {
 pub enum Outcome {
     /// The connection closes (with or without a DISCONNECT first).
     Closed,
+    /// The connection closes with no packet first: for closes where a DISCONNECT
+    /// is forbidden (before a CONNACK below 0x80, MQTT-3.14.0-1 (5.0)).
+    ClosedSilently,
     /// The next packet is exactly these bytes (hex), compared before decoding: for
     /// replies whose layout the spec leaves open, such as the CONNACK to an unknown
     /// protocol level.

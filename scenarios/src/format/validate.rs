@@ -35,6 +35,7 @@ fn sample(field: CaptureField) -> &'static str {
         CaptureField::PacketId | CaptureField::SubscriptionIdentifier => "1",
         CaptureField::Topic => "sample/topic",
         CaptureField::AssignedClientIdentifier => "sampleid",
+        CaptureField::AuthenticationData => "r=samplenonce,s=c2FsdA==,i=1",
     }
 }
 
@@ -210,13 +211,14 @@ fn capturable(field: CaptureField, p: &PacketSpec) -> bool {
         ),
         CaptureField::Topic | CaptureField::SubscriptionIdentifier => matches!(p, P::Publish(_)),
         CaptureField::AssignedClientIdentifier => matches!(p, P::Connack(_)),
+        CaptureField::AuthenticationData => matches!(p, P::Connack(_) | P::Auth(_)),
     }
 }
 
 fn check_outcomes(outcomes: &[Outcome], vars: &Vars) -> Result<(), String> {
     for o in outcomes {
         match o {
-            Outcome::Closed => {}
+            Outcome::Closed | Outcome::ClosedSilently => {}
             Outcome::Raw(hex) => {
                 build::parse_hex(hex).map_err(|e| format!("raw: {e}"))?;
             }
@@ -246,6 +248,13 @@ fn check_templates(step: &Step, vars: &Vars) -> Result<(), String> {
             let end = after.find("}}").ok_or_else(|| format!("unclosed template in {text:?}"))?;
             let name = after[..end].trim();
             if name == "prefix" {
+            } else if let Some(args) = name.strip_prefix("scram-final:") {
+                let captured = args.rsplit(':').next().filter(|c| vars.captures.contains_key(*c));
+                if args.split(':').count() != 4 || captured.is_none() {
+                    return Err(format!(
+                        "template {{{{{name}}}}}: scram-final:<user>:<password>:<client nonce>:<capture of the server-first-message>, captured by an earlier step"
+                    ));
+                }
             } else if let Some(client) = name.strip_prefix("id:") {
                 if !vars.ids.contains_key(client) {
                     return Err(format!("template {{{{{name}}}}}: the scenario has no client {client:?}"));

@@ -114,6 +114,7 @@ impl Case {
                 .iter()
                 .map(|o| match o {
                     Outcome::Closed => "the connection closed".to_string(),
+                    Outcome::ClosedSilently => "the connection closed without a packet".to_string(),
                     Outcome::Raw(hex) => format!("bytes {hex}"),
                     Outcome::Packet(p) => matching::spec_kind(p).to_uppercase(),
                     Outcome::Unordered(ps) => format!(
@@ -130,7 +131,11 @@ impl Case {
         let broker = |why: String| Err(StepError::Broker(why));
         match event {
             Event::Timeout => broker(format!("expected {} within {wait:?}, got nothing", describe())),
-            Event::Closed if outcomes.iter().any(|o| matches!(o, Outcome::Closed)) => Ok(None),
+            Event::Closed
+                if outcomes.iter().any(|o| matches!(o, Outcome::Closed | Outcome::ClosedSilently)) =>
+            {
+                Ok(None)
+            }
             Event::Closed => broker(format!("expected {}, but the connection closed", describe())),
             Event::Packet(p) => {
                 let mut mismatches = Vec::new();
@@ -153,6 +158,10 @@ impl Case {
                         }
                         Outcome::Closed => mismatches.push(format!(
                             "expected the close, got {}",
+                            matching::kind_name(&p).to_uppercase()
+                        )),
+                        Outcome::ClosedSilently => mismatches.push(format!(
+                            "expected the close without a packet, got {}",
                             matching::kind_name(&p).to_uppercase()
                         )),
                         Outcome::Raw(hex) => mismatches.push(format!("expected bytes {hex}")),
