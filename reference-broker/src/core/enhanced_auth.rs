@@ -1,16 +1,23 @@
 //! Enhanced authentication (MQTT 5.0 §4.12, §3.15): the SCRAM-SHA-256 AUTH exchange
 //! that holds a CONNECT back until it ends, and re-authentication (§4.12.1).
 
+use super::problem::Problem;
 use super::{Broker, ConnId};
 use crate::auth;
 use mqttspec_codec::{Auth, Connect, Packet, Properties, Property, ReasonCode};
 
+/// AUTH with the SCRAM method and `data`; a challenge (0x18) says what is asked for,
+/// as far as the client allows it ([`Broker::finalise`]).
 fn auth_packet(code: ReasonCode, data: String) -> Packet {
-    let properties = Properties::build([
+    let mut props = vec![
         Property::AuthenticationMethod(auth::SCRAM_SHA_256.into()),
         Property::AuthenticationData(data.into_bytes().into()),
-    ])
-    .unwrap_or_default();
+    ];
+    if code == ReasonCode::CONTINUE_AUTHENTICATION {
+        let why = Problem::new("SCRAM-SHA-256 server-first-message: answer with the client-final-message");
+        props.extend(why.about("scram-step", "server-first-message").properties().iter());
+    }
+    let properties = Properties::build(props).unwrap_or_default();
     Packet::Auth(Auth { reason_code: code, properties })
 }
 
@@ -34,7 +41,10 @@ impl Broker {
                 self.send(conn, auth_packet(ReasonCode::CONTINUE_AUTHENTICATION, server_first));
             }
             // MQTT-4.12.0-4 (5.0): a refused authentication gets a CONNACK of 0x80 or more.
-            Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
+            Err(_) => {
+                let why = Problem::new("the SCRAM client-first-message could not be read");
+                self.refuse(conn, c.version, (ReasonCode::NOT_AUTHORIZED, None), why);
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //! - [`publish`]: inbound PUBLISH, the QoS 1/2 acknowledgements, retained messages
 //! - [`deliver`]: routing, delivery, queues, expiry, outgoing Topic Aliases, resumption
 //! - [`subscribe`]: SUBSCRIBE and UNSUBSCRIBE
+//! - [`problem`]: Reason Strings and User Properties, where the client allows them
 //!
 //! Topic names and filters are the crate's [`crate::topic`] module.
 
@@ -22,6 +23,7 @@ mod connect;
 mod deliver;
 mod enhanced_auth;
 mod index;
+mod problem;
 mod publish;
 mod session;
 mod subscribe;
@@ -294,11 +296,12 @@ impl Broker {
 
     fn send(&mut self, conn: ConnId, packet: Packet) {
         if let Some(version) = self.conns.get(&conn).and_then(|c| c.version) {
-            self.out.push(Action::Send { conn, version, packet });
+            self.send_as(conn, version, packet);
         }
     }
 
     fn send_as(&mut self, conn: ConnId, version: Version, packet: Packet) {
+        let packet = self.finalise(conn, version, packet);
         self.out.push(Action::Send { conn, version, packet });
     }
 
