@@ -536,7 +536,10 @@ fn acl_refuses_publishes_per_version() {
     p.qos = QoS::ExactlyOnce;
     let out = h.packet(2, Packet::Publish(p.clone()));
     let Some(Packet::PubRec(rec)) = sent(&out, 2).first().cloned() else { panic!("{out:?}") };
-    assert_eq!((rec.packet_id, rec.reason_code, rec.properties), (5, ReasonCode::NOT_AUTHORIZED, ack.properties));
+    assert_eq!(
+        (rec.packet_id, rec.reason_code, rec.properties),
+        (5, ReasonCode::NOT_AUTHORIZED, ack.properties)
+    );
     // Bob may write his own inbox (%u), alice's publish goes through.
     let out = h.packet(2, Packet::Publish(Publish::new("inbox/bob", "hi")));
     assert!(sent(&out, 2).is_empty() && !closed(&out, 2));

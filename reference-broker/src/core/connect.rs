@@ -85,7 +85,8 @@ impl Broker {
         if let (Some(users), Some(name)) = (&cfg.users, &user) {
             // §3.1.3.5 / §5.4.1: the password must match the stored credential.
             if !users.check_password(name, c.password.as_deref().unwrap_or_default()) {
-                let codes = (ReasonCode::BAD_USER_NAME_OR_PASSWORD, Some(v311_connack::BAD_USER_NAME_OR_PASSWORD));
+                let codes =
+                    (ReasonCode::BAD_USER_NAME_OR_PASSWORD, Some(v311_connack::BAD_USER_NAME_OR_PASSWORD));
                 let why = Problem::new("user name or password not accepted").about("user-name", name);
                 return self.refuse(conn, v, codes, why);
             }
@@ -121,7 +122,8 @@ impl Broker {
             if self.mutant(M::SessionKeyedByConnection) { format!("{client_id}#{conn}") } else { client_id };
         if !self.will_allowed(&c, user.as_deref(), &client_id) {
             let topic = c.will.as_ref().map(|w| w.topic.to_string()).unwrap_or_default();
-            let why = Problem::new("not authorized to publish the Will to its topic").about("will-topic", topic);
+            let why =
+                Problem::new("not authorized to publish the Will to its topic").about("will-topic", topic);
             let codes = (ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
             return self.refuse(conn, v, codes, why);
         }

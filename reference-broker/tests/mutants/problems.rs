@@ -38,7 +38,8 @@ pub fn script(h: &mut H) {
         h.publish(conn, msg("closed/1", "m", QoS::AtLeastOnce, 5));
         h.publish(conn, msg("closed/2", "m", QoS::ExactlyOnce, 6));
         h.sub(conn, "closed/#", SubscriptionOptions(1));
-        let never = Unsubscribe { packet_id: 4, properties: Properties::new(), filters: vec!["never".into()] };
+        let never =
+            Unsubscribe { packet_id: 4, properties: Properties::new(), filters: vec!["never".into()] };
         h.packet(conn, Packet::Unsubscribe(never));
         h.packet(conn, Packet::PubRel(Ack::new(78)));
         h.packet(conn, Packet::PubRec(Ack::new(77)));
