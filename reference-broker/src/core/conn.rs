@@ -231,15 +231,17 @@ impl Broker {
 
     pub(super) fn timers(&mut self) {
         let now = self.now;
-        let expired: Vec<(ConnId, bool)> = self
+        let expired: Vec<(ConnId, bool, u16)> = self
             .conns
             .iter()
             .filter(|(_, c)| self.conn_deadline(c).is_some_and(|d| d <= now))
-            .map(|(id, c)| (*id, c.accepted))
+            .map(|(id, c)| (*id, c.accepted, c.keep_alive))
             .collect();
-        for (conn, connected) in expired {
+        for (conn, connected, keep_alive) in expired {
             if connected {
-                self.fail(conn, ReasonCode::KEEP_ALIVE_TIMEOUT);
+                let why = Problem::new("no packet for one and a half times the Keep Alive");
+                let why = why.about("keep-alive", keep_alive);
+                self.fail_with(conn, ReasonCode::KEEP_ALIVE_TIMEOUT, Some(why));
             } else {
                 self.drop_conn(conn, false);
             }
@@ -271,7 +273,12 @@ impl Broker {
             if let Some(new_expiry) = d.properties.session_expiry_interval() {
                 // §3.14.2.2.2: 0 in CONNECT and non-zero in DISCONNECT is a Protocol Error.
                 if c.connect_session_expiry == 0 && new_expiry != 0 {
-                    return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+                    let why = Problem::new("a Session Expiry Interval in DISCONNECT after 0 in CONNECT");
+                    return self.fail_with(
+                        conn,
+                        ReasonCode::PROTOCOL_ERROR,
+                        Some(why.about("section", "3.14.2.2.2")),
+                    );
                 }
                 let capped = new_expiry.min(self.config.max_session_expiry);
                 if let Some(s) = c.client_id.as_ref().and_then(|id| self.sessions.get_mut(id)) {

@@ -58,7 +58,13 @@ impl Broker {
         let same = c.auth_method.is_some()
             && method.as_ref().and_then(|m| m.as_str().ok()) == c.auth_method.as_deref();
         if !same {
-            return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+            let why = Problem::new("AUTH without the Authentication Method of the CONNECT");
+            let method = c.auth_method.clone().unwrap_or_default();
+            return self.fail_with(
+                conn,
+                ReasonCode::PROTOCOL_ERROR,
+                Some(why.about("authentication-method", method)),
+            );
         }
         let data = a.properties.authentication_data().unwrap_or_default();
         match (a.reason_code, c.scram.take()) {
@@ -75,7 +81,12 @@ impl Broker {
                         }
                         // A re-authentication must stay the same user.
                         None if c.user.as_deref() != Some(user.as_str()) => {
-                            self.fail(conn, ReasonCode::NOT_AUTHORIZED);
+                            let why = Problem::new("re-authentication as another user");
+                            self.fail_with(
+                                conn,
+                                ReasonCode::NOT_AUTHORIZED,
+                                Some(why.about("user-name", user)),
+                            );
                         }
                         None => self.send(conn, auth_packet(ReasonCode::SUCCESS, server_final)),
                     }
@@ -86,7 +97,9 @@ impl Broker {
                         // MQTT-4.12.1-2 (5.0): a failed re-authentication closes the connection.
                         _ => ReasonCode::NOT_AUTHORIZED,
                     };
-                    self.fail(conn, code);
+                    let why =
+                        Problem::new("SCRAM-SHA-256: the client-final-message proves no known password");
+                    self.fail_with(conn, code, Some(why));
                 }
             },
             (ReasonCode::RE_AUTHENTICATE, None) if c.accepted => {

@@ -266,7 +266,10 @@ impl Broker {
             (false, Packet::Connect(connect)) => self.connect(conn, *connect),
             // MQTT-3.1.0-2 (both): a second CONNECT is a protocol error.
             (true, Packet::Connect(_)) if self.mutant(Behaviour::SecondConnectIgnored) => {}
-            (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+            (true, Packet::Connect(_)) => {
+                let why = problem::Problem::new("a second CONNECT").about("section", "3.1");
+                self.fail_with(conn, ReasonCode::PROTOCOL_ERROR, Some(why));
+            }
             (false, _) if self.skips(Rule::FirstPacketNotConnect) => {}
             (false, _) => self.drop_conn(conn, false),
             (true, Packet::Publish(p)) => self.publish(conn, p),

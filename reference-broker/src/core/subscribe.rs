@@ -33,7 +33,9 @@ impl Broker {
         // §3.8.2.1.2: a Subscription Identifier the server does not support ends the
         // connection with 0xA1.
         if sub_id.is_some() && !self.config.subscription_identifier_available {
-            return self.fail(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
+            let why = Problem::new("this server does not support Subscription Identifiers");
+            let why = why.about("subscription-identifier-available", 0);
+            return self.fail_with(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, Some(why));
         }
         let cfg = self.config.clone();
         let m = self.behaviour();
