@@ -12,6 +12,9 @@ use mqttspec_codec::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
+#[path = "mutants/problems.rs"]
+mod problems;
+
 #[derive(serde::Deserialize)]
 struct Statement {
     id: String,
@@ -569,6 +572,7 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "server-alias-without-maximum"
         | "maximum-packet-size-ignored"
         | "oversize-disconnects" => features,
+        id if problems::drives(id) => return Some((problems::script, problems::config())),
         _ => return conn::script(id),
     };
     Some((s, Config::default()))

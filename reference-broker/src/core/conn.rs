@@ -3,12 +3,12 @@
 //! timeout, closing on a fault (with DISCONNECT in 5.0), DISCONNECT from the client,
 //! and what closing means for the session: will, session expiry.
 
+use super::problem::Problem;
 use super::{Action, Broker, ConnId};
 use crate::auth;
 use crate::mutants::Behaviour as M;
 use mqttspec_codec::{
-    ConnAck, Connect, Disconnect, Packet, PacketType, Properties, Property, ReasonCode, Rule, Version,
-    Violation,
+    ConnAck, Connect, Disconnect, Packet, PacketType, Properties, ReasonCode, Rule, Version, Violation,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -28,8 +28,11 @@ pub(super) struct Conn {
     pub(super) aliases: HashMap<u16, String>,
     /// The client's Receive Maximum (5.0) or the configured in-flight window.
     pub(super) send_window: u16,
-    /// The client's Maximum Packet Size.
+    /// The client's Maximum Packet Size (known from its CONNECT on, so that a refusing
+    /// CONNACK fits it too).
     pub(super) max_packet_size: u32,
+    /// The client's Request Problem Information (5.0; absent means 1).
+    pub(super) problem_information: bool,
     /// Session Expiry Interval requested in CONNECT (5.0), for the DISCONNECT check.
     pub(super) connect_session_expiry: u32,
     /// The user name, checked against the password file when there is one.
@@ -95,6 +98,7 @@ impl Broker {
                 aliases: HashMap::new(),
                 send_window: self.config.max_inflight,
                 max_packet_size: u32::MAX,
+                problem_information: true,
                 connect_session_expiry: 0,
                 user: None,
                 auth_method: None,
@@ -113,33 +117,23 @@ impl Broker {
         self.fail_with(conn, reason, None);
     }
 
-    /// [`Broker::fail`] with a Reason String for the DISCONNECT, sent only if the
-    /// packet still fits the client's Maximum Packet Size (MQTT-3.14.2-3 (5.0)).
-    pub(super) fn fail_with(&mut self, conn: ConnId, reason: ReasonCode, text: Option<String>) {
+    /// [`Broker::fail`] saying why (the Reason String and User Properties stay only
+    /// where the client allows them: [`Broker::finalise`]).
+    pub(super) fn fail_with(&mut self, conn: ConnId, reason: ReasonCode, why: Option<Problem>) {
         let Some(c) = self.conns.get(&conn) else { return };
         if c.version == Some(Version::V5) {
+            let properties = why.map(|w| w.properties()).unwrap_or_default();
             let packet = if c.accepted {
                 // Some refusals have codes only CONNACK may carry (0x84, 0x85, ...);
                 // after acceptance they are protocol errors (MQTT-3.14.2-1 (5.0)).
                 let allowed = reason.is_allowed_in(PacketType::Disconnect);
-                let plain = Disconnect::new(if allowed { reason } else { ReasonCode::PROTOCOL_ERROR });
-                let properties =
-                    text.and_then(|t| Properties::build([Property::ReasonString(t.as_str().into())]).ok());
-                let explained = properties
-                    .map(|properties| Packet::Disconnect(Disconnect { properties, ..plain.clone() }));
-                match explained {
-                    Some(p)
-                        if p.encoded_len(Version::V5).is_ok_and(|len| len <= c.max_packet_size as usize) =>
-                    {
-                        p
-                    }
-                    _ => Packet::Disconnect(plain),
-                }
+                let code = if allowed { reason } else { ReasonCode::PROTOCOL_ERROR };
+                Packet::Disconnect(Disconnect { reason_code: code, properties })
             } else {
                 // Before acceptance (during an authentication exchange) the answer is a
-                // CONNACK, which has its own set of codes.
+                // CONNACK, which has its own set of codes (MQTT-3.2.2-8 (5.0)).
                 let code = self.connack_code(reason);
-                Packet::ConnAck(ConnAck { session_present: false, code, properties: Properties::new() })
+                Packet::ConnAck(ConnAck { session_present: false, code, properties })
             };
             let disconnected = matches!(packet, Packet::Disconnect(_));
             self.send(conn, packet);
@@ -203,7 +197,8 @@ impl Broker {
         // MQTT-4.8.0-1 (3.1.1), MQTT-4.13.1-1 (5.0): close, 5.0 with DISCONNECT and reason,
         // and a Reason String naming the rule, for whoever debugs the client.
         let text = format!("{}: {} (byte {})", v.citation(), v.rule.description(), v.offset);
-        self.fail_with(conn, v.reason_code(), Some(text));
+        let why = Problem::new(text).about("statement", v.citation());
+        self.fail_with(conn, v.reason_code(), Some(why));
     }
 
     pub(super) fn lost(&mut self, conn: ConnId) {
@@ -264,15 +259,17 @@ impl Broker {
 
     pub(super) fn timers(&mut self) {
         let now = self.now;
-        let expired: Vec<(ConnId, bool)> = self
+        let expired: Vec<(ConnId, bool, u16)> = self
             .conns
             .iter()
             .filter(|(_, c)| self.conn_deadline(c).is_some_and(|d| d <= now))
-            .map(|(id, c)| (*id, c.accepted))
+            .map(|(id, c)| (*id, c.accepted, c.keep_alive))
             .collect();
-        for (conn, connected) in expired {
+        for (conn, connected, keep_alive) in expired {
             if connected {
-                self.fail(conn, ReasonCode::KEEP_ALIVE_TIMEOUT);
+                let why = Problem::new("no packet for one and a half times the Keep Alive");
+                let why = why.about("keep-alive", keep_alive);
+                self.fail_with(conn, ReasonCode::KEEP_ALIVE_TIMEOUT, Some(why));
             } else {
                 self.drop_conn(conn, false);
             }
@@ -333,7 +330,12 @@ impl Broker {
             if let Some(new_expiry) = d.properties.session_expiry_interval() {
                 // §3.14.2.2.2: 0 in CONNECT and non-zero in DISCONNECT is a Protocol Error.
                 if c.connect_session_expiry == 0 && new_expiry != 0 {
-                    return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+                    let why = Problem::new("a Session Expiry Interval in DISCONNECT after 0 in CONNECT");
+                    return self.fail_with(
+                        conn,
+                        ReasonCode::PROTOCOL_ERROR,
+                        Some(why.about("section", "3.14.2.2.2")),
+                    );
                 }
                 let capped = new_expiry.min(self.config.max_session_expiry);
                 if let Some(s) = c.client_id.as_ref().and_then(|id| self.sessions.get_mut(id)) {

@@ -2,6 +2,7 @@
 //! the Client Identifier, session take-over and Clean Start, negotiated limits, and a
 //! CONNACK that fits the client's Maximum Packet Size.
 
+use super::problem::Problem;
 use super::session::{self, Message, Session};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
@@ -29,12 +30,20 @@ struct Terms {
 }
 
 impl Broker {
-    pub(super) fn refuse(&mut self, conn: ConnId, version: Version, v5: ReasonCode, v311: Option<u8>) {
+    /// Refuses a CONNECT with CONNACK `v5` (or `v311`, if 3.1.1 has a code for it),
+    /// saying `why`.
+    pub(super) fn refuse(
+        &mut self,
+        conn: ConnId,
+        version: Version,
+        (v5, v311): (ReasonCode, Option<u8>),
+        why: Problem,
+    ) {
         let code = if version.is_v5() { Some(v5) } else { v311.map(ReasonCode) };
         if let Some(code) = code {
             // MQTT-3.2.2-4 (3.1.1), MQTT-3.2.2-6 (5.0): a refusal has Session Present 0.
             let session_present = self.mutant(M::RefusalSessionPresent);
-            let ack = ConnAck { session_present, code, properties: Properties::new() };
+            let ack = ConnAck { session_present, code, properties: why.properties() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
         // MQTT-3.1.4-5 (3.1.1), MQTT-3.1.4-6 (5.0): nothing the client sent after a refused
@@ -55,21 +64,34 @@ impl Broker {
 
     pub(super) fn connect(&mut self, conn: ConnId, c: Connect) {
         let v = c.version;
+        if let Some(state) = self.conns.get_mut(&conn).filter(|_| v.is_v5()) {
+            // What the client allows in what it is sent, a refusing CONNACK included.
+            state.max_packet_size = c.properties.maximum_packet_size().unwrap_or(u32::MAX);
+            state.problem_information =
+                !c.properties.iter().any(|p| matches!(p, Property::RequestProblemInformation(0)));
+        }
         let cfg = &self.config;
         if let Some(w) = &c.will {
             // MQTT-3.2.2-12 / MQTT-3.2.2-13 (5.0): a will the server cannot honour.
             if v.is_v5() && w.qos as u8 > cfg.maximum_qos && !self.mutant(M::WillQosAboveMaximumAccepted) {
-                return self.refuse(conn, v, ReasonCode::QOS_NOT_SUPPORTED, None);
+                let why = Problem::new("the Will QoS is above this server's Maximum QoS")
+                    .about("maximum-qos", cfg.maximum_qos);
+                return self.refuse(conn, v, (ReasonCode::QOS_NOT_SUPPORTED, None), why);
             }
             if v.is_v5() && w.retain && !cfg.retain_available && !self.mutant(M::RetainedWillAccepted) {
-                return self.refuse(conn, v, ReasonCode::RETAIN_NOT_SUPPORTED, None);
+                let why = Problem::new("this server keeps no retained messages, so no retained Will")
+                    .about("retain-available", 0);
+                return self.refuse(conn, v, (ReasonCode::RETAIN_NOT_SUPPORTED, None), why);
             }
         }
         let ignore_method = self.mutant(M::UnsupportedAuthMethodAccepted);
         if let Some(method) = c.properties.authentication_method().filter(|_| v.is_v5() && !ignore_method) {
             // MQTT-4.12.0-1 (5.0): a method the server does not offer is refused with 0x8C.
             if method.as_str().ok() != Some(auth::SCRAM_SHA_256) || cfg.users.is_none() {
-                return self.refuse(conn, v, ReasonCode::BAD_AUTHENTICATION_METHOD, None);
+                let offered = if cfg.users.is_some() { auth::SCRAM_SHA_256 } else { "none" };
+                let why = Problem::new(format!("authentication method not offered (offered: {offered})"))
+                    .about("authentication-method", String::from_utf8_lossy(method.as_bytes()));
+                return self.refuse(conn, v, (ReasonCode::BAD_AUTHENTICATION_METHOD, None), why);
             }
             return self.start_scram(conn, c);
         }
@@ -77,12 +99,16 @@ impl Broker {
         if let (Some(users), Some(name)) = (&cfg.users, &user) {
             // §3.1.3.5 / §5.4.1: the password must match the stored credential.
             if !users.check_password(name, c.password.as_deref().unwrap_or_default()) {
-                let v311 = Some(v311_connack::BAD_USER_NAME_OR_PASSWORD);
-                return self.refuse(conn, v, ReasonCode::BAD_USER_NAME_OR_PASSWORD, v311);
+                let codes =
+                    (ReasonCode::BAD_USER_NAME_OR_PASSWORD, Some(v311_connack::BAD_USER_NAME_OR_PASSWORD));
+                let why = Problem::new("user name or password not accepted").about("user-name", name);
+                return self.refuse(conn, v, codes, why);
             }
         }
         if !cfg.allow_anonymous && user.is_none() {
-            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
+            let why = Problem::new("this server accepts no client without a user name");
+            let codes = (ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
+            return self.refuse(conn, v, codes, why.about("allow-anonymous", "false"));
         }
         // MQTT-4.12.0-6 (5.0): no Authentication Method in CONNACK unless the client sent one.
         let advertised = (v.is_v5() && self.mutant(M::AuthMethodAdvertised))
@@ -103,7 +129,8 @@ impl Broker {
             let ack = ConnAck { session_present: false, code, properties: Properties::new() };
             return self.send_as(conn, v, Packet::ConnAck(ack));
         }
-        self.refuse(conn, v, ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(v311));
+        let why = Problem::new("this server does not accept this Client Identifier");
+        self.refuse(conn, v, (ReasonCode::CLIENT_IDENTIFIER_NOT_VALID, Some(v311)), why);
     }
 
     /// Accepts a CONNECT whose credentials were checked: session, will, CONNACK.
@@ -124,8 +151,11 @@ impl Broker {
         let client_id =
             if self.mutant(M::SessionKeyedByConnection) { format!("{client_id}#{conn}") } else { client_id };
         if !self.will_allowed(&c, user.as_deref(), &client_id) {
-            let v311 = Some(v311_connack::NOT_AUTHORIZED);
-            return self.refuse(conn, v, ReasonCode::NOT_AUTHORIZED, v311);
+            let topic = c.will.as_ref().map(|w| w.topic.to_string()).unwrap_or_default();
+            let why =
+                Problem::new("not authorized to publish the Will to its topic").about("will-topic", topic);
+            let codes = (ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
+            return self.refuse(conn, v, codes, why);
         }
         props.extend(auth_props);
         let mut terms = self.negotiate(&c, &mut props);
@@ -250,7 +280,9 @@ impl Broker {
         if let Some(old) = old.filter(|_| taken_over) {
             let v5 = self.conns.get(&old).and_then(|c| c.version) == Some(Version::V5);
             if v5 && !self.mutant(M::TakeoverWithoutDisconnect) {
+                let why = Problem::new("another connection took over this session");
                 let mut d = Disconnect::new(ReasonCode::SESSION_TAKEN_OVER);
+                d.properties = why.about("client-identifier", client_id).properties();
                 // MQTT-3.14.2-2 (5.0): a server's DISCONNECT has no Session Expiry Interval.
                 if self.mutant(M::TakeoverDisconnectSessionExpiry) {
                     let expiry = self.sessions.get(client_id).map_or(0, |s| s.expiry);

@@ -1,6 +1,7 @@
 //! Enhanced authentication (MQTT 5.0 §4.12, §3.15): the SCRAM-SHA-256 AUTH exchange
 //! that holds a CONNECT back until it ends, and re-authentication (§4.12.1).
 
+use super::problem::Problem;
 use super::{Broker, ConnId};
 use crate::auth;
 use crate::mutants::Behaviour as M;
@@ -12,7 +13,14 @@ impl Broker {
         let method = Property::AuthenticationMethod(auth::SCRAM_SHA_256.into());
         let method = (!self.mutant(M::ServerAuthOmitsMethod)).then_some(method);
         let data = Property::AuthenticationData(data.into_bytes().into());
-        let properties = Properties::build(method.into_iter().chain([data])).unwrap_or_default();
+        // A challenge (0x18) says what is asked for, as far as the client allows it
+        // ([`Broker::finalise`]).
+        let mut props: Vec<Property> = method.into_iter().chain([data]).collect();
+        if code == ReasonCode::CONTINUE_AUTHENTICATION {
+            let why = Problem::new("SCRAM-SHA-256 server-first-message: answer with the client-final-message");
+            props.extend(why.about("scram-step", "server-first-message").properties().iter());
+        }
+        let properties = Properties::build(props).unwrap_or_default();
         Packet::Auth(Auth { reason_code: code, properties })
     }
 
@@ -40,7 +48,10 @@ impl Broker {
                 self.send(conn, self.auth_packet(code, server_first));
             }
             // MQTT-4.12.0-4 (5.0): a refused authentication gets a CONNACK of 0x80 or more.
-            Err(_) => self.refuse(conn, c.version, ReasonCode::NOT_AUTHORIZED, None),
+            Err(_) => {
+                let why = Problem::new("the SCRAM client-first-message could not be read");
+                self.refuse(conn, c.version, (ReasonCode::NOT_AUTHORIZED, None), why);
+            }
         }
     }
 
@@ -54,7 +65,13 @@ impl Broker {
         let same = c.auth_method.is_some()
             && method.as_ref().and_then(|m| m.as_str().ok()) == c.auth_method.as_deref();
         if !same {
-            return self.fail(conn, ReasonCode::PROTOCOL_ERROR);
+            let why = Problem::new("AUTH without the Authentication Method of the CONNECT");
+            let method = c.auth_method.clone().unwrap_or_default();
+            return self.fail_with(
+                conn,
+                ReasonCode::PROTOCOL_ERROR,
+                Some(why.about("authentication-method", method)),
+            );
         }
         let data = a.properties.authentication_data().unwrap_or_default();
         match (a.reason_code, c.scram.take()) {
@@ -72,7 +89,12 @@ impl Broker {
                         }
                         // A re-authentication must stay the same user.
                         None if c.user.as_deref() != Some(user.as_str()) => {
-                            self.fail(conn, ReasonCode::NOT_AUTHORIZED);
+                            let why = Problem::new("re-authentication as another user");
+                            self.fail_with(
+                                conn,
+                                ReasonCode::NOT_AUTHORIZED,
+                                Some(why.about("user-name", user)),
+                            );
                         }
                         None => {
                             let success = self.auth_packet(ReasonCode::SUCCESS, server_final);
@@ -96,7 +118,9 @@ impl Broker {
                     if accepted && self.mutant(M::ReauthFailureKeptOpen) {
                         return;
                     }
-                    self.fail(conn, code);
+                    let why =
+                        Problem::new("SCRAM-SHA-256: the client-final-message proves no known password");
+                    self.fail_with(conn, code, Some(why));
                 }
             },
             (ReasonCode::RE_AUTHENTICATE, None) if c.accepted => {

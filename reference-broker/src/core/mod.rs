@@ -14,6 +14,7 @@
 //! - [`publish`]: inbound PUBLISH, the QoS 1/2 acknowledgements, retained messages
 //! - [`deliver`]: routing, delivery, queues, expiry, outgoing Topic Aliases, resumption
 //! - [`subscribe`]: SUBSCRIBE and UNSUBSCRIBE
+//! - [`problem`]: Reason Strings and User Properties, where the client allows them
 //!
 //! Topic names and filters are the crate's [`crate::topic`] module.
 
@@ -22,6 +23,7 @@ mod connect;
 mod deliver;
 mod enhanced_auth;
 mod index;
+mod problem;
 mod publish;
 mod session;
 mod subscribe;
@@ -277,9 +279,13 @@ impl Broker {
             // MQTT-3.2.0-2 (5.0): never a second CONNACK on a connection.
             (true, Packet::Connect(_)) if self.mutant(Behaviour::ConnackOnSecondConnect) => {
                 let v = self.conn_version(conn);
-                self.refuse(conn, v, ReasonCode::PROTOCOL_ERROR, None);
+                let why = problem::Problem::new("a second CONNECT").about("section", "3.1");
+                self.refuse(conn, v, (ReasonCode::PROTOCOL_ERROR, None), why);
             }
-            (true, Packet::Connect(_)) => self.fail(conn, ReasonCode::PROTOCOL_ERROR),
+            (true, Packet::Connect(_)) => {
+                let why = problem::Problem::new("a second CONNECT").about("section", "3.1");
+                self.fail_with(conn, ReasonCode::PROTOCOL_ERROR, Some(why));
+            }
             (false, _) if self.skips(Rule::FirstPacketNotConnect) => {}
             (false, _) => self.drop_conn(conn, false),
             (true, Packet::Publish(p)) => self.publish(conn, p),
@@ -309,11 +315,12 @@ impl Broker {
 
     fn send(&mut self, conn: ConnId, packet: Packet) {
         if let Some(version) = self.conns.get(&conn).and_then(|c| c.version) {
-            self.out.push(Action::Send { conn, version, packet });
+            self.send_as(conn, version, packet);
         }
     }
 
     fn send_as(&mut self, conn: ConnId, version: Version, packet: Packet) {
+        let packet = self.finalise(conn, version, packet);
         self.out.push(Action::Send { conn, version, packet });
     }
 

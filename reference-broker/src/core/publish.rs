@@ -2,6 +2,7 @@
 //! §4.3): PUBLISH from a client with its limits and Topic Alias, the QoS 1 and QoS 2
 //! flows in both directions (PUBACK, PUBREC, PUBREL, PUBCOMP), retained messages.
 
+use super::problem::Problem;
 use super::session::{self, Message};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
@@ -100,7 +101,9 @@ impl Broker {
     pub(super) fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
         let Some(pid) = p.packet_id else { return };
         let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
-        let ack = Ack { reason_code: code, ..Ack::new(pid) };
+        let why = Problem::new("not authorized to publish to this topic").about("topic", &p.topic);
+        let properties = if v.is_v5() { why.properties() } else { Default::default() };
+        let ack = Ack { reason_code: code, properties, ..Ack::new(pid) };
         match p.qos {
             QoS::AtLeastOnce => self.send(conn, Packet::PubAck(ack)),
             QoS::ExactlyOnce => {
@@ -175,7 +178,10 @@ impl Broker {
                 if m == Some(M::PubrelWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
             self.send(conn, Packet::PubRel(Ack::new(pid)));
         } else if v.is_v5() {
-            let rel = Ack { reason_code: ReasonCode::PACKET_IDENTIFIER_NOT_FOUND, ..Ack::new(a.packet_id) };
+            let why = Problem::new("no QoS 2 message with this packet identifier awaits PUBREC");
+            let properties = why.about("packet-identifier", a.packet_id).properties();
+            let code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+            let rel = Ack { reason_code: code, properties, ..Ack::new(a.packet_id) };
             self.send(conn, Packet::PubRel(rel));
         }
     }
@@ -190,6 +196,8 @@ impl Broker {
         let mut comp = Ack::new(pid);
         if !known && v.is_v5() {
             comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+            let why = Problem::new("no QoS 2 message with this packet identifier awaits PUBREL");
+            comp.properties = why.about("packet-identifier", a.packet_id).properties();
         }
         if m == Some(M::PubcompMissing) {
             return;

@@ -2,6 +2,7 @@
 //! authorization and capability checks per filter, the granted QoS, Retain Handling,
 //! and the acknowledgements.
 
+use super::problem::Problem;
 use super::session::{self, Message};
 use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
@@ -12,6 +13,18 @@ use mqttspec_codec::{
 };
 use std::sync::Arc;
 
+/// Says which of `filters` got a code other than the plain success in `codes`: how
+/// many in the Reason String, each as a User Property (none if all succeeded).
+fn refused(filters: impl Iterator<Item = String>, codes: &[ReasonCode], what: &str) -> Properties {
+    // Granted QoS (0-2) and 0x00 Success are the plain successes.
+    let failed: Vec<String> = filters.zip(codes).filter(|(_, c)| c.0 > 2).map(|(f, _)| f).collect();
+    if failed.is_empty() {
+        return Properties::new();
+    }
+    let why = Problem::new(format!("{} of {} topic filters {what}", failed.len(), codes.len()));
+    failed.into_iter().fold(why, |why, f| why.about("topic-filter", f)).properties()
+}
+
 impl Broker {
     pub(super) fn subscribe(&mut self, conn: ConnId, sub: Subscribe) {
         let v = self.conn_version(conn);
@@ -20,7 +33,9 @@ impl Broker {
         // §3.8.2.1.2: a Subscription Identifier the server does not support ends the
         // connection with 0xA1.
         if sub_id.is_some() && !self.config.subscription_identifier_available {
-            return self.fail(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED);
+            let why = Problem::new("this server does not support Subscription Identifiers");
+            let why = why.about("subscription-identifier-available", 0);
+            return self.fail_with(conn, ReasonCode::SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED, Some(why));
         }
         let cfg = self.config.clone();
         let m = self.behaviour();
@@ -86,6 +101,7 @@ impl Broker {
             };
             codes.push(code);
         }
+        let properties = refused(sub.filters.iter().map(|f| f.filter.to_string()), &codes, "refused");
         // MQTT-3.9.3-1 (both): codes in the order of the filters.
         if m == Some(M::SubackCodesReversed) {
             codes.reverse();
@@ -95,7 +111,7 @@ impl Broker {
         let packet_id =
             if m == Some(M::SubackWrongId) { sub.packet_id.wrapping_add(1).max(1) } else { sub.packet_id };
         if m != Some(M::SubackMissing) {
-            self.send(conn, Packet::SubAck(SubAck { packet_id, properties: Properties::new(), codes }));
+            self.send(conn, Packet::SubAck(SubAck { packet_id, properties, codes }));
         }
         // MQTT-3.3.2-3 (both): only retained messages whose topic matches the filter.
         let any = m == Some(M::RetainedSentForAnyFilter);
@@ -152,6 +168,7 @@ impl Broker {
             });
         }
         let removed_any = codes.contains(&ReasonCode::SUCCESS);
+        let properties = refused(u.filters.iter().map(|f| f.to_string()), &codes, "were not subscribed");
         let codes = if v.is_v5() { codes } else { Vec::new() };
         // MQTT-3.10.4-4 MQTT-3.10.4-5 (both): an UNSUBACK with its identifier, even
         // when nothing was removed.
@@ -163,7 +180,7 @@ impl Broker {
         let packet_id =
             if m == Some(M::UnsubackWrongId) { u.packet_id.wrapping_add(1).max(1) } else { u.packet_id };
         if !silent {
-            self.send(conn, Packet::UnsubAck(UnsubAck { packet_id, properties: Properties::new(), codes }));
+            self.send(conn, Packet::UnsubAck(UnsubAck { packet_id, properties, codes }));
         }
     }
 }

@@ -66,6 +66,47 @@ behaviours! {
         v311: ["MQTT-3.10.4-5"], /* (3.1.1) */ v5: ["MQTT-3.10.4-5"], /* (5.0) */
     PingrespMissing "pingresp-missing": "PINGREQ is never answered"
         v311: ["MQTT-3.12.4-1"], /* (3.1.1) */ v5: ["MQTT-3.12.4-1"], /* (5.0) */
+    // Reason Strings and User Properties the client did not allow (§3.1.2.11.4, §3.1.2.11.7).
+    ConnackReasonStringOversize "connack-reason-string-oversize": "a CONNACK keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.2.2-19"], /* (5.0) */
+    ConnackUserPropertyOversize "connack-user-property-oversize": "a CONNACK keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.2.2-20"], /* (5.0) */
+    PubackReasonStringOversize "puback-reason-string-oversize": "a PUBACK keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.4.2-2"], /* (5.0) */
+    PubackUserPropertyOversize "puback-user-property-oversize": "a PUBACK keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.4.2-3"], /* (5.0) */
+    PubrecReasonStringOversize "pubrec-reason-string-oversize": "a PUBREC keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.5.2-2"], /* (5.0) */
+    PubrecUserPropertyOversize "pubrec-user-property-oversize": "a PUBREC keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.5.2-3"], /* (5.0) */
+    PubrelReasonStringOversize "pubrel-reason-string-oversize": "a PUBREL keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.6.2-2"], /* (5.0) */
+    PubrelUserPropertyOversize "pubrel-user-property-oversize": "a PUBREL keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.6.2-3"], /* (5.0) */
+    PubcompReasonStringOversize "pubcomp-reason-string-oversize": "a PUBCOMP keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.7.2-2"], /* (5.0) */
+    PubcompUserPropertyOversize "pubcomp-user-property-oversize": "a PUBCOMP keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.7.2-3"], /* (5.0) */
+    SubackReasonStringOversize "suback-reason-string-oversize": "a SUBACK keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.9.2-1"], /* (5.0) */
+    SubackUserPropertyOversize "suback-user-property-oversize": "a SUBACK keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.9.2-2"], /* (5.0) */
+    UnsubackReasonStringOversize "unsuback-reason-string-oversize": "a UNSUBACK keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.11.2-1"], /* (5.0) */
+    UnsubackUserPropertyOversize "unsuback-user-property-oversize": "a UNSUBACK keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.11.2-2"], /* (5.0) */
+    DisconnectReasonStringOversize "disconnect-reason-string-oversize": "a DISCONNECT keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.14.2-3"], /* (5.0) */
+    DisconnectUserPropertyOversize "disconnect-user-property-oversize": "a DISCONNECT keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.14.2-4"], /* (5.0) */
+    AuthReasonStringOversize "auth-reason-string-oversize": "a AUTH keeps its Reason String although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.15.2-2"], /* (5.0) */
+    AuthUserPropertyOversize "auth-user-property-oversize": "a AUTH keeps its User Properties although it then exceeds the client's Maximum Packet Size"
+        v311: [], v5: ["MQTT-3.15.2-3"], /* (5.0) */
+    ProblemInformationReasonStringSent "problem-information-0-reason-string-sent": "with Request Problem Information 0, acknowledgements and AUTH still carry a Reason String"
+        v311: [], v5: ["MQTT-3.1.2-29"], /* (5.0) */
+    ProblemInformationUserPropertySent "problem-information-0-user-property-sent": "with Request Problem Information 0, acknowledgements and AUTH still carry User Properties"
+        v311: [], v5: ["MQTT-3.1.2-29"], /* (5.0) */
     // (more acknowledgement, packet-identifier and QoS-flow mutants go above this line)
 
     // SUBSCRIBE / UNSUBSCRIBE (§3.8–§3.11).

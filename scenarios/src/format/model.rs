@@ -111,12 +111,16 @@ pub enum Capability {
     Tls,
     /// Accepting a zero-length ClientId (and assigning one).
     EmptyClientId,
+    /// Accepting a 5.0 client whose Maximum Packet Size (5 bytes) leaves no room for
+    /// the optional properties of the CONNACK: what a case needs to see the bare
+    /// acknowledgements (5 or 6 bytes) with no room for a Reason String beside them.
+    SmallMaximumPacketSize,
 }
 
 impl Capability {
     /// What `--no-probe` assumes an external target has: everything a plain listener
     /// can offer (not enhanced authentication or TLS, which need its set-up).
-    pub const ASSUMED: [Capability; 8] = [
+    pub const ASSUMED: [Capability; 9] = [
         Capability::Qos1,
         Capability::Qos2,
         Capability::Retain,
@@ -125,6 +129,7 @@ impl Capability {
         Capability::SubscriptionIdentifiers,
         Capability::TopicAlias,
         Capability::EmptyClientId,
+        Capability::SmallMaximumPacketSize,
     ];
 
     /// The spec text that lets a server of `version` lack this capability, if any.
@@ -152,6 +157,10 @@ impl Capability {
             (Tls, _) => Some("3.1.1 §4.2 / 5.0 §4.2: TLS is one of several transports"),
             (EmptyClientId, _) => Some(
                 "MQTT-3.1.3-6: \"The Server MAY allow a Client to supply a ClientId that has a length of zero bytes\"",
+            ),
+            (SmallMaximumPacketSize, _) => Some(
+                "5.0 §3.1.4: \"The Server MAY check that the contents of the CONNECT packet meet any further \
+                 restrictions\"; a Maximum Packet Size below its CONNACK is one it may refuse",
             ),
         }
     }

@@ -152,6 +152,8 @@ pub struct Client {
     closed_by_broker: bool,
     buf: BytesMut,
     transcript: Transcript,
+    /// The Maximum Packet Size this client announced in its last CONNECT (5.0).
+    max_packet_size: Option<u32>,
 }
 
 impl std::fmt::Debug for Client {
@@ -189,6 +191,7 @@ impl Client {
             closed_by_broker: false,
             buf: BytesMut::with_capacity(4096),
             transcript,
+            max_packet_size: None,
         })
     }
 
@@ -200,6 +203,12 @@ impl Client {
     /// Switches the version (a CONNECT of another version was sent).
     pub fn set_version(&mut self, v: Version) {
         self.version = v;
+    }
+
+    /// Records the Maximum Packet Size a CONNECT announced (`None`: no limit): from
+    /// then on a larger packet from the broker fails the case, whatever it holds.
+    pub fn announce_max_packet_size(&mut self, max: Option<u32>) {
+        self.max_packet_size = max;
     }
 
     /// Writes bytes; `label` describes them in the transcript.
@@ -263,7 +272,11 @@ impl Client {
         loop {
             match check_frame(&self.buf, MAX_PACKET, self.version) {
                 Ok(CodecFrame::Complete { len, .. }) => {
-                    return Ok(Frame::Bytes(self.buf.split_to(len).freeze()));
+                    let frame = self.buf.split_to(len).freeze();
+                    if let Some(max) = self.max_packet_size.filter(|max| len > *max as usize) {
+                        return Err(self.oversized(&frame, max));
+                    }
+                    return Ok(Frame::Bytes(frame));
                 }
                 Ok(CodecFrame::Incomplete { .. }) => {}
                 Err(v) => {
@@ -297,6 +310,23 @@ impl Client {
                 Ok(Ok(_)) => {}
             }
         }
+    }
+
+    /// A packet larger than the client allowed: the broker's fault whatever the
+    /// scenario expected (MQTT-3.1.2-24).
+    fn oversized(&self, frame: &Bytes, max: u32) -> BrokerFault {
+        let opts = DecodeOptions::new(self.version).with_role(Role::Client);
+        let what = match Packet::decode(frame, &opts) {
+            Ok(p) => format!("{p:?}"),
+            Err(e) => format!("MALFORMED: {e}"),
+        };
+        let len = frame.len();
+        let note = format!("{what} ({len} bytes, over the Maximum Packet Size {max})");
+        self.transcript.add(&self.name, Direction::Received, note, frame);
+        BrokerFault(format!(
+            "MQTT-3.1.2-24: the broker sent a {len}-byte packet, more than the Maximum Packet Size of \
+             {max} bytes the client announced in CONNECT"
+        ))
     }
 
     /// Records a frame that matched raw bytes without being decoded.

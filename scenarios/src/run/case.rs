@@ -76,6 +76,9 @@ impl Case {
                 if let Some(w) = c.will.as_ref().filter(|w| w.retain && !w.payload.is_empty()) {
                     self.retained.insert(w.topic.to_string());
                 }
+                // MQTT-3.1.2-24 (5.0): nothing the broker sends may exceed this.
+                let max = c.properties.maximum_packet_size().filter(|_| c.version.is_v5());
+                self.client(name)?.announce_max_packet_size(max);
             }
             _ => {}
         }

@@ -87,7 +87,8 @@ pub fn default_run_id() -> String {
 
 /// Capabilities of a target.
 pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
-    let mut caps = BTreeSet::from([Capability::EmptyClientId]);
+    // The reference broker drops optional CONNACK properties until the CONNACK fits.
+    let mut caps = BTreeSet::from([Capability::EmptyClientId, Capability::SmallMaximumPacketSize]);
     if config.maximum_qos >= 1 {
         caps.insert(Capability::Qos1);
     }

@@ -5,7 +5,9 @@ use crate::format::model::Capability;
 use crate::net::client::{Client, Event, Transcript};
 use crate::net::connector::{Connector, Login};
 use bytes::Bytes;
-use mqttspec_codec::{Connect, Disconnect, Packet, Publish, QoS, SubAck, Subscribe, Subscription, Version};
+use mqttspec_codec::{
+    Connect, Disconnect, Packet, Properties, Property, Publish, QoS, SubAck, Subscribe, Subscription, Version,
+};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -19,9 +21,18 @@ async fn connect(
     id: &str,
     timeout: Duration,
 ) -> Result<(Client, Packet), String> {
+    connect_with(addr, login, Connect::new(v, id), timeout).await
+}
+
+async fn connect_with(
+    addr: &Connector,
+    login: Option<&Login>,
+    mut connect: Connect,
+    timeout: Duration,
+) -> Result<(Client, Packet), String> {
+    let v = connect.version;
     let mut c =
         Client::open("probe", addr, v, timeout, Transcript::default()).await.map_err(|e| e.to_string())?;
-    let mut connect = Connect::new(v, id);
     if let Some(l) = login {
         l.apply(&mut connect);
     }
@@ -90,6 +101,9 @@ pub async fn probe_v5(addr: &Connector, login: Option<&Login>, prefix: &str, tim
     c.drop_connection().await;
     if empty_client_id_accepted(addr, login, Version::V5, timeout).await {
         caps.insert(Capability::EmptyClientId);
+    }
+    if small_maximum_packet_size_accepted(addr, login, &format!("{prefix}m5"), timeout).await {
+        caps.insert(Capability::SmallMaximumPacketSize);
     }
     Some(caps)
 }
@@ -171,6 +185,25 @@ async fn empty_client_id_accepted(
     timeout: Duration,
 ) -> bool {
     let Ok((mut c, Packet::ConnAck(ack))) = connect(addr, login, v, "", timeout).await else { return false };
+    let _ = send(&mut c, Packet::Disconnect(Disconnect::default())).await;
+    c.drop_connection().await;
+    ack.code.0 == 0
+}
+
+/// Whether the target accepts a 5.0 client whose Maximum Packet Size is 5 bytes (a
+/// server MAY refuse it: §3.1.4). Any success counts, even a CONNACK above the limit:
+/// that one the cases fail as a broker fault (MQTT-3.1.2-24), it is no lack.
+async fn small_maximum_packet_size_accepted(
+    addr: &Connector,
+    login: Option<&Login>,
+    id: &str,
+    timeout: Duration,
+) -> bool {
+    let mut connect = Connect::new(Version::V5, id);
+    connect.properties = Properties::build([Property::MaximumPacketSize(5)]).unwrap_or_default();
+    let Ok((mut c, Packet::ConnAck(ack))) = connect_with(addr, login, connect, timeout).await else {
+        return false;
+    };
     let _ = send(&mut c, Packet::Disconnect(Disconnect::default())).await;
     c.drop_connection().await;
     ack.code.0 == 0
