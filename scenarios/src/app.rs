@@ -3,7 +3,7 @@
 //! what was started, report — and says how it ended in one exit status.
 
 use crate::format::catalogue::Catalogue;
-use crate::format::load::{LoadError, Loaded, default_corpus, load_dir};
+use crate::format::load::{LoadError, Loaded, load_dir, load_embedded};
 use crate::net::connector::TlsOptions;
 use crate::report::matrix::Column;
 use crate::run::{CaseResult, RunError, RunOptions, Verdict, run_all};
@@ -74,12 +74,25 @@ impl AppError {
     }
 }
 
-/// The scenarios of `dir` (the built-in corpus by default), every load error listed.
+/// The scenarios of `dir`, or of the corpus compiled into the binary; every load
+/// error listed.
 pub fn load_corpus(dir: Option<&Path>, catalogue: &Catalogue) -> Result<Vec<Loaded>, AppError> {
-    let dir = dir.map(Path::to_path_buf).unwrap_or_else(default_corpus);
-    load_dir(&dir, catalogue).map_err(|errors: Vec<LoadError>| {
+    let loaded = match dir {
+        Some(dir) => load_dir(dir, catalogue),
+        None => load_embedded(catalogue),
+    };
+    loaded.map_err(|errors: Vec<LoadError>| {
         AppError::Usage(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     })
+}
+
+/// The profiles of `dir` (`--profiles`), or those compiled into the binary.
+pub fn load_profiles(dir: Option<&Path>) -> Result<Vec<(String, Profile)>, AppError> {
+    match dir {
+        Some(dir) => crate::target::profile::all_in(dir),
+        None => crate::target::profile::builtin(),
+    }
+    .map_err(AppError::Usage)
 }
 
 /// A `--profile`: a file, or the name of a committed profile (`mosquitto`).

@@ -81,9 +81,12 @@ enum Command {
         /// Print the transcript of every failed case.
         #[arg(long)]
         verbose: bool,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// Profile folder (default: the profiles compiled into the binary).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
     },
     /// Run the corpus against several brokers, one after the other, and write the
     /// cross-broker matrix as HTML, JSON and Markdown.
@@ -108,9 +111,12 @@ enum Command {
         /// Multiply patience (never protocol time).
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// Profile folder (default: the profiles compiled into the binary).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
     },
     /// Prove the corpus with statement mutants: for each deliberate fault of the
     /// reference broker, run the cases citing the statements it breaks against a
@@ -128,19 +134,19 @@ enum Command {
         /// Mutants run at once.
         #[arg(long, default_value_t = 4)]
         parallel: usize,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
     /// List the scenarios with their statements.
     List {
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
     /// Statements covered by the corpus, per version, against the catalogues.
     Coverage {
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
@@ -164,7 +170,7 @@ enum Command {
         /// The fuzz corpus directory (fuzz/corpus).
         #[arg(long)]
         out: PathBuf,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
@@ -272,10 +278,11 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             json,
             verbose,
             corpus,
+            profiles,
             fail_on,
         } => {
             let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
-            let profiles = profiles()?;
+            let profiles = app::load_profiles(profiles.as_deref())?;
             let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
             let profile = profile.map(|p| app::profile_arg(&p, &profiles, &all)).transpose()?;
             let scenarios = Selection { filter, statement }.apply(&all)?;
@@ -327,11 +334,11 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             }
             Ok(ExitStatus::of(&run.results, fail_on == FailOn::Should))
         }
-        Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus } => {
+        Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus, profiles } => {
             let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
             let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
             let scenarios = Selection { filter, statement: None }.apply(&all)?;
-            let profiles = profiles()?;
+            let profiles = app::load_profiles(profiles.as_deref())?;
             let targets = if target.is_empty() {
                 mqttspec::target::resolve::installed_targets(&profiles)
             } else {
@@ -367,9 +374,11 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             Ok(ExitStatus::Passed)
         }
         Command::Coverage { corpus } => {
-            let dir = corpus.unwrap_or_else(mqttspec::default_corpus);
-            let scenarios = app::load_corpus(Some(&dir), &catalogue)?;
-            let unproven = report::read_unproven(&dir);
+            let scenarios = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            let unproven = match &corpus {
+                Some(dir) => report::read_unproven(dir),
+                None => report::parse_unproven(mqttspec::format::embedded::UNPROVEN),
+            };
             say(&report::coverage(&scenarios, &catalogue, unproven.as_ref()))?;
             Ok(ExitStatus::Passed)
         }
@@ -415,11 +424,6 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             Ok(ExitStatus::Passed)
         }
     }
-}
-
-fn profiles() -> Result<Vec<(String, mqttspec::target::profile::Profile)>, AppError> {
-    let dir = mqttspec::target::profile::default_dir();
-    mqttspec::target::profile::all_in(&dir).map_err(AppError::Usage)
 }
 
 /// A progress bar on a terminal; plain lines otherwise.

@@ -129,3 +129,40 @@ fn junit_and_exit_status_agree_for_fail_on_should() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_copied_binary_runs_from_any_folder() {
+    // The corpus, profiles and catalogues are inside the binary: a copy in a folder of
+    // its own, run from another folder, finds everything, and `process:reference`
+    // starts that very copy as the broker.
+    let dir = std::env::temp_dir().join(format!("mqttspec-copied-{}", std::process::id()));
+    let (bin_dir, cwd) = (dir.join("bin"), dir.join("elsewhere"));
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::fs::create_dir_all(&cwd).unwrap();
+    let bin = bin_dir.join("mqttspec");
+    std::fs::copy(env!("CARGO_BIN_EXE_mqttspec"), &bin).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(&bin).args(args).current_dir(&cwd).env("PATH", "/usr/bin:/bin").output().unwrap()
+    };
+    for target in ["embedded", "process:reference"] {
+        let out = run(&["run", "--target", target, "--filter", "3.1-connect/reserved-flag"]);
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{target}: {stdout}{stderr}");
+        assert!(stdout.contains("2 pass"), "{target}: {stdout}");
+    }
+    let out = run(&["coverage"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("proven"), "{stdout}");
+    // A profile by name, from the embedded ones; a folder of profiles instead.
+    let out = run(&["run", "--profile", "mosquitto", "--filter", "3.1-connect/reserved-flag"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let profiles = dir.join("profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::write(profiles.join("mine.yaml"), "broker: mine\nversion: '1'\nnotes: [not, a, string]\n").unwrap();
+    let p = profiles.to_string_lossy().to_string();
+    let out = run(&["run", "--profiles", &p, "--profile", "mine", "--filter", "3.1-connect/reserved-flag"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("mine.yaml") && stderr.contains("notes"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

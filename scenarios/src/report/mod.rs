@@ -107,15 +107,19 @@ pub fn coverage(
 /// The cited statements no killed mutant proves, as `scenarios/mutants/unproven.yaml`
 /// (beside the corpus folder) lists them.
 pub fn read_unproven(corpus_dir: &std::path::Path) -> Option<BTreeSet<(Version, String)>> {
+    let path = corpus_dir.parent()?.join("mutants/unproven.yaml");
+    parse_unproven(&std::fs::read_to_string(path).ok()?)
+}
+
+/// The text of an `unproven.yaml`, as a set; `None` if it does not parse.
+pub fn parse_unproven(text: &str) -> Option<BTreeSet<(Version, String)>> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Entry {
         statement: String,
         version: Version,
     }
-    let path = corpus_dir.parent()?.join("mutants/unproven.yaml");
-    let text = std::fs::read_to_string(path).ok()?;
-    let list: Vec<Entry> = serde_yaml::from_str(&text).ok()?;
+    let list: Vec<Entry> = serde_yaml::from_str(text).ok()?;
     Some(list.into_iter().map(|e| (e.version, e.statement)).collect())
 }
 
