@@ -6,12 +6,14 @@ use crate::format::catalogue::Catalogue;
 use crate::format::load::{LoadError, Loaded, load_dir, load_embedded};
 use crate::net::connector::TlsOptions;
 use crate::report::matrix::Column;
+use crate::report::run::RunInfo;
 use crate::run::{CaseResult, RunError, RunOptions, Verdict, run_all};
 use crate::target::launch::LaunchError;
 use crate::target::profile::Profile;
 use crate::target::resolve::resolve;
 use crate::version::Version;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How a command ended, as the process exit status.
@@ -154,6 +156,18 @@ pub struct TargetRun {
     pub results: Vec<CaseResult>,
     /// Wall time of the run, start-up of the broker included.
     pub elapsed: Duration,
+    /// What the run was about (header, JSON report).
+    pub info: RunInfo,
+}
+
+/// Called once the target is up and probed, before the first case: the run header.
+#[derive(Clone)]
+pub struct OnStart(pub Arc<dyn Fn(&RunInfo) + Send + Sync>);
+
+impl std::fmt::Debug for OnStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnStart")
+    }
 }
 
 /// Everything a run against one target needs.
@@ -176,12 +190,19 @@ pub struct TargetRequest<'a> {
     /// Credentials every CONNECT carries unless the scenario sets its own
     /// (`--username`/`--password`; instead of a profile's).
     pub login: Option<crate::net::connector::Login>,
+    /// The run's facts known before it starts (tool, target, versions, corpus);
+    /// the run adds the broker, profile, capabilities and times.
+    pub info: RunInfo,
+    /// Told the run's facts before the first case.
+    pub on_start: Option<OnStart>,
 }
 
 /// Resolves the target (starting its broker), checks the profile, runs, and stops
 /// what was started — also when the run fails.
-pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<TargetRun, AppError> {
+pub async fn run_target(req: TargetRequest<'_>, mut opts: RunOptions) -> Result<TargetRun, AppError> {
     let started = Instant::now();
+    let mut info = req.info.clone();
+    info.start_time = crate::report::run::utc(std::time::SystemTime::now());
     let mut resolved = resolve(req.target, &req.tls, req.profiles).await?;
     if let (Some(login), crate::Target::Remote(remote)) = (req.login, &mut resolved.target) {
         remote.login = Some(login);
@@ -191,11 +212,29 @@ pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<Targ
         resolved.stop().await;
         return Err(AppError::Usage(e));
     }
+    info.broker = resolved.label.clone();
+    info.started = resolved.launched.as_ref().map(|l| l.description.clone());
+    info.profile = profile.as_ref().map(|p| format!("{} {}", p.broker, p.version));
+    info.known_deviations = profile.as_ref().map_or(0, |p| p.deviations.len());
+    let shared = Arc::new(Mutex::new(info));
+    opts.on_capabilities = Some(Arc::new({
+        let (shared, on_start) = (shared.clone(), req.on_start.clone());
+        move |caps: &crate::run::Capabilities| {
+            let mut info = shared.lock().unwrap_or_else(|e| e.into_inner());
+            info.set_capabilities(caps);
+            if let Some(tell) = &on_start {
+                (tell.0)(&info);
+            }
+        }
+    }));
     let outcome = run_with(profile.as_ref(), req.scenarios, req.versions, &resolved.target, opts).await;
     let label = resolved.label.clone();
     let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
     resolved.stop().await;
-    Ok(TargetRun { label, description, profile, results: outcome?, elapsed: started.elapsed() })
+    let mut info = shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let elapsed = started.elapsed();
+    info.duration_s = elapsed.as_secs_f64();
+    Ok(TargetRun { label, description, profile, results: outcome?, elapsed, info })
 }
 
 /// Runs `scenarios` against `target` the way `profile` asks — its `jobs` instead of
@@ -252,10 +291,12 @@ pub async fn matrix(
             scenarios,
             versions: &Version::ALL,
             login: None,
+            info: RunInfo { target: t.clone(), versions: Version::ALL.to_vec(), ..RunInfo::default() },
+            on_start: None,
         };
         match run_target(req, opts.clone()).await {
             Ok(run) => {
-                eprint!("{}", crate::report::summary(&run.results, run.elapsed));
+                eprint!("{}", crate::report::summary(&run.results, run.elapsed, false));
                 columns.push(Column {
                     broker: run.label,
                     target: t.clone(),
@@ -298,6 +339,28 @@ pub fn write_matrix(out: &Path, columns: &[Column]) -> Result<Vec<PathBuf>, AppE
         written.push(path);
     }
     Ok(written)
+}
+
+/// One run as a one-column HTML report (the matrix's page, every transcript behind
+/// its cell): what `run --html` writes, so that CI uploads the report of the run
+/// whose verdict it reports.
+pub fn html_report(info: &RunInfo, results: &[CaseResult]) -> String {
+    let column = Column {
+        broker: info.broker.clone(),
+        target: info.target.clone(),
+        started: info.started.clone().unwrap_or_default(),
+        error: None,
+        seconds: info.duration_s,
+        results: results.to_vec(),
+    };
+    let mut title = format!("mqttspec: {} ({})", info.broker, info.start_time);
+    if let Some(p) = &info.profile {
+        title.push_str(&format!(", profile {p}"));
+    }
+    if info.interrupted {
+        title.push_str(", interrupted");
+    }
+    crate::report::matrix::html(std::slice::from_ref(&column), &title)
 }
 
 /// Writes `text` to a report file.

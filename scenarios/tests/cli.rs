@@ -108,19 +108,54 @@ fn a_profile_named_by_its_name_is_found() {
 }
 
 #[test]
-fn junit_and_exit_status_agree_for_fail_on_should() {
-    // A SHOULD-level scenario the embedded broker misses, in a corpus of its own.
-    let dir = std::env::temp_dir().join(format!("mqttspec-should-{}", std::process::id()));
-    let case = dir.join("x");
+fn junit_json_and_exit_status_agree_for_every_fail_on() {
+    // A SHOULD-level and a MUST-level scenario the embedded broker misses (it sends
+    // no PINGRESP unasked), and one it passes, in a corpus of their own.
+    let dir = std::env::temp_dir().join(format!("mqttspec-fail-on-{}", std::process::id()));
+    let case = dir.join("x.y");
     std::fs::create_dir_all(&case).unwrap();
-    std::fs::write(
-        case.join("should.yaml"),
-        "id: x/should\ntitle: t\nstatements: [MQTT-3.1.2-24]\nlevel: should\nversions: ['3.1.1']\nsteps:\n  - connect: {client: a}\n  - expect: {client: a, packet: {pingresp: {}}, within-ms: 100}\n",
-    )
-    .unwrap();
+    let scenario = |name: &str, level: &str, wanted: &str| {
+        let text = format!(
+            "id: x.y/{name}\ntitle: t {name}\nstatements: [MQTT-3.1.2-24]\nlevel: {level}\nversions: ['3.1.1']\nsteps:\n  - connect: {{client: a}}\n  - expect: {{client: a, packet: {{{wanted}: {{}}}}, within-ms: 100}}\n"
+        );
+        std::fs::write(case.join(format!("{name}.yaml")), text).unwrap();
+    };
+    scenario("should", "should", "pingresp");
+    scenario("must", "must", "pingresp");
     let corpus = dir.to_string_lossy().to_string();
+    for (fail_on, code, failures) in [("must", 1, "failures=\"1\""), ("should", 1, "failures=\"2\"")] {
+        let (junit, json) = (dir.join(format!("{fail_on}.xml")), dir.join(format!("{fail_on}.json")));
+        let (junit_arg, json_arg) = (junit.to_string_lossy().to_string(), json.to_string_lossy().to_string());
+        let out = mqttspec(
+            &["run", "--corpus", &corpus, "--fail-on", fail_on, "--junit", &junit_arg, "--json", &json_arg],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains("tests=\"2\"") && xml.contains(failures), "--fail-on {fail_on}: {xml}");
+        // What a broker author reads first; no machine path; no dots in class names.
+        assert!(xml.contains("message=\"[MUST] MQTT-3.1.2-24: t must — "), "{xml}");
+        assert!(xml.contains("x.y/must.yaml:8") && !xml.contains(corpus.as_str()), "{xml}");
+        assert!(xml.contains("classname=\"mqttspec-x_y\""), "{xml}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let run = &report["run"];
+        assert_eq!(run["target"], "embedded", "{run}");
+        assert!(run["tool"].as_str().unwrap().starts_with("mqttspec "), "{run}");
+        assert!(run["start_time"].as_str().unwrap().ends_with('Z'), "{run}");
+        assert!(run["duration_s"].as_f64().unwrap() > 0.0, "{run}");
+        assert!(run["capabilities"]["3.1.1"].as_array().is_some_and(|c| !c.is_empty()), "{run}");
+        assert_eq!(run["interrupted"], false);
+        let results = report["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        assert!(
+            results.iter().any(|r| r["level"] == "must" && r["title"] == "t must" && r["verdict"] == "fail")
+        );
+    }
+    // Without the failing MUST, `--fail-on must` passes and JUnit counts no failure.
+    std::fs::remove_file(case.join("must.yaml")).unwrap();
     for (fail_on, code, failures) in [("must", 0, "failures=\"0\""), ("should", 1, "failures=\"1\"")] {
-        let junit = dir.join(format!("{fail_on}.xml"));
+        let junit = dir.join(format!("{fail_on}-2.xml"));
         let junit_arg = junit.to_string_lossy().to_string();
         let out = mqttspec(&["run", "--corpus", &corpus, "--fail-on", fail_on, "--junit", &junit_arg], "");
         assert_eq!(out.status.code(), Some(code), "{}", String::from_utf8_lossy(&out.stderr));
@@ -128,6 +163,21 @@ fn junit_and_exit_status_agree_for_fail_on_should() {
         assert!(xml.contains(failures), "--fail-on {fail_on}: {xml}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_says_what_it_runs_against_first() {
+    let out = mqttspec(&["run", "--version", "3.1.1", "--filter", "3.1-connect/reserved-flag"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let header = stderr.split("\n\n").next().unwrap();
+    assert!(header.starts_with("mqttspec ") && header.contains("against embedded"), "{header}");
+    assert!(header.contains("profile:      none") && header.contains("versions:     3.1.1\n"), "{header}");
+    assert!(header.contains("capabilities: 3.1.1  qos1 qos2 retain"), "{header}");
+    assert!(
+        header.contains("corpus:       embedded (") && header.contains("1 selected, 1 cases)"),
+        "{header}"
+    );
 }
 
 #[test]
@@ -158,7 +208,8 @@ fn a_copied_binary_runs_from_any_folder() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let profiles = dir.join("profiles");
     std::fs::create_dir_all(&profiles).unwrap();
-    std::fs::write(profiles.join("mine.yaml"), "broker: mine\nversion: '1'\nnotes: [not, a, string]\n").unwrap();
+    std::fs::write(profiles.join("mine.yaml"), "broker: mine\nversion: '1'\nnotes: [not, a, string]\n")
+        .unwrap();
     let p = profiles.to_string_lossy().to_string();
     let out = run(&["run", "--profiles", &p, "--profile", "mine", "--filter", "3.1-connect/reserved-flag"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
