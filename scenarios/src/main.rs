@@ -204,7 +204,10 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             } else {
                 target
             };
-            let opts = RunOptions { clock, jobs, ..RunOptions::default() };
+            // Per-case progress over every column: a broker's run is not a silent minute.
+            let cases: usize = scenarios.iter().map(|l| l.scenario.versions.len()).sum();
+            let on_result = Some(run_cmd::progress_reporter((cases * targets.len()) as u64, false));
+            let opts = RunOptions { clock, jobs, on_result, ..RunOptions::default() };
             let columns = app::matrix(&targets, &profiles, &all, &scenarios, skip_missing, opts).await?;
             app::write_matrix(&out, &columns)?;
             say(&format!("wrote {}/matrix.html, matrix.md and matrix.json\n", out.display()))?;

@@ -217,3 +217,75 @@ fn a_copied_binary_runs_from_any_folder() {
     assert!(stderr.contains("mine.yaml") && stderr.contains("notes"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts a whole-corpus run writing JSON and JUnit into `dir`; returns the child
+/// and a channel of its standard error lines.
+fn long_run(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mqttspec"))
+        .args(["run", "--jobs", "1", "--json", "r.json", "--junit", "r.xml"])
+        .args(extra)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mqttspec starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+/// The reports an interrupted run left in `dir`: some cases, not all, and said so.
+fn check_partial_reports(dir: &std::path::Path, out: std::process::Output, stderr: &str) {
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted after"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).expect("JSON written")).unwrap();
+    assert_eq!(report["run"]["interrupted"], true);
+    let done = report["results"].as_array().unwrap().len() as u64;
+    let total = report["run"]["cases"].as_u64().unwrap();
+    assert!(done > 0 && done < total, "{done} of {total}");
+    let xml = std::fs::read_to_string(dir.join("r.xml")).expect("JUnit written");
+    assert!(xml.contains(&format!("tests=\"{done}\"")), "{xml}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{done} cases in")), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_leaves_the_reports_of_what_finished() {
+    let dir = std::env::temp_dir().join(format!("mqttspec-sigint-{}", std::process::id()));
+    let (mut child, lines) = long_run(&dir, &[]);
+    let mut seen = Vec::new();
+    // Interrupt once a few cases have finished (the header ends with a blank line).
+    while seen.iter().filter(|l: &&String| l.starts_with("pass ")).count() < 3 {
+        let line = lines.recv_timeout(std::time::Duration::from_secs(60)).expect("progress within a minute");
+        seen.push(line);
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    seen.extend(lines.iter());
+    let out = std::process::Output { status, stdout: stdout.into_bytes(), stderr: Vec::new() };
+    check_partial_reports(&dir, out, &seen.join("\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_run_past_max_duration_stops_as_if_interrupted() {
+    let dir = std::env::temp_dir().join(format!("mqttspec-deadline-{}", std::process::id()));
+    let (child, lines) = long_run(&dir, &["--max-duration", "2"]);
+    let out = child.wait_with_output().unwrap();
+    let stderr: Vec<String> = lines.iter().collect();
+    check_partial_reports(&dir, out, &stderr.join("\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = mqttspec(&["run", "--max-duration=0"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-duration"));
+}
