@@ -28,8 +28,9 @@ pub struct RunArgs {
     /// brokers that refuse anonymous clients); overrides a profile's login.
     #[arg(long, requires = "password")]
     pub username: Option<String>,
-    /// Password to go with --username.
-    #[arg(long, requires = "username")]
+    /// Password to go with --username (from MQTTSPEC_PASSWORD if set, which keeps it
+    /// out of the process list).
+    #[arg(long, env = "MQTTSPEC_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Only this version (3.1.1 or 5.0); both by default.
     #[arg(long)]
@@ -69,6 +70,10 @@ pub struct RunArgs {
     /// Write this run as a one-column HTML report, every transcript included.
     #[arg(long)]
     pub html: Option<PathBuf>,
+    /// Write a Markdown table of every case that did not pass, and the totals (for a
+    /// CI job summary).
+    #[arg(long)]
+    pub markdown: Option<PathBuf>,
     /// Stop after this many seconds (broker start-up included) as if interrupted:
     /// the reports hold the cases that finished, and the exit status is 130.
     #[arg(long)]
@@ -219,6 +224,9 @@ fn write_reports(
     }
     if let Some(path) = &a.html {
         app::write_file(path, &app::html_report(info, results))?;
+    }
+    if let Some(path) = &a.markdown {
+        app::write_file(path, &report::run::markdown(info, results, scenarios))?;
     }
     Ok(())
 }

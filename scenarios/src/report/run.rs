@@ -172,6 +172,75 @@ impl<'a> JsonReport<'a> {
     }
 }
 
+/// A Markdown report for a CI job summary: the run in a line, a table of every case
+/// that did not pass — verdict, level, statement, case, title, the reason's first
+/// line; the broker's failures first, unsupported cases folded away — and the totals.
+pub fn markdown(info: &RunInfo, results: &[CaseResult], scenarios: &[Loaded]) -> String {
+    use crate::run::Verdict;
+    let about = About::of(scenarios);
+    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+    let mut out = String::new();
+    let _ = writeln!(out, "### mqttspec: {}\n", cell(&info.broker));
+    let versions: Vec<&str> = info.versions.iter().map(|v| v.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "`{}` · profile {} · MQTT {} · {} · started {}{}\n",
+        info.target,
+        info.profile.as_deref().unwrap_or("none"),
+        versions.join(", "),
+        info.tool,
+        info.start_time,
+        if info.interrupted { " · **interrupted**: the cases that finished" } else { "" }
+    );
+    let rank = |v: Verdict| match v {
+        Verdict::Fail => 0,
+        Verdict::UnexpectedPass => 1,
+        Verdict::Error => 2,
+        Verdict::NonStrict => 3,
+        Verdict::Informational => 4,
+        Verdict::ExpectedFail => 5,
+        Verdict::Unsupported => 6,
+        Verdict::Pass => 7,
+    };
+    let mut shown: Vec<&CaseResult> = results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
+    shown.sort_by_key(|r| (rank(r.verdict), r.id.as_str(), r.version));
+    let table_head = "| verdict | level | statement | case | title | reason |\n|---|---|---|---|---|---|\n";
+    let row = |r: &CaseResult| {
+        let reason = r.message.as_deref().unwrap_or("").lines().next().unwrap_or("");
+        format!(
+            "| {} | {} | {} | `{}` | {} | {} |\n",
+            r.verdict.label(),
+            about.level(&r.id).to_uppercase(),
+            r.statements.join(" "),
+            r.name(),
+            cell(about.title(&r.id)),
+            cell(reason)
+        )
+    };
+    let (unsupported, rest): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        shown.into_iter().partition(|r| r.verdict == Verdict::Unsupported);
+    if rest.is_empty() {
+        out.push_str("Every case that ran passed.\n\n");
+    } else {
+        out.push_str(table_head);
+        rest.iter().for_each(|r| out.push_str(&row(r)));
+        out.push('\n');
+    }
+    if !unsupported.is_empty() {
+        let _ = writeln!(out, "<details><summary>{} unsupported cases</summary>\n", unsupported.len());
+        out.push_str(table_head);
+        unsupported.iter().for_each(|r| out.push_str(&row(r)));
+        out.push_str("\n</details>\n\n");
+    }
+    let mut counts: BTreeMap<Verdict, usize> = BTreeMap::new();
+    for r in results {
+        *counts.entry(r.verdict).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(v, n)| format!("{n} {}", v.label())).collect();
+    let _ = writeln!(out, "**{} cases in {:.1} s:** {}", results.len(), info.duration_s, parts.join(", "));
+    out
+}
+
 /// `t` as UTC ISO 8601 (`2026-12-04T13:46:52Z`).
 pub fn utc(t: std::time::SystemTime) -> String {
     let secs = t.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
