@@ -91,6 +91,7 @@ fn target_and_path_errors_say_what_is_wrong() {
         (vec!["run", "--profile", "no-such-broker"], "neither a file nor a known profile"),
         (vec!["list", "--corpus", "/nonexistent/corpus"], "no such scenario folder"),
         (vec!["run", "--username", "u"], "--password"),
+        (vec!["run", "--password", "p"], "needs --username"),
     ] {
         let out = mqttspec(&args, "");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -220,7 +221,10 @@ fn a_copied_binary_runs_from_any_folder() {
 
 /// Starts a whole-corpus run writing JSON and JUnit into `dir`; returns the child
 /// and a channel of its standard error lines.
-fn long_run(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+fn long_run(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     std::fs::create_dir_all(dir).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mqttspec"))
         .args(["run", "--jobs", "1", "--json", "r.json", "--junit", "r.xml"])
