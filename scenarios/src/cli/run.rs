@@ -131,6 +131,9 @@ pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppErr
         ..RunOptions::default()
     };
     let tls = mqttspec::net::connector::TlsOptions { ca: a.ca.clone(), insecure: a.insecure };
+    if a.username.is_none() && a.password.as_ref().is_some_and(|p| !p.is_empty()) {
+        return Err(AppError::Usage("--password (or MQTTSPEC_PASSWORD) needs --username".into()));
+    }
     let login = a
         .username
         .clone()
