@@ -220,7 +220,12 @@ fn action_tests_a_tls_broker_with_a_password() {
     std::fs::create_dir_all(&dir).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let Some(_mosquitto) = start_mosquitto(&dir, port) else {
-        panic!("mosquitto is not installed: ci/install-brokers.sh installs it");
+        assert!(
+            std::env::var("MQTTSPEC_REQUIRE_MOSQUITTO").as_deref() != Ok("1"),
+            "mosquitto is not installed but MQTTSPEC_REQUIRE_MOSQUITTO=1"
+        );
+        eprintln!("mosquitto is not installed (ci/install-brokers.sh): the TLS + password run is skipped");
+        return;
     };
     let target = format!("tls://127.0.0.1:{port}");
     let ca = dir.join("ca.pem").display().to_string();
