@@ -250,6 +250,22 @@ mod tests {
     }
 
     #[test]
+    fn embedded_files_are_named_as_in_the_source_tree() {
+        let text =
+            "id: a/x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
+        let sources = [("a/x.yaml".to_string(), PathBuf::from("corpus/a/x.yaml"), Ok(text.to_string()))];
+        let errors = load_sources(sources.into_iter(), &cat()).unwrap_err();
+        assert!(errors[0].to_string().starts_with("corpus/a/x.yaml:3: "), "{}", errors[0]);
+        let wrong_id = [(
+            "b/y.yaml".to_string(),
+            PathBuf::from("corpus/b/y.yaml"),
+            Ok(text.replace("MQTT-9.9.9-9", "MQTT-3.1.2-3")),
+        )];
+        let errors = load_sources(wrong_id.into_iter(), &cat()).unwrap_err();
+        assert!(errors[0].to_string().contains("\"b/y\""), "{}", errors[0]);
+    }
+
+    #[test]
     fn step_lines_are_found() {
         let text = "id: x\nsteps:\n  - wait: {ms: 1}\n  # note\n  - connect:\n      client: a\n  - drop: {client: a}\n";
         assert_eq!(step_lines(text, 3), vec![3, 5, 7]);

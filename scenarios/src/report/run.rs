@@ -271,6 +271,34 @@ mod tests {
     }
 
     #[test]
+    fn markdown_lists_every_case_that_did_not_pass() {
+        use crate::run::Verdict;
+        let result = |id: &str, verdict, message: &str| CaseResult {
+            id: id.into(),
+            version: Version::V5,
+            statements: vec!["MQTT-3.1.2-3".into()],
+            verdict,
+            message: Some(message.into()),
+            millis: 1,
+            transcript: Vec::new(),
+        };
+        let results = [
+            result("a/ok", Verdict::Pass, ""),
+            result("a/listed", Verdict::ExpectedFail, "known deviation: x"),
+            result("a/bad", Verdict::Fail, "got a|b\nsecond line"),
+            result("a/v5", Verdict::Unsupported, "the target refuses MQTT 5.0"),
+        ];
+        let info = RunInfo { broker: "B".into(), duration_s: 1.5, ..RunInfo::default() };
+        let md = markdown(&info, &results, &[]);
+        let fail = md.find("| FAIL |").expect(&md);
+        assert!(fail < md.find("| expected-fail |").expect(&md), "failures first: {md}");
+        assert!(md.contains("`[5.0] a/bad` |  | got a\\|b |"), "{md}");
+        assert!(!md.contains("second line") && !md.contains("a/ok"), "{md}");
+        assert!(md.contains("<details><summary>1 unsupported cases</summary>"), "{md}");
+        assert!(md.contains("**4 cases in 1.5 s:** 1 pass, 1 FAIL, 1 unsupported, 1 expected-fail"), "{md}");
+    }
+
+    #[test]
     fn header_says_what_a_run_is_about() {
         let mut info = RunInfo {
             tool: "mqttspec 9".into(),
