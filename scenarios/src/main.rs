@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the scenario corpus against a broker.
-    Run(run_cmd::RunArgs),
+    Run(Box<run_cmd::RunArgs>),
     /// Run the corpus against several brokers, one after the other, and write the
     /// cross-broker matrix as HTML, JSON and Markdown.
     Matrix {
@@ -193,7 +193,7 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
     let catalogue = Catalogue::builtin();
     let usage = AppError::Usage;
     match cli.command {
-        Command::Run(args) => run_cmd::run(args, &catalogue).await,
+        Command::Run(args) => run_cmd::run(*args, &catalogue).await,
         Command::Matrix { target, out, skip_missing, filter, jobs, timeout_scale, corpus, profiles } => {
             let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
             let all = app::load_corpus(corpus.as_deref(), &catalogue)?;

@@ -154,7 +154,7 @@ pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppErr
         let so_far = so_far.clone();
         move |info: &RunInfo| {
             // On standard error, with the progress: standard output is the summary.
-            eprint!("{}\n", info.header());
+            eprintln!("{}", info.header());
             so_far.lock().unwrap_or_else(|e| e.into_inner()).info = Some(info.clone());
         }
     }));
