@@ -154,7 +154,7 @@ pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppErr
         let so_far = so_far.clone();
         move |info: &RunInfo| {
             // On standard error, with the progress: standard output is the summary.
-            eprintln!("{}", info.header());
+            tell(&format!("{}\n", info.header()));
             so_far.lock().unwrap_or_else(|e| e.into_inner()).info = Some(info.clone());
         }
     }));
@@ -190,23 +190,33 @@ pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppErr
             info.interrupted = true;
             info.duration_s = started.elapsed().as_secs_f64();
             so_far.results.sort_by(|a, b| (a.id.as_str(), a.version).cmp(&(b.id.as_str(), b.version)));
-            eprintln!(
-                "interrupted after {:.1} s: {} of {} cases finished; the brokers this run started were stopped",
-                info.duration_s,
-                so_far.results.len(),
-                total
-            );
             (info, so_far.results)
         }
     };
+    // The reports first: an interrupted CI step may have lost its terminal already.
+    let strict = a.fail_on == FailOn::Should;
+    write_reports(&a, &info, &results, &scenarios, strict)?;
     if a.verbose {
         crate::say(&report::transcripts(&results))?;
     }
     let elapsed = std::time::Duration::from_secs_f64(info.duration_s);
     crate::say(&report::summary(&results, elapsed, a.verbose))?;
-    let strict = a.fail_on == FailOn::Should;
-    write_reports(&a, &info, &results, &scenarios, strict)?;
+    if info.interrupted {
+        tell(&format!(
+            "interrupted after {:.1} s: {} of {} cases finished, the reports hold them; the brokers this run started were stopped\n",
+            info.duration_s,
+            results.len(),
+            total
+        ));
+    }
     Ok(if info.interrupted { ExitStatus::Interrupted } else { ExitStatus::of(&results, strict) })
+}
+
+/// Writes to standard error; a closed one (the reader of a pipe gone, as when a CI
+/// step is cancelled) is no reason to stop, let alone to panic.
+fn tell(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn write_reports(
@@ -254,7 +264,7 @@ pub(crate) fn progress_reporter(total: u64, verbose: bool) -> mqttspec::run::OnR
         // Unsupported cases are counted per reason in the summary instead.
         std::sync::Arc::new(move |r: &mqttspec::CaseResult| {
             if verbose || r.verdict != mqttspec::Verdict::Unsupported {
-                eprintln!("{:<13} {} ({} ms)", r.verdict.label(), r.name(), r.millis);
+                tell(&format!("{:<13} {} ({} ms)\n", r.verdict.label(), r.name(), r.millis));
             }
         })
     }
