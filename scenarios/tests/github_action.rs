@@ -10,11 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn step_script() -> String {
+/// The step of action.yml called `name`.
+fn step(name: &str) -> serde_yaml::Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ci/github/action.yml");
     let action: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let steps = action["runs"]["steps"].as_sequence().expect("composite steps");
-    let step = steps.iter().find(|s| s["name"].as_str() == Some("Run the corpus")).expect("the run step");
+    steps.iter().find(|s| s["name"].as_str() == Some(name)).expect("the step").clone()
+}
+
+fn step_script() -> String {
+    let step = step("Run the corpus");
     assert_eq!(step["env"]["MQTTSPEC_PASSWORD"].as_str(), Some("${{ inputs.password }}"));
     step["run"].as_str().expect("a script").to_string()
 }
@@ -266,5 +271,69 @@ fn action_tests_a_tls_broker_with_a_password() {
         &dir.join("noca"),
     );
     assert!(!job.ok, "{}", job.summary);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the download step with the environment GitHub gives it; returns whether it
+/// succeeded and what it wrote to GITHUB_OUTPUT.
+fn download(dir: &Path, server: &str, action_ref: &str) -> (bool, String) {
+    let step = step("Download mqttspec");
+    for (var, expr) in [
+        ("SERVER", "${{ github.server_url }}"),
+        ("REPO", "${{ github.action_repository }}"),
+        ("ACTION_REF", "${{ github.action_ref }}"),
+        ("WANTED", "${{ inputs.mqttspec-version }}"),
+    ] {
+        assert_eq!(step["env"][var].as_str(), Some(expr), "{var}");
+    }
+    let runner = dir.join("runner");
+    let _ = std::fs::remove_dir_all(&runner);
+    std::fs::create_dir_all(&runner).unwrap();
+    let output = dir.join("output");
+    let _ = std::fs::remove_file(&output);
+    let status = Command::new("bash")
+        .arg("-c")
+        .arg(step["run"].as_str().unwrap())
+        .envs([("SERVER", server), ("REPO", "owner/mqttspec"), ("ACTION_REF", action_ref), ("WANTED", "")])
+        .env("RUNNER_TEMP", &runner)
+        .env("RUNNER_OS", "Linux")
+        .env("GITHUB_OUTPUT", &output)
+        .status()
+        .unwrap();
+    (status.success(), std::fs::read_to_string(&output).unwrap_or_default())
+}
+
+#[test]
+fn action_downloads_the_release_binary_and_checks_it() {
+    let dir = std::env::temp_dir().join(format!("mqttspec-action-download-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    // A release as release.yml lays it out, served from file:// instead of GitHub.
+    let triple = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
+    let name = format!("mqttspec-{triple}");
+    let release = dir.join("server/owner/mqttspec/releases/download/v9.9.9");
+    std::fs::create_dir_all(release.join(&name)).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_mqttspec"), release.join(&name).join("mqttspec")).unwrap();
+    let packed = format!("tar -czf {name}.tar.gz {name} && sha256sum {name}.tar.gz > {name}.tar.gz.sha256");
+    assert!(Command::new("bash").arg("-c").arg(&packed).current_dir(&release).status().unwrap().success());
+    let server = format!("file://{}", dir.join("server").display());
+
+    // The action's own tag names the release; the binary lands where the run step looks.
+    let (ok, output) = download(&dir, &server, "v9.9.9");
+    assert!(ok && output.contains("from=release"), "{output}");
+    let bin = dir.join("runner/mqttspec/bin/mqttspec");
+    let version = Command::new(&bin).arg("--version").output().expect("the downloaded binary runs");
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("mqttspec "));
+
+    // No such release (a branch: the latest release, of which there is none here): build.
+    let (ok, output) = download(&dir, &server, "main");
+    assert!(ok && output.contains("from=source"), "{output}");
+
+    // An archive that does not match its sum fails the step.
+    let sums = release.join(format!("{name}.tar.gz.sha256"));
+    let text = std::fs::read_to_string(&sums).unwrap();
+    let flipped = if text.starts_with('0') { "1" } else { "0" };
+    std::fs::write(&sums, format!("{flipped}{}", &text[1..])).unwrap();
+    let (ok, output) = download(&dir, &server, "v9.9.9");
+    assert!(!ok && !output.contains("from="), "{output}");
     let _ = std::fs::remove_dir_all(&dir);
 }
