@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Args)]
 pub struct RunArgs {
     /// `embedded` (the reference broker, in-process), `process:<profile>` (a
-    /// broker started from scenarios/profiles/<profile>.yaml), `container:IMAGE[:TAG]`
+    /// broker started as its profile says; `process:reference` is this binary's
+    /// `mqttspec broker`), `container:IMAGE[:TAG]`
     /// (testcontainers), `tcp://host:port`, `tls://host:port`, `ws://host:port/path`
     /// or `wss://host:port/path`.
     #[arg(long, default_value = "embedded")]
@@ -49,7 +50,8 @@ pub struct RunArgs {
     /// within" windows, deadlines) is never scaled.
     #[arg(long, default_value_t = 1.0)]
     pub timeout_scale: f64,
-    /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml);
+    /// Target profile with known deviations: a file, or a built-in profile's name
+    /// (`mosquitto`, `nats`, ...; see --profiles);
     /// `process:` and `container:` targets use theirs unless this is given.
     #[arg(long)]
     pub profile: Option<PathBuf>,
@@ -60,7 +62,8 @@ pub struct RunArgs {
     /// Do not probe an external target's capabilities; assume it has them all.
     #[arg(long)]
     pub no_probe: bool,
-    /// Write JUnit XML (statement IDs and version as properties of each case).
+    /// Write JUnit XML: a failure's message is `[LEVEL] statement: title — reason`;
+    /// statement IDs, level and version are properties of each case.
     #[arg(long)]
     pub junit: Option<PathBuf>,
     /// Write the run (tool version, target, profile, capabilities, start time,
@@ -97,6 +100,9 @@ struct SoFar {
     results: Vec<CaseResult>,
 }
 
+/// Loads, runs with a header and progress, writes the reports and prints the
+/// summary; on Ctrl-C, SIGTERM or past `--max-duration`, the same for the cases that
+/// finished, with exit status 130.
 pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppError> {
     let started = std::time::Instant::now();
     let clock = Clock::new(a.timeout_scale).map_err(|e| AppError::Usage(e.to_string()))?;
