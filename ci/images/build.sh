@@ -4,9 +4,16 @@
 # into an image with `docker import`.
 #
 #   ci/images/build.sh mosquitto|nats|reference|all [path to the mqttspec binary]
+#   ci/images/build.sh debian|rust
 #
 # Tags: mqttspec/mosquitto:<version>, mqttspec/nats:<version>, mqttspec/reference:<version>
-# (the versions of the installed Debian packages, and of the workspace). Each image
+# (the versions of the installed Debian packages, and of the workspace).
+# `debian` and `rust` make the base images the root Dockerfile needs where no registry
+# is reachable: mqttspec/debian:bookworm (debootstrap --variant=minbase from Debian's
+# packages) and mqttspec/rust:bookworm (that, a C toolchain, this machine's Rust
+# toolchain and its crate cache, CARGO_NET_OFFLINE set). Build the suite's image with
+#   docker build --build-arg BUILDER=mqttspec/rust:bookworm \
+#                --build-arg RUNTIME=mqttspec/debian:bookworm -t mqttspec:local . Each image
 # listens for MQTT on 1883 on all interfaces *inside* the container; tests reach it
 # through 127.0.0.1 and the port Docker maps.
 set -euo pipefail
@@ -85,10 +92,46 @@ build_reference() {
         'ENTRYPOINT ["/usr/bin/mqttspec", "broker"]' 'CMD ["--listen", "0.0.0.0:1883"]' 'EXPOSE 1883'
 }
 
+# A minimal Debian root filesystem (plus the packages named) in a new directory.
+debian_root() {
+    local root
+    command -v debootstrap >/dev/null || { echo "debootstrap is not installed (apt-get install debootstrap)" >&2; return 1; }
+    root=$(mktemp -d)
+    debootstrap --variant=minbase ${1:+--include="$1"} bookworm "$root" http://deb.debian.org/debian >&2
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    echo "$root"
+}
+
+build_debian() {
+    import "$(debian_root ca-certificates)" mqttspec/debian:bookworm 'CMD ["/bin/bash"]'
+}
+
+build_rust() {
+    local root toolchain
+    toolchain=$(rustc --print sysroot)
+    [ -x "$toolchain/bin/cargo" ] || { echo "no Rust toolchain here (rustup)" >&2; return 1; }
+    root=$(debian_root ca-certificates,gcc,libc6-dev)
+    # The compiler and the standard library for this host; no documentation.
+    mkdir -p "$root/usr/local/rust"
+    cp -a "$toolchain/bin" "$root/usr/local/rust/"
+    mkdir -p "$root/usr/local/rust/lib/rustlib"
+    cp -a "$toolchain"/lib/*.so* "$root/usr/local/rust/lib/" 2>/dev/null || true
+    cp -a "$toolchain/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')" "$toolchain/lib/rustlib/etc" \
+        "$root/usr/local/rust/lib/rustlib/" 2>/dev/null || true
+    # The crates this workspace locks, so that the build needs no registry.
+    mkdir -p "$root/usr/local/cargo"
+    cp -a "${CARGO_HOME:-$HOME/.cargo}/registry" "$root/usr/local/cargo/"
+    import "$root" mqttspec/rust:bookworm \
+        'ENV PATH=/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        'ENV CARGO_HOME=/usr/local/cargo' 'ENV CARGO_NET_OFFLINE=true' 'CMD ["/bin/bash"]'
+}
+
 case "${1:-all}" in
     mosquitto) build_mosquitto ;;
     nats) build_nats ;;
     reference) build_reference "${2:-}" ;;
     all) build_mosquitto; build_nats; build_reference "${2:-}" ;;
-    *) echo "usage: $0 mosquitto|nats|reference|all [mqttspec binary]" >&2; exit 2 ;;
+    debian) build_debian ;;
+    rust) build_rust ;;
+    *) echo "usage: $0 mosquitto|nats|reference|all [mqttspec binary] | debian | rust" >&2; exit 2 ;;
 esac

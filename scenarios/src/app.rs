@@ -3,9 +3,10 @@
 //! what was started, report — and says how it ended in one exit status.
 
 use crate::format::catalogue::Catalogue;
-use crate::format::load::{LoadError, Loaded, default_corpus, load_dir};
+use crate::format::load::{LoadError, Loaded, load_dir, load_embedded};
 use crate::net::connector::TlsOptions;
 use crate::report::matrix::Column;
+use crate::report::run::RunInfo;
 use crate::run::{CaseResult, RunError, RunOptions, Verdict};
 use crate::target::launch::LaunchError;
 use crate::target::profile::Profile;
@@ -13,6 +14,7 @@ pub use crate::target::profiled::run_with;
 use crate::target::resolve::resolve;
 use crate::version::Version;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How a command ended, as the process exit status.
@@ -75,12 +77,25 @@ impl AppError {
     }
 }
 
-/// The scenarios of `dir` (the built-in corpus by default), every load error listed.
+/// The scenarios of `dir`, or of the corpus compiled into the binary; every load
+/// error listed.
 pub fn load_corpus(dir: Option<&Path>, catalogue: &Catalogue) -> Result<Vec<Loaded>, AppError> {
-    let dir = dir.map(Path::to_path_buf).unwrap_or_else(default_corpus);
-    load_dir(&dir, catalogue).map_err(|errors: Vec<LoadError>| {
+    let loaded = match dir {
+        Some(dir) => load_dir(dir, catalogue),
+        None => load_embedded(catalogue),
+    };
+    loaded.map_err(|errors: Vec<LoadError>| {
         AppError::Usage(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
     })
+}
+
+/// The profiles of `dir` (`--profiles`), or those compiled into the binary.
+pub fn load_profiles(dir: Option<&Path>) -> Result<Vec<(String, Profile)>, AppError> {
+    match dir {
+        Some(dir) => crate::target::profile::all_in(dir),
+        None => crate::target::profile::builtin(),
+    }
+    .map_err(AppError::Usage)
 }
 
 /// A `--profile`: a file, or the name of a committed profile (`mosquitto`).
@@ -142,6 +157,18 @@ pub struct TargetRun {
     pub results: Vec<CaseResult>,
     /// Wall time of the run, start-up of the broker included.
     pub elapsed: Duration,
+    /// What the run was about (header, JSON report).
+    pub info: RunInfo,
+}
+
+/// Called once the target is up and probed, before the first case: the run header.
+#[derive(Clone)]
+pub struct OnStart(pub Arc<dyn Fn(&RunInfo) + Send + Sync>);
+
+impl std::fmt::Debug for OnStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnStart")
+    }
 }
 
 /// Everything a run against one target needs.
@@ -164,6 +191,11 @@ pub struct TargetRequest<'a> {
     /// Credentials every CONNECT carries unless the scenario sets its own
     /// (`--username`/`--password`; instead of a profile's).
     pub login: Option<crate::net::connector::Login>,
+    /// The run's facts known before it starts (tool, target, versions, corpus);
+    /// the run adds the broker, profile, capabilities and times.
+    pub info: RunInfo,
+    /// Told the run's facts before the first case.
+    pub on_start: Option<OnStart>,
 }
 
 fn results_sorted(outcome: &mut Result<Vec<CaseResult>, RunError>) {
@@ -174,8 +206,10 @@ fn results_sorted(outcome: &mut Result<Vec<CaseResult>, RunError>) {
 
 /// Resolves the target (starting its broker), checks the profile, runs, and stops
 /// what was started — also when the run fails.
-pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<TargetRun, AppError> {
+pub async fn run_target(req: TargetRequest<'_>, mut opts: RunOptions) -> Result<TargetRun, AppError> {
     let started = Instant::now();
+    let mut info = req.info.clone();
+    info.start_time = crate::report::run::utc(std::time::SystemTime::now());
     let mut resolved = resolve(req.target, &req.tls, req.profiles).await?;
     if let (Some(login), crate::Target::Remote(remote)) = (req.login, &mut resolved.target) {
         remote.login = Some(login);
@@ -185,6 +219,21 @@ pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<Targ
         resolved.stop().await;
         return Err(AppError::Usage(e));
     }
+    info.broker = resolved.label.clone();
+    info.started = resolved.launched.as_ref().map(|l| l.description.clone());
+    info.profile = profile.as_ref().map(|p| format!("{} {}", p.broker, p.version));
+    info.known_deviations = profile.as_ref().map_or(0, |p| p.deviations.len());
+    let shared = Arc::new(Mutex::new(info));
+    opts.on_capabilities = Some(Arc::new({
+        let (shared, on_start) = (shared.clone(), req.on_start.clone());
+        move |caps: &crate::run::Capabilities| {
+            let mut info = shared.lock().unwrap_or_else(|e| e.into_inner());
+            info.set_capabilities(caps);
+            if let Some(tell) = &on_start {
+                (tell.0)(&info);
+            }
+        }
+    }));
     // A `process:` broker also runs, one configured broker at a time, the cases whose
     // `config:` its profile can start it with.
     let process = req.target.strip_prefix("process:").zip(profile.as_ref());
@@ -203,7 +252,10 @@ pub async fn run_target(req: TargetRequest<'_>, opts: RunOptions) -> Result<Targ
     let label = resolved.label.clone();
     let description = resolved.launched.as_ref().map(|l| l.description.clone()).unwrap_or_default();
     resolved.stop().await;
-    Ok(TargetRun { label, description, profile, results: outcome?, elapsed: started.elapsed() })
+    let mut info = shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let elapsed = started.elapsed();
+    info.duration_s = elapsed.as_secs_f64();
+    Ok(TargetRun { label, description, profile, results: outcome?, elapsed, info })
 }
 
 /// Runs the corpus against each target in turn and returns the matrix's columns. A
@@ -229,10 +281,12 @@ pub async fn matrix(
             scenarios,
             versions: &Version::ALL,
             login: None,
+            info: RunInfo { target: t.clone(), versions: Version::ALL.to_vec(), ..RunInfo::default() },
+            on_start: None,
         };
         match run_target(req, opts.clone()).await {
             Ok(run) => {
-                eprint!("{}", crate::report::summary(&run.results, run.elapsed));
+                eprint!("{}", crate::report::summary(&run.results, run.elapsed, false));
                 let profile = run.profile.as_ref();
                 columns.push(Column {
                     broker: run.label,
@@ -289,6 +343,43 @@ pub fn write_matrix(
         written.push(path);
     }
     Ok(written)
+}
+
+/// One run as a one-column HTML report (the matrix's page, every transcript behind
+/// its cell): what `run --html` writes, so that CI uploads the report of the run
+/// whose verdict it reports.
+pub fn html_report(
+    info: &RunInfo,
+    results: &[CaseResult],
+    scenarios: &[Loaded],
+    profile: Option<&Profile>,
+    catalogue: &Catalogue,
+) -> String {
+    let column = Column {
+        broker: info.broker.clone(),
+        target: info.target.clone(),
+        started: info.started.clone().unwrap_or_default(),
+        error: None,
+        seconds: info.duration_s,
+        profile: info.profile.as_ref().map(|p| format!("{p}, {} known deviations", info.known_deviations)),
+        declared: profile.map(|p| p.declares.versions.clone()).unwrap_or_default(),
+        results: results.to_vec(),
+    };
+    let mut title = format!("mqttspec: {} ({})", info.broker, info.start_time);
+    if let Some(p) = &info.profile {
+        title.push_str(&format!(", profile {p}"));
+    }
+    if info.interrupted {
+        title.push_str(", interrupted");
+    }
+    let run = crate::report::matrix::RunInfo {
+        date: info.start_time.clone(),
+        tool: format!("mqttspec {}", env!("CARGO_PKG_VERSION")),
+        filter: None,
+    };
+    let cases = crate::report::matrix::case_info(scenarios);
+    let matrix = crate::report::matrix::Matrix { run, cases, columns: vec![column] };
+    crate::report::matrix_html::html(&matrix, catalogue, &title, None)
 }
 
 /// Writes `text` to a report file.

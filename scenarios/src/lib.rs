@@ -32,7 +32,7 @@ pub mod tools;
 pub mod version;
 
 pub use format::catalogue::Catalogue;
-pub use format::load::{Loaded, default_corpus, load_dir};
+pub use format::load::{Loaded, default_corpus, load_dir, load_embedded};
 pub use net::connector::Target;
 pub use run::{CaseResult, RunOptions, Verdict, run_all};
 pub use version::Version;

@@ -1,10 +1,14 @@
 //! The `mqttspec` command line: flags in, a library call, a report out. Every
 //! command is a few lines over [`mqttspec::app`].
 
-use clap::{Parser, Subcommand, ValueEnum};
-use mqttspec::app::{self, AppError, ExitStatus, Selection, TargetRequest};
+use clap::{Parser, Subcommand};
+
+#[path = "cli/run.rs"]
+mod run_cmd;
+use mqttspec::app::{self, AppError, ExitStatus, Selection};
 use mqttspec::run::{Clock, RunOptions};
-use mqttspec::{Catalogue, Target, Version, report};
+use mqttspec::{Catalogue, Target, report};
+use run_cmd::FailOn;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,67 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the scenario corpus against a broker.
-    Run {
-        /// `embedded` (the reference broker, in-process), `process:<profile>` (a
-        /// broker started from scenarios/profiles/<profile>.yaml), `container:IMAGE[:TAG]`
-        /// (testcontainers), `tcp://host:port`, `tls://host:port`, `ws://host:port/path`
-        /// or `wss://host:port/path`.
-        #[arg(long, default_value = "embedded")]
-        target: String,
-        /// CA certificate(s) (PEM) that sign a TLS target's certificate.
-        #[arg(long)]
-        ca: Option<PathBuf>,
-        /// Accept any TLS certificate.
-        #[arg(long)]
-        insecure: bool,
-        /// User name every CONNECT carries unless the scenario sets its own (for
-        /// brokers that refuse anonymous clients); overrides a profile's login.
-        #[arg(long, requires = "password")]
-        username: Option<String>,
-        /// Password to go with --username.
-        #[arg(long, requires = "username")]
-        password: Option<String>,
-        /// Only this version (3.1.1 or 5.0); both by default.
-        #[arg(long)]
-        version: Option<Version>,
-        /// Only scenarios whose id contains this text.
-        #[arg(long)]
-        filter: Option<String>,
-        /// Only scenarios checking this statement ID.
-        #[arg(long)]
-        statement: Option<String>,
-        /// Cases run at once.
-        #[arg(long, default_value_t = 8)]
-        jobs: usize,
-        /// Multiply patience — how long to wait for what should happen — e.g. by 3 for
-        /// a slow broker. Protocol time (keep alive, will delay, expiry, "nothing
-        /// within" windows, deadlines) is never scaled.
-        #[arg(long, default_value_t = 1.0)]
-        timeout_scale: f64,
-        /// Target profile with known deviations (e.g. scenarios/profiles/mosquitto.yaml);
-        /// `process:` and `container:` targets use theirs unless this is given.
-        #[arg(long)]
-        profile: Option<PathBuf>,
-        /// Which verdicts fail the run: `must` (MUST violations and unexpected passes)
-        /// or `should` (SHOULD-level non-strict results too).
-        #[arg(long, value_enum, default_value_t = FailOn::Must)]
-        fail_on: FailOn,
-        /// Do not probe an external target's capabilities; assume it has them all.
-        #[arg(long)]
-        no_probe: bool,
-        /// Write JUnit XML (statement IDs and version as properties of each case).
-        #[arg(long)]
-        junit: Option<PathBuf>,
-        /// Write every result, with transcripts, as JSON.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Print the transcript of every failed case.
-        #[arg(long)]
-        verbose: bool,
-        /// Scenario directory.
-        #[arg(long)]
-        corpus: Option<PathBuf>,
-    },
+    Run(Box<run_cmd::RunArgs>),
     /// Run the corpus against several brokers, one after the other, and write the
     /// cross-broker matrix as HTML, JSON and Markdown.
     Matrix {
@@ -113,9 +57,12 @@ enum Command {
         /// Multiply patience (never protocol time).
         #[arg(long, default_value_t = 1.0)]
         timeout_scale: f64,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
+        /// Profile folder (default: the profiles compiled into the binary).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
         /// An earlier results file (matrix.json or `run --json`): cells whose verdict
         /// changed since are outlined and say what they were; matrix.md lists the changes.
         #[arg(long)]
@@ -157,19 +104,19 @@ enum Command {
         /// Mutants run at once.
         #[arg(long, default_value_t = 4)]
         parallel: usize,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
     /// List the scenarios with their statements.
     List {
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
     /// Statements covered by the corpus, per version, against the catalogues.
     Coverage {
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
@@ -193,7 +140,7 @@ enum Command {
         /// The fuzz corpus directory (fuzz/corpus).
         #[arg(long)]
         out: PathBuf,
-        /// Scenario directory.
+        /// Scenario folder (default: the corpus compiled into the binary).
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
@@ -220,18 +167,9 @@ enum Command {
     },
 }
 
-/// When `run` fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FailOn {
-    /// MUST violations and unexpected passes.
-    Must,
-    /// SHOULD-level non-strict results too.
-    Should,
-}
-
 /// Writes to standard output. A closed pipe (`mqttspec list | head -1`) ends the
 /// output quietly; any other write error is reported.
-fn say(text: &str) -> Result<(), AppError> {
+pub(crate) fn say(text: &str) -> Result<(), AppError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -258,7 +196,8 @@ fn main() -> ExitCode {
     };
     // The broker shuts down gracefully on its own signal. Anything else is cut short,
     // which drops (and so stops and removes) the brokers a run started.
-    let serves = matches!(cli.command, Command::Broker { .. });
+    // `run` handles its own interrupt: it writes the reports of what finished first.
+    let serves = matches!(cli.command, Command::Broker { .. } | Command::Run(_));
     let status = runtime.block_on(async move {
         if serves {
             return command(cli).await;
@@ -284,78 +223,7 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
     let catalogue = Catalogue::builtin();
     let usage = AppError::Usage;
     match cli.command {
-        Command::Run {
-            target,
-            ca,
-            insecure,
-            username,
-            password,
-            version,
-            filter,
-            statement,
-            jobs,
-            timeout_scale,
-            profile,
-            no_probe,
-            junit,
-            json,
-            verbose,
-            corpus,
-            fail_on,
-        } => {
-            let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
-            let profiles = profiles()?;
-            let all = app::load_corpus(corpus.as_deref(), &catalogue)?;
-            let profile = profile.map(|p| app::profile_arg(&p, &profiles, &all)).transpose()?;
-            let scenarios = Selection { filter, statement }.apply(&all)?;
-            let versions: Vec<Version> = version.map_or(Version::ALL.to_vec(), |v| vec![v]);
-            let total: usize = scenarios
-                .iter()
-                .map(|l| versions.iter().filter(|v| l.scenario.versions.contains(v)).count())
-                .sum();
-            let opts = RunOptions {
-                clock,
-                jobs,
-                on_result: Some(progress_reporter(total as u64)),
-                probe: !no_probe,
-                ..RunOptions::default()
-            };
-            let tls = mqttspec::net::connector::TlsOptions { ca, insecure };
-            let login = username
-                .zip(password)
-                .map(|(username, password)| mqttspec::net::connector::Login { username, password });
-            let req = TargetRequest {
-                target: &target,
-                tls,
-                profiles: &profiles,
-                profile,
-                corpus: &all,
-                scenarios: &scenarios,
-                versions: &versions,
-                login,
-            };
-            let run = app::run_target(req, opts).await?;
-            if verbose {
-                say(&report::transcripts(&run.results))?;
-            }
-            say(&report::summary(&run.results, run.elapsed))?;
-            if let Some(path) = junit {
-                let label = match &run.profile {
-                    Some(p) => format!("{target} ({} {})", p.broker, p.version),
-                    None if target == "embedded" => format!("embedded ({})", run.label),
-                    None => target.clone(),
-                };
-                let xml = report::junit(&run.results, &label, fail_on == FailOn::Should)
-                    .map_err(AppError::Write)?;
-                app::write_file(&path, &xml)?;
-            }
-            if let Some(path) = json {
-                let text =
-                    serde_json::to_string_pretty(&run.results).map_err(|e| AppError::Write(e.to_string()))?;
-                app::write_file(&path, &text)?;
-            }
-            Ok(ExitStatus::of(&run.results, fail_on == FailOn::Should))
-        }
+        Command::Run(args) => run_cmd::run(*args, &catalogue).await,
         Command::Matrix {
             target,
             out,
@@ -366,6 +234,7 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             corpus,
             baseline,
             from,
+            profiles,
         } => {
             use mqttspec::report::matrix::{Matrix, RunInfo, case_info};
             let clock = Clock::new(timeout_scale).map_err(|e| usage(e.to_string()))?;
@@ -376,13 +245,16 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
                 None => {
                     let run = RunInfo::now(filter.clone());
                     let scenarios = Selection { filter, statement: None }.apply(&all)?;
-                    let profiles = profiles()?;
+                    let profiles = app::load_profiles(profiles.as_deref())?;
                     let targets = if target.is_empty() {
                         mqttspec::target::resolve::installed_targets(&profiles)
                     } else {
                         target
                     };
-                    let opts = RunOptions { clock, jobs, ..RunOptions::default() };
+                    // Per-case progress over every column: a broker's run is not a silent minute.
+                    let cases: usize = scenarios.iter().map(|l| l.scenario.versions.len()).sum();
+                    let on_result = Some(run_cmd::progress_reporter((cases * targets.len()) as u64, false));
+                    let opts = RunOptions { clock, jobs, on_result, ..RunOptions::default() };
                     let columns =
                         app::matrix(&targets, &profiles, &all, &scenarios, skip_missing, opts).await?;
                     Matrix { run, cases: case_info(&scenarios), columns }
@@ -434,9 +306,11 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             Ok(ExitStatus::Passed)
         }
         Command::Coverage { corpus } => {
-            let dir = corpus.unwrap_or_else(mqttspec::default_corpus);
-            let scenarios = app::load_corpus(Some(&dir), &catalogue)?;
-            let unproven = report::read_unproven(&dir);
+            let scenarios = app::load_corpus(corpus.as_deref(), &catalogue)?;
+            let unproven = match &corpus {
+                Some(dir) => report::read_unproven(dir),
+                None => report::parse_unproven(mqttspec::format::embedded::UNPROVEN),
+            };
             say(&report::coverage(&scenarios, &catalogue, unproven.as_ref()))?;
             Ok(ExitStatus::Passed)
         }
@@ -484,35 +358,7 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
     }
 }
 
-fn profiles() -> Result<Vec<(String, mqttspec::target::profile::Profile)>, AppError> {
-    let dir = mqttspec::target::profile::default_dir();
-    mqttspec::target::profile::all_in(&dir).map_err(AppError::Usage)
-}
-
-/// A progress bar on a terminal; plain lines otherwise.
-fn progress_reporter(total: u64) -> mqttspec::run::OnResult {
-    use std::io::IsTerminal;
-    if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        std::sync::Arc::new(move |r: &mqttspec::CaseResult| {
-            bar.inc(1);
-            bar.set_message(r.name());
-            if bar.position() >= total {
-                bar.finish_and_clear();
-            }
-        })
-    } else {
-        std::sync::Arc::new(|r: &mqttspec::CaseResult| {
-            eprintln!("{:<13} {} ({} ms)", r.verdict.label(), r.name(), r.millis);
-        })
-    }
-}
-
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -35,6 +35,8 @@ async fn corpus_matches_profile(name: &str, min_passes: usize) {
         scenarios: &scenarios,
         versions: &versions,
         login: None,
+        info: Default::default(),
+        on_start: None,
     };
     let results = match mqttspec::app::run_target(req, RunOptions::default()).await {
         Ok(run) => run.results,

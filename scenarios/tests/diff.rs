@@ -78,11 +78,19 @@ fn diff_reports_new_failures_and_fixes_between_two_real_runs() {
     let m = mqttspec(&["matrix", "--target", "embedded", "--filter", case, "--out", s(&matrix)]);
     assert_eq!(m.status.code(), Some(0), "{}", text(&m));
     let wrapped = dir.0.join("wrapped.json");
-    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&new).unwrap()).unwrap();
-    let object = serde_json::json!({"run": {"target": "embedded"}, "results": results});
+    // `run --json` writes {run, results}; a bare list of its results reads too.
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&new).unwrap()).unwrap();
+    let bare = dir.0.join("bare.json");
+    std::fs::write(&bare, report["results"].to_string()).unwrap();
+    let object = serde_json::json!({"run": {"target": "embedded"}, "results": report["results"]});
     std::fs::write(&wrapped, object.to_string()).unwrap();
+    for file in [&new, &wrapped, &bare] {
+        let d = mqttspec(&["diff", s(&matrix.join("matrix.json")), s(file)]);
+        assert_eq!(d.status.code(), Some(1), "{}", text(&d));
+        let out = text(&d);
+        assert!(out.contains("new failures (1):"), "{}: {out}", file.display());
+    }
     let d = mqttspec(&["diff", s(&matrix.join("matrix.json")), s(&wrapped)]);
-    assert_eq!(d.status.code(), Some(1), "{}", text(&d));
     assert!(text(&d).contains("== embedded\nnew failures (1):"), "{}", text(&d));
 
     // With a baseline, the matrix marks the changed cell and lists the change.

@@ -17,7 +17,8 @@ impl Broker {
         // ([`Broker::finalise`]).
         let mut props: Vec<Property> = method.into_iter().chain([data]).collect();
         if code == ReasonCode::CONTINUE_AUTHENTICATION {
-            let why = Problem::new("SCRAM-SHA-256 server-first-message: answer with the client-final-message");
+            let why =
+                Problem::new("SCRAM-SHA-256 server-first-message: answer with the client-final-message");
             props.extend(why.about("scram-step", "server-first-message").properties().iter());
         }
         let properties = Properties::build(props).unwrap_or_default();

@@ -15,6 +15,8 @@ pub struct Loaded {
     pub path: PathBuf,
     /// Line of each step in the file (1-based), for failure messages.
     pub step_lines: Vec<usize>,
+    /// The file's text (the fuzzing seeds include it).
+    pub text: std::sync::Arc<str>,
 }
 
 impl Loaded {
@@ -39,20 +41,14 @@ pub struct LoadError {
     pub message: String,
 }
 
-/// The corpus shipped with the crate.
+/// The corpus folder of this source tree (the tests' corpus; the CLI uses the copy
+/// compiled into the binary, [`load_embedded`], unless given `--corpus`).
 pub fn default_corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
 /// Loads every `*.yaml` under `dir`, in path order. All errors are collected.
 pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<LoadError>> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "yaml"))
-        .map(|e| e.into_path())
-        .collect();
-    files.sort();
     if !dir.is_dir() {
         return Err(vec![LoadError {
             path: dir.display().to_string(),
@@ -61,20 +57,52 @@ pub fn load_dir(dir: &Path, catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<Lo
                     .into(),
         }]);
     }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "yaml"))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
     if files.is_empty() {
         return Err(vec![LoadError {
             path: dir.display().to_string(),
-            message: "no *.yaml scenario files".into(),
+            message: "no *.yaml scenario files in this folder or below it (--corpus takes the folder \
+                      holding the <section>-<topic>/ folders)"
+                .into(),
         }]);
     }
+    let sources = files.into_iter().map(|f| {
+        let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&f).map_err(|e| e.to_string());
+        (rel, f, text)
+    });
+    load_sources(sources, catalogue)
+}
+
+/// Loads the corpus compiled into the binary; messages name its files as
+/// `corpus/<folder>/<file>.yaml`.
+pub fn load_embedded(catalogue: &Catalogue) -> Result<Vec<Loaded>, Vec<LoadError>> {
+    let sources = super::embedded::corpus().into_iter().map(|(rel, text)| {
+        let shown = Path::new(super::embedded::CORPUS_PREFIX).join(&rel);
+        (rel, shown, text)
+    });
+    load_sources(sources, catalogue)
+}
+
+/// Parses `(path in the corpus, path shown in messages, text)` triples; every
+/// scenario's id must be its path in the corpus without `.yaml`.
+fn load_sources(
+    sources: impl Iterator<Item = (String, PathBuf, Result<String, String>)>,
+    catalogue: &Catalogue,
+) -> Result<Vec<Loaded>, Vec<LoadError>> {
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     let mut ids = BTreeSet::new();
-    for f in files {
-        let rel = f.strip_prefix(dir).unwrap_or(&f).with_extension("");
-        let expected_id = rel.to_string_lossy().replace('\\', "/");
-        match std::fs::read_to_string(&f) {
-            Err(e) => errors.push(LoadError { path: f.display().to_string(), message: e.to_string() }),
+    for (rel, f, text) in sources {
+        let expected_id = rel.strip_suffix(".yaml").unwrap_or(&rel).to_string();
+        match text {
+            Err(e) => errors.push(LoadError { path: f.display().to_string(), message: e }),
             Ok(text) => match parse(&text, &f, catalogue) {
                 Err(e) => errors.push(e),
                 Ok(l) if l.scenario.id != expected_id => errors.push(LoadError {
@@ -138,7 +166,7 @@ pub fn parse(text: &str, path: &Path, catalogue: &Catalogue) -> Result<Loaded, L
         path: format!("{}:{}", path.display(), step_lines.get(i).copied().unwrap_or(1)),
         message: format!("step {}: {message}", i + 1),
     })?;
-    Ok(Loaded { scenario, path: path.to_path_buf(), step_lines })
+    Ok(Loaded { scenario, path: path.to_path_buf(), step_lines, text: text.into() })
 }
 
 /// Fuzzing entry: any bytes, as UTF-8 text, into the loader. Errors are fine; panics
@@ -219,6 +247,22 @@ mod tests {
         let text = "id: x\ntitle: t\nstatements: [MQTT-3.1.2-3]\nlevel: must\nversions: ['3.1.1']\nsteps:\n  - drop: {client: a}\n";
         let e = parse(text, Path::new("x.yaml"), &cat()).unwrap_err().to_string();
         assert!(e.contains("used before a connect"), "{e}");
+    }
+
+    #[test]
+    fn embedded_files_are_named_as_in_the_source_tree() {
+        let text =
+            "id: a/x\ntitle: t\nstatements: [MQTT-9.9.9-9]\nlevel: must\nversions: ['3.1.1']\nsteps: []\n";
+        let sources = [("a/x.yaml".to_string(), PathBuf::from("corpus/a/x.yaml"), Ok(text.to_string()))];
+        let errors = load_sources(sources.into_iter(), &cat()).unwrap_err();
+        assert!(errors[0].to_string().starts_with("corpus/a/x.yaml:3: "), "{}", errors[0]);
+        let wrong_id = [(
+            "b/y.yaml".to_string(),
+            PathBuf::from("corpus/b/y.yaml"),
+            Ok(text.replace("MQTT-9.9.9-9", "MQTT-3.1.2-3")),
+        )];
+        let errors = load_sources(wrong_id.into_iter(), &cat()).unwrap_err();
+        assert!(errors[0].to_string().contains("\"b/y\""), "{}", errors[0]);
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod by_statement;
 pub mod diff;
 pub mod matrix;
 pub mod matrix_html;
+pub mod run;
 
 use crate::format::catalogue::Catalogue;
 use crate::format::load::Loaded;
@@ -12,8 +13,10 @@ use crate::version::Version;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// A text summary: counts by verdict, by chapter, then every non-pass with its reason.
-pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
+/// A text summary: every case that did not pass with its reason, then counts by
+/// chapter and by verdict. Unsupported cases are counted per reason (a 3.1.1-only
+/// broker's "refuses MQTT 5.0" once, not per case) unless `verbose`.
+pub fn summary(results: &[CaseResult], elapsed: std::time::Duration, verbose: bool) -> String {
     let mut out = String::new();
     let mut by_verdict: BTreeMap<Verdict, usize> = BTreeMap::new();
     let mut by_chapter: BTreeMap<String, BTreeMap<Verdict, usize>> = BTreeMap::new();
@@ -24,10 +27,31 @@ pub fn summary(results: &[CaseResult], elapsed: std::time::Duration) -> String {
     }
     // The broker's results first; cases the harness could not run apart, so that
     // they are never read as the broker's failures.
-    for r in results.iter().filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Error)) {
+    let listed = |v: Verdict| !matches!(v, Verdict::Pass | Verdict::Error | Verdict::Unsupported);
+    for r in results.iter().filter(|r| listed(r.verdict) || (verbose && r.verdict == Verdict::Unsupported)) {
         let _ = writeln!(out, "{:<13} {}", r.verdict.label(), r.name());
         if let Some(m) = &r.message {
             let _ = writeln!(out, "              {m}");
+        }
+    }
+    if !verbose {
+        let mut by_reason: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
+        for r in results.iter().filter(|r| r.verdict == Verdict::Unsupported) {
+            by_reason.entry(r.message.as_deref().unwrap_or("")).or_default().push(r);
+        }
+        for (reason, cases) in by_reason {
+            let first = cases[0].name();
+            let more = if cases.len() > 1 {
+                format!(", {first} and {} more", cases.len() - 1)
+            } else {
+                format!(", {first}")
+            };
+            let _ = writeln!(
+                out,
+                "{:<13} {} cases: {reason}{more} (--verbose lists them)",
+                "unsupported",
+                cases.len()
+            );
         }
     }
     let errors: Vec<&CaseResult> = results.iter().filter(|r| r.verdict.is_error()).collect();
@@ -110,15 +134,19 @@ pub fn coverage(
 /// The cited statements no killed mutant proves, as `scenarios/mutants/unproven.yaml`
 /// (beside the corpus folder) lists them.
 pub fn read_unproven(corpus_dir: &std::path::Path) -> Option<BTreeSet<(Version, String)>> {
+    let path = corpus_dir.parent()?.join("mutants/unproven.yaml");
+    parse_unproven(&std::fs::read_to_string(path).ok()?)
+}
+
+/// The text of an `unproven.yaml`, as a set; `None` if it does not parse.
+pub fn parse_unproven(text: &str) -> Option<BTreeSet<(Version, String)>> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Entry {
         statement: String,
         version: Version,
     }
-    let path = corpus_dir.parent()?.join("mutants/unproven.yaml");
-    let text = std::fs::read_to_string(path).ok()?;
-    let list: Vec<Entry> = serde_yaml::from_str(&text).ok()?;
+    let list: Vec<Entry> = serde_yaml::from_str(text).ok()?;
     Some(list.into_iter().map(|e| (e.version, e.statement)).collect())
 }
 
@@ -126,15 +154,37 @@ fn version_label(v: Version) -> &'static str {
     v.as_str()
 }
 
-/// The results as JUnit XML: one suite per spec chapter, statement IDs and the
-/// protocol version as properties of each case, the transcript of a failure as its
-/// output.
+/// The results as JUnit XML: one suite per spec chapter, statement IDs, level and
+/// protocol version as properties of each case, the transcript of a non-pass as its
+/// output. A failure's message leads with what a broker author needs —
+/// `[MUST] MQTT-3.1.2-3: title — reason` — and its step location is relative to the
+/// corpus. Class names have no dots (Jenkins and GitLab read dots as packages).
 /// With `strict` (`--fail-on should`), a `non-strict` case is a failure too, as it is
 /// for the exit status.
-pub fn junit(results: &[CaseResult], target: &str, strict: bool) -> Result<String, String> {
+pub fn junit(
+    results: &[CaseResult],
+    scenarios: &[Loaded],
+    info: &run::RunInfo,
+    strict: bool,
+) -> Result<String, String> {
+    let about = run::About::of(scenarios);
+    // Step locations relative to the corpus, not to wherever it was on the machine
+    // that ran it.
+    let corpus = match info.corpus.as_str() {
+        "embedded" => format!("{}/", crate::format::embedded::CORPUS_PREFIX),
+        dir => format!("{}/", dir.trim_end_matches('/')),
+    };
+    let relative = |text: &str| text.replace(corpus.as_str(), "");
     use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("mqttspec");
+    report.set_time(std::time::Duration::from_secs_f64(info.duration_s.max(0.0)));
     let mut suites: BTreeMap<String, TestSuite> = BTreeMap::new();
+    let target = match &info.profile {
+        Some(p) if info.broker != info.target => format!("{} ({}; profile {p})", info.target, info.broker),
+        Some(p) => format!("{} (profile {p})", info.target),
+        None if info.broker != info.target => format!("{} ({})", info.target, info.broker),
+        None => info.target.clone(),
+    };
     for r in results {
         let chapter = r.id.split('/').next().unwrap_or("").to_string();
         let mut status = match r.verdict {
@@ -144,35 +194,42 @@ pub fn junit(results: &[CaseResult], target: &str, strict: bool) -> Result<Strin
             Verdict::Unsupported => TestCaseStatus::skipped(),
             _ => TestCaseStatus::success(),
         };
-        if let Some(m) = &r.message {
-            status.set_message(m.as_str());
+        if r.verdict != Verdict::Pass {
+            status.set_message(relative(&about.headline(r)));
+            status.set_type(r.verdict.label());
         }
         let mut case = TestCase::new(r.name(), status);
-        case.set_classname(format!("mqttspec.{chapter}"));
+        case.set_classname(class_name(&chapter));
         case.set_time(std::time::Duration::from_millis(r.millis));
         case.add_property(Property::new("verdict", r.verdict.label()));
+        case.add_property(Property::new("level", about.level(&r.id)));
         case.add_property(Property::new("mqtt-version", r.version.as_str()));
-        case.add_property(Property::new("target", target));
+        case.add_property(Property::new("target", target.as_str()));
         for s in &r.statements {
             case.add_property(Property::new("statement", s.as_str()));
         }
         if r.verdict != Verdict::Pass {
-            let text: String = r
-                .transcript
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}\n",
-                        e.at_ms, e.client, e.direction, e.text, "", e.hex
-                    )
-                })
-                .collect();
+            let mut text = format!("{}\n", relative(r.message.as_deref().unwrap_or("")));
+            for e in &r.transcript {
+                text.push_str(&format!(
+                    "{:>9.1} ms {:<8} {:?} {}\n{:>20}{}\n",
+                    e.at_ms, e.client, e.direction, e.text, "", e.hex
+                ));
+            }
             case.set_system_out(text);
         }
-        suites.entry(chapter.clone()).or_insert_with(|| TestSuite::new(chapter)).add_test_case(case);
+        suites
+            .entry(chapter.clone())
+            .or_insert_with(|| TestSuite::new(class_name(&chapter)))
+            .add_test_case(case);
     }
     report.add_test_suites(suites.into_values());
     report.to_string().map_err(|e| e.to_string())
+}
+
+/// A JUnit class name without dots: `mqttspec-3_1-connect` for chapter `3.1-connect`.
+fn class_name(chapter: &str) -> String {
+    format!("mqttspec-{}", chapter.replace('.', "_"))
 }
 
 /// The transcript of every case that did not pass, for `--verbose`.
@@ -189,4 +246,43 @@ pub fn transcripts(results: &[CaseResult]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(id: &str, verdict: Verdict, message: &str) -> CaseResult {
+        CaseResult {
+            id: id.into(),
+            version: Version::V5,
+            statements: vec!["MQTT-3.1.2-3".into()],
+            verdict,
+            message: Some(message.into()),
+            millis: 1,
+            transcript: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn unsupported_cases_are_counted_per_reason_unless_verbose() {
+        let mut results: Vec<CaseResult> = (0..5)
+            .map(|i| {
+                result(&format!("3.1-connect/c{i}"), Verdict::Unsupported, "the target refuses MQTT 5.0")
+            })
+            .collect();
+        results.push(result("3.3-publish/p", Verdict::ExpectedFail, "known deviation: x"));
+        let short = summary(&results, std::time::Duration::ZERO, false);
+        assert!(
+            short.contains(
+                "unsupported   5 cases: the target refuses MQTT 5.0, [5.0] 3.1-connect/c0 and 4 more"
+            ),
+            "{short}"
+        );
+        assert!(!short.contains("c3"), "{short}");
+        assert!(short.contains("expected-fail [5.0] 3.3-publish/p"), "{short}");
+        assert!(!short.contains("FAIL"), "a listed deviation is never called FAIL: {short}");
+        let long = summary(&results, std::time::Duration::ZERO, true);
+        assert!(long.contains("unsupported   [5.0] 3.1-connect/c3"), "{long}");
+    }
 }

@@ -26,6 +26,13 @@ use tokio::sync::Semaphore;
 /// Called with each result as soon as its case ends (progress reporting).
 pub type OnResult = Arc<dyn Fn(&CaseResult) + Send + Sync>;
 
+/// What a target supports in each version (`None`: it refuses that version).
+pub type Capabilities = BTreeMap<Version, Option<BTreeSet<Capability>>>;
+
+/// Called once, before the first case, with what the target supports (the run
+/// header).
+pub type OnCapabilities = Arc<dyn Fn(&Capabilities) + Send + Sync>;
+
 /// Changes the configuration of every reference broker an embedded run starts (the
 /// default one and each scenario's own), e.g. to run it as a statement mutant.
 pub type EmbeddedConfig = Arc<dyn Fn(&mut Config) + Send + Sync>;
@@ -51,6 +58,8 @@ pub struct RunOptions {
     pub run_last: Vec<String>,
     /// Applied to the configuration of every embedded broker.
     pub embedded: Option<EmbeddedConfig>,
+    /// Told what the target supports before the first case runs.
+    pub on_capabilities: Option<OnCapabilities>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -74,6 +83,7 @@ impl Default for RunOptions {
             assume: None,
             run_last: Vec::new(),
             embedded: None,
+            on_capabilities: None,
         }
     }
 }
@@ -122,7 +132,7 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
 #[derive(Debug, Clone)]
 struct Endpoint {
     remote: Remote,
-    caps: BTreeMap<Version, Option<BTreeSet<Capability>>>,
+    caps: Capabilities,
 }
 
 impl Endpoint {
@@ -191,6 +201,21 @@ pub async fn run_all(
         for v in versions.iter().filter(|v| loaded.scenario.versions.contains(v)) {
             plan.push((loaded.clone(), *v, endpoint.clone()));
         }
+    }
+    if let Some(tell) = &opts.on_capabilities {
+        let caps = match &default_endpoint {
+            Some(ep) => ep.caps.clone(),
+            // Every embedded scenario has a configuration of its own: the default's.
+            None => {
+                let mut config = Config::default();
+                if let Some(change) = &opts.embedded {
+                    change(&mut config);
+                }
+                let caps = capabilities_of(&config);
+                Version::ALL.into_iter().map(|v| (v, Some(caps.clone()))).collect()
+            }
+        };
+        tell(&caps);
     }
     // Cases known to bring the target down run last, one at a time, so that the
     // others see a working broker.

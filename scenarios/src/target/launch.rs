@@ -173,6 +173,19 @@ fn port_names(text: &str, into: &mut BTreeSet<String>) {
 /// The source tree's root, where `target/` holds the `mqttspec` binary.
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
+/// What `{{mqttspec}}` runs (the reference profile's broker, `mqttspec broker`): this
+/// very binary when it is `mqttspec` — a copied, installed or containerised one has no
+/// source tree to look in — else (a test binary of this crate) the workspace's build,
+/// else `mqttspec` from PATH.
+pub(super) fn mqttspec_program() -> String {
+    let this = std::env::current_exe().ok().filter(|p| p.file_stem().is_some_and(|s| s == "mqttspec"));
+    let built = ["release", "debug"].map(|p| Path::new(WORKSPACE).join("target").join(p).join("mqttspec"));
+    this.into_iter()
+        .chain(built)
+        .find(|p| p.is_file())
+        .map_or_else(|| "mqttspec".to_string(), |p| p.display().to_string())
+}
+
 pub(super) struct Vars {
     pub(super) dir: String,
     pub(super) home: String,
@@ -185,6 +198,9 @@ impl Vars {
             .replace("{{dir}}", &self.dir)
             .replace("{{home}}", &self.home)
             .replace("{{workspace}}", WORKSPACE);
+        if out.contains("{{mqttspec}}") {
+            out = out.replace("{{mqttspec}}", &mqttspec_program());
+        }
         for (name, port) in &self.ports {
             out = out.replace(&format!("{{{{{name}}}}}"), &port.to_string());
         }
@@ -295,7 +311,7 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
     let program = find_program(&probe_vars.fill(program_name), &search).ok_or_else(|| {
         LaunchError::Unavailable(format!(
             "{} ({name}) is not installed: {}",
-            program_name,
+            probe_vars.fill(program_name),
             if spec.install.is_empty() { "see its profile" } else { spec.install.trim() }
         ))
     })?;

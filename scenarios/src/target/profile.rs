@@ -109,7 +109,12 @@ impl Profile {
     /// Reads a profile without checking it against a corpus.
     pub fn read(path: &Path) -> Result<Profile, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        Profile::parse(&text, path)
+    }
+
+    /// Parses a profile's text; errors name `shown`.
+    pub fn parse(text: &str, shown: &Path) -> Result<Profile, String> {
+        serde_yaml::from_str(text).map_err(|e| format!("{}: {e}", shown.display()))
     }
 
     /// Loads a profile and checks every deviation names a scenario of the corpus.
@@ -169,7 +174,8 @@ impl Profile {
     }
 }
 
-/// The directory holding the committed profiles.
+/// The directory of this source tree holding the committed profiles (the tests'; the
+/// CLI uses the copies compiled into the binary, [`builtin`], unless given `--profiles`).
 pub fn default_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles")
 }
@@ -183,6 +189,19 @@ pub fn all_in(dir: &Path) -> Result<Vec<(String, Profile)>, String> {
     for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
         let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
         out.push((name, Profile::read(&path)?));
+    }
+    Ok(out)
+}
+
+/// The profiles compiled into the binary, by file stem.
+pub fn builtin() -> Result<Vec<(String, Profile)>, String> {
+    let prefix = Path::new(crate::format::embedded::PROFILES_PREFIX);
+    let mut out = Vec::new();
+    for (file, text) in crate::format::embedded::profiles() {
+        let shown = prefix.join(&file);
+        let text = text.map_err(|e| format!("{}: {e}", shown.display()))?;
+        let name = file.strip_suffix(".yaml").unwrap_or(&file).to_string();
+        out.push((name, Profile::parse(&text, &shown)?));
     }
     Ok(out)
 }

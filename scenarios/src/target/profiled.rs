@@ -141,6 +141,8 @@ pub async fn run_groups(
         };
         let target = crate::Target::Remote(launched.remote.clone());
         let mut opts = opts.clone();
+        // The run's header was given for the main broker.
+        opts.on_capabilities = None;
         // A broker that reads the scenario's `config:` itself (the reference broker)
         // has exactly the capabilities the embedded target derives from it: nothing to probe —
         // and a probe's anonymous CONNECT would be refused by `allow-anonymous: false`.

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How to run a broker as a local process. Strings may hold `{{dir}}` (the scratch
-/// directory), `{{home}}`, `{{workspace}}` (this source tree), `{{port}}` (the MQTT
+/// directory), `{{home}}`, `{{workspace}}` (this source tree, where it was built),
+/// `{{mqttspec}}` (the running `mqttspec` binary, for the reference broker), `{{port}}` (the MQTT
 /// port) and `{{port:NAME}}` (another free loopback port, the same wherever NAME is
 /// the same).
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -20,7 +20,7 @@ fn name(bytes: &[u8]) -> String {
 pub fn write(scenarios: &[Loaded], out: &Path) -> std::io::Result<BTreeMap<&'static str, usize>> {
     let mut sets: BTreeMap<&'static str, BTreeSet<Vec<u8>>> = BTreeMap::new();
     for l in scenarios {
-        let text = std::fs::read(&l.path)?;
+        let text = l.text.as_bytes().to_vec();
         sets.entry("scenario_loader").or_default().insert(text);
         for version in &l.scenario.versions {
             let target = match version {
