@@ -44,6 +44,8 @@ pub(super) struct Conn {
     pub(super) alias_max_out: u16,
     /// Topic Aliases the server has set on this connection.
     pub(super) aliases_out: HashMap<String, u16>,
+    /// Packets the zero-quota-holds-all mutant keeps back while the send quota is zero.
+    pub(super) held: Vec<mqttspec_codec::Packet>,
 }
 
 /// How long a connection may stay silent before sending CONNECT.
@@ -99,6 +101,7 @@ impl Broker {
                 pending_connect: None,
                 alias_max_out: 0,
                 aliases_out: HashMap::new(),
+                held: Vec::new(),
             },
         );
     }

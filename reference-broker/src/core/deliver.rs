@@ -110,18 +110,52 @@ impl Broker {
             }
             return;
         }
+        self.send_new(conn, id, d);
+    }
+
+    /// Sends a new QoS 1/2 delivery under an unused identifier, and keeps it
+    /// unacknowledged until its PUBACK or PUBREC (MQTT-4.3.2-3 MQTT-4.3.3-3 (5.0)).
+    fn send_new(&mut self, conn: ConnId, id: &str, d: session::Delivery) {
+        let m = self.behaviour();
+        let Some(s) = self.sessions.get_mut(id) else { return };
         let pid = s.next_packet_id(m);
-        s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+        let forgotten = match m {
+            Some(M::Qos1ForgottenWhenSent) => d.qos == QoS::AtLeastOnce,
+            Some(M::Qos2ForgottenWhenSent) => d.qos == QoS::ExactlyOnce,
+            _ => false,
+        };
+        if !forgotten {
+            s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+        }
         self.transmit(conn, d, Some(pid), false);
     }
 
-    /// The client's Receive Maximum (MQTT-3.3.4-9 MQTT-4.9.0-2 (5.0)), or the
-    /// configured window.
-    fn send_window(&self, conn: ConnId) -> u16 {
+    /// The send quota: the client's Receive Maximum (MQTT-3.3.4-9 MQTT-4.9.0-2 (5.0)),
+    /// or the configured window. MQTT-4.9.0-1 (5.0): it starts at the Receive Maximum,
+    /// never zero and never above it.
+    pub(super) fn send_window(&self, conn: ConnId) -> u16 {
         if self.mutant(M::ReceiveMaximumIgnored) {
             return u16::MAX;
         }
-        self.conns.get(&conn).map_or(1, |c| c.send_window)
+        let Some(c) = self.conns.get(&conn) else { return 1 };
+        match self.behaviour() {
+            Some(M::SendQuotaBelowMaximum) if c.version == Some(Version::V5) => {
+                c.send_window.saturating_sub(1)
+            }
+            Some(M::SendQuotaAboveMaximum) if c.version == Some(Version::V5) => {
+                c.send_window.saturating_add(1)
+            }
+            _ => c.send_window,
+        }
+    }
+
+    /// Whether `conn`'s session has as many QoS 1/2 PUBLISHes unacknowledged as its
+    /// send quota allows.
+    pub(super) fn quota_exhausted(&self, conn: ConnId) -> bool {
+        let window = usize::from(self.send_window(conn));
+        self.session_of(conn)
+            .and_then(|id| self.sessions.get(&id))
+            .is_some_and(|s| s.inflight.len() >= window)
     }
 
     /// Builds and sends a PUBLISH; drops it if expired or too large for the client.
@@ -205,6 +239,15 @@ impl Broker {
     /// Sends queued messages while the window allows.
     pub(super) fn pump(&mut self, id: &str) {
         let m = self.behaviour();
+        if m == Some(M::ZeroQuotaHoldsAll) {
+            let conn = self.sessions.get(id).and_then(|s| s.conn);
+            if let Some(conn) = conn.filter(|c| !self.quota_exhausted(*c)) {
+                let held = self.conns.get_mut(&conn).map(|c| std::mem::take(&mut c.held)).unwrap_or_default();
+                for packet in held {
+                    self.send(conn, packet);
+                }
+            }
+        }
         loop {
             let Some(conn) = self.sessions.get(id).and_then(|s| s.conn) else { return };
             let window = self.send_window(conn);
@@ -219,9 +262,7 @@ impl Broker {
                 self.transmit(conn, d, None, false);
                 continue;
             }
-            let pid = s.next_packet_id(m);
-            s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
-            self.transmit(conn, d, Some(pid), false);
+            self.send_new(conn, id, d);
         }
     }
 

@@ -293,6 +293,17 @@ impl Broker {
     }
 
     fn send(&mut self, conn: ConnId, packet: Packet) {
+        // MQTT-3.3.4-10 MQTT-4.9.0-3 (5.0): a zero send quota holds back QoS 1/2
+        // PUBLISHes only; everything else goes out at once.
+        if self.mutant(Behaviour::ZeroQuotaHoldsAll)
+            && !matches!(packet, Packet::Publish(_))
+            && self.quota_exhausted(conn)
+        {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.held.push(packet);
+            }
+            return;
+        }
         if let Some(version) = self.conns.get(&conn).and_then(|c| c.version) {
             self.out.push(Action::Send { conn, version, packet });
         }

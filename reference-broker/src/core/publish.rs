@@ -71,6 +71,12 @@ impl Broker {
                         return self.fail(conn, ReasonCode::RECEIVE_MAXIMUM_EXCEEDED);
                     }
                     s.inbound_qos2.insert(pid);
+                    if let (Some(M::ExpiredReceiptPurged), Some(secs)) =
+                        (m, p.properties.message_expiry_interval())
+                    {
+                        s.inbound_expiry
+                            .insert(pid, self.now + std::time::Duration::from_secs(u64::from(secs)));
+                    }
                     let msg = Message::from_publish(&id, p, self.now);
                     self.publish_message(Arc::new(msg));
                 }
@@ -80,8 +86,20 @@ impl Broker {
                 }
             }
             (QoS::AtLeastOnce, Some(pid)) => {
-                let msg = Message::from_publish(&id, p, self.now);
-                self.publish_message(Arc::new(msg));
+                // MQTT-4.3.2-5 (5.0): once acknowledged, an identifier may come again
+                // with a new message, whatever its DUP.
+                let dropped = match m {
+                    Some(M::Qos1DupDropped) => p.dup,
+                    Some(M::Qos1RepeatedIdDropped) => {
+                        let s = self.sessions.get_mut(&id).expect("session of a connection");
+                        s.last_qos1_in.replace(pid) == Some(pid)
+                    }
+                    _ => false,
+                };
+                if !dropped {
+                    let msg = Message::from_publish(&id, p, self.now);
+                    self.publish_message(Arc::new(msg));
+                }
                 // MQTT-3.3.4-1 (both), MQTT-4.3.2-2 (3.1.1), MQTT-4.3.2-4 (5.0): PUBACK.
                 if m != Some(M::PubackMissing) {
                     self.send(conn, Packet::PubAck(ack(pid, M::PubackWrongId)));
@@ -99,12 +117,17 @@ impl Broker {
     /// the message (MQTT-3.3.5-2 (3.1.1)).
     pub(super) fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
         let Some(pid) = p.packet_id else { return };
+        // MQTT-3.3.5-2 (3.1.1): acknowledged as usual (or the connection closed).
+        if !v.is_v5() && self.mutant(M::UnauthorisedPublishIgnored) {
+            return;
+        }
         let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
         let ack = Ack { reason_code: code, ..Ack::new(pid) };
         match p.qos {
             QoS::AtLeastOnce => self.send(conn, Packet::PubAck(ack)),
             QoS::ExactlyOnce => {
-                if !v.is_v5() {
+                // MQTT-4.3.3-9 (5.0): after PUBREC 0x87 the identifier is free again.
+                if !v.is_v5() || self.mutant(M::RefusedQos2IdHeld) {
                     // The PUBREL that follows is answered as for any QoS 2 message.
                     if let Some(s) = self.sessions.get_mut(id) {
                         s.inbound_qos2.insert(pid);
@@ -142,34 +165,66 @@ impl Broker {
     }
 
     pub(super) fn puback(&mut self, conn: ConnId, a: Ack) {
+        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
-            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
-            {
-                s.inflight.remove(&a.packet_id);
+            let qos1 = |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.qos == QoS::AtLeastOnce);
+            // MQTT-4.3.2-3 (5.0): only the PUBACK with its identifier acknowledges a message.
+            let pid = match m {
+                Some(M::PubackReleasesOldest) => {
+                    s.inflight.iter().find(|(_, f)| qos1(f)).map_or(a.packet_id, |(k, _)| *k)
+                }
+                _ => a.packet_id,
+            };
+            // MQTT-4.4.0-2 (5.0): an error code acknowledges it too; it is never resent.
+            let kept = m == Some(M::RefusedPubackResent) && a.reason_code.is_error();
+            if s.inflight.get(&pid).is_some_and(qos1) && !kept {
+                s.inflight.remove(&pid);
             }
         }
         self.pump(&id);
     }
 
-    pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
-        let v = self.conn_version(conn);
+    pub(super) fn pubrec(&mut self, conn: ConnId, mut a: Ack) {
+        let (v, now) = (self.conn_version(conn), self.now);
         let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         let Some(s) = self.sessions.get_mut(&id) else { return };
-        let known = matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::ExactlyOnce)
-            || matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released));
+        let qos2 =
+            |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.qos == QoS::ExactlyOnce);
+        // MQTT-4.3.3-3 (5.0): only the PUBREC with its identifier acknowledges a message.
+        if m == Some(M::PubrecReleasesOldest) {
+            a.packet_id = s.inflight.iter().find(|(_, f)| qos2(f)).map_or(a.packet_id, |(k, _)| *k);
+        }
+        let known =
+            s.inflight.get(&a.packet_id).is_some_and(|f| qos2(f) || matches!(f, session::Inflight::Released));
         if known && a.reason_code.is_error() {
-            // 5.0 §4.3.3: a PUBREC with an error ends the flow.
-            s.inflight.remove(&a.packet_id);
+            // 5.0 §4.3.3: a PUBREC with an error ends the flow; MQTT-4.4.0-2 (5.0): the
+            // PUBLISH counts as acknowledged and is never resent.
+            if m != Some(M::RefusedPubrecResent) {
+                s.inflight.remove(&a.packet_id);
+            }
             self.pump(&id);
             return;
         }
         if known && m == Some(M::PubrelMissing) {
             return;
         }
+        // MQTT-4.3.3-7 (5.0): expiry no longer applies to a message already sent.
+        let expired = |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.msg.expires_at.is_some_and(|at| at <= now));
+        if known && m == Some(M::ExpiryAppliedAtPubrec) && s.inflight.get(&a.packet_id).is_some_and(expired) {
+            s.inflight.remove(&a.packet_id);
+            self.pump(&id);
+            return;
+        }
         if known {
-            s.inflight.insert(a.packet_id, session::Inflight::Released);
+            // MQTT-4.3.3-5 (5.0): the PUBREL stays unacknowledged until its PUBCOMP;
+            // MQTT-4.3.3-6 (5.0): the PUBLISH is never sent again.
+            match m {
+                Some(M::PubrelForgottenWhenSent) => drop(s.inflight.remove(&a.packet_id)),
+                Some(M::PublishResentAfterPubrel) => {}
+                _ => drop(s.inflight.insert(a.packet_id, session::Inflight::Released)),
+            }
             // MQTT-4.3.3-1 (3.1.1), MQTT-4.3.3-4 (5.0): PUBREL with the PUBLISH's identifier.
             let pid =
                 if m == Some(M::PubrelWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
@@ -183,9 +238,19 @@ impl Broker {
     pub(super) fn pubrel(&mut self, conn: ConnId, a: Ack) {
         let v = self.conn_version(conn);
         let Some(id) = self.session_of(conn) else { return };
+        let (m, now) = (self.behaviour(), self.now);
         let Some(s) = self.sessions.get_mut(&id) else { return };
-        let known = s.inbound_qos2.remove(&a.packet_id);
-        let m = self.behaviour();
+        // MQTT-4.3.3-13 (5.0): the flow completes even if the message has expired.
+        let purged = s.inbound_expiry.remove(&a.packet_id).is_some_and(|at| at <= now);
+        if m == Some(M::ExpiredReceiptPurged) && purged {
+            s.inbound_qos2.remove(&a.packet_id);
+        }
+        // MQTT-4.3.3-12 (5.0): after PUBCOMP the identifier is free for a new message.
+        let known = if m == Some(M::PubcompKeepsId) {
+            s.inbound_qos2.contains(&a.packet_id)
+        } else {
+            s.inbound_qos2.remove(&a.packet_id)
+        };
         let pid = if m == Some(M::PubcompWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
         let mut comp = Ack::new(pid);
         if !known && v.is_v5() {
@@ -200,10 +265,19 @@ impl Broker {
     }
 
     pub(super) fn pubcomp(&mut self, conn: ConnId, a: Ack) {
+        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
-            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released)) {
-                s.inflight.remove(&a.packet_id);
+            let released = |f: &session::Inflight| matches!(f, session::Inflight::Released);
+            // MQTT-4.3.3-5 (5.0): only the PUBCOMP with its identifier completes a PUBREL.
+            let pid = match m {
+                Some(M::PubcompReleasesOldest) => {
+                    s.inflight.iter().find(|(_, f)| released(f)).map_or(a.packet_id, |(k, _)| *k)
+                }
+                _ => a.packet_id,
+            };
+            if s.inflight.get(&pid).is_some_and(released) {
+                s.inflight.remove(&pid);
             }
         }
         self.pump(&id);
