@@ -9,7 +9,7 @@ use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
 use crate::mutants::Behaviour as M;
 use crate::topic;
-use mqttspec_codec::{Ack, Packet, Properties, Property, Publish, QoS, Version};
+use mqttspec_codec::{Ack, MqttString, Packet, Properties, Property, Publish, QoS, Version};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -171,7 +171,7 @@ impl Broker {
             return;
         };
         let (publish, new_alias) = self.alias_out(c, publish);
-        let packet = Packet::Publish(publish);
+        let packet = Packet::Publish(miscoded(publish, m));
         // MQTT-3.1.2-24 MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
         let too_large = packet.encoded_len(version).map_or(true, |len| len > max as usize);
@@ -188,7 +188,24 @@ impl Broker {
             c.aliases_out.insert(topic, alias);
         }
         self.stats.delivered += 1;
-        self.send(conn, packet);
+        match (m, &packet) {
+            // MQTT-2.3.1-5 (3.1.1), MQTT-2.2.1-2 (5.0): a QoS 0 PUBLISH has no identifier.
+            (Some(M::Qos0WithPacketId), Packet::Publish(p)) if p.qos == QoS::AtMostOnce => {
+                let p = Packet::Publish(Publish { packet_id: Some(1), ..p.clone() });
+                self.send_tampered(
+                    conn,
+                    &p,
+                    &mqttspec_codec::Tamper { skip_checks: true, ..Default::default() },
+                );
+            }
+            // MQTT-2.2.2-1 (5.0): no properties is a Property Length of 0, never none.
+            (Some(M::EmptyPropertiesOmitted), Packet::Publish(p))
+                if version == Version::V5 && p.properties.is_empty() =>
+            {
+                self.send_encoded_as(conn, &packet, Version::V3_1_1);
+            }
+            _ => self.send(conn, packet),
+        }
     }
 
     /// Outgoing Topic Alias (5.0 §3.3.2.3.4): a topic already mapped on this
@@ -292,4 +309,45 @@ impl Broker {
             }
         }
     }
+}
+
+/// `s` re-encoded as ISO-8859-1 (`?` for what it cannot hold): the charset mix-up of
+/// the `*-latin1` mutants.
+fn latin1(s: &MqttString) -> MqttString {
+    let bytes: Vec<u8> = s.to_string().chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+    MqttString::from_raw(bytes)
+}
+
+/// The PUBLISH as a `*-latin1` mutant encodes it. MQTT-3.3.2-1 (both): the Topic Name
+/// is a UTF-8 Encoded String; MQTT-1.5.7-1 MQTT-3.3.2-13 MQTT-3.3.2-19 (5.0): so are
+/// both strings of a User Property, the Response Topic and the Content Type.
+fn miscoded(mut p: Publish, m: Option<M>) -> Publish {
+    match m {
+        Some(M::TopicLatin1) => p.topic = latin1(&p.topic),
+        Some(
+            M::UserPropertyNameLatin1
+            | M::UserPropertyValueLatin1
+            | M::ResponseTopicLatin1
+            | M::ContentTypeLatin1,
+        ) => {
+            let props = p.properties.iter().map(|q| match (m, q) {
+                (Some(M::UserPropertyNameLatin1), Property::UserProperty(k, v)) => {
+                    Property::UserProperty(latin1(&k), v)
+                }
+                (Some(M::UserPropertyValueLatin1), Property::UserProperty(k, v)) => {
+                    Property::UserProperty(k, latin1(&v))
+                }
+                (Some(M::ResponseTopicLatin1), Property::ResponseTopic(t)) => {
+                    Property::ResponseTopic(latin1(&t))
+                }
+                (Some(M::ContentTypeLatin1), Property::ContentType(t)) => Property::ContentType(latin1(&t)),
+                (_, q) => q,
+            });
+            if let Ok(props) = Properties::build(props) {
+                p.properties = props;
+            }
+        }
+        _ => {}
+    }
+    p
 }

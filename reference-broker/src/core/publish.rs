@@ -228,7 +228,17 @@ impl Broker {
             // MQTT-4.3.3-1 (3.1.1), MQTT-4.3.3-4 (5.0): PUBREL with the PUBLISH's identifier.
             let pid =
                 if m == Some(M::PubrelWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
-            self.send(conn, Packet::PubRel(Ack::new(pid)));
+            let rel = Packet::PubRel(Ack::new(pid));
+            // MQTT-2.2.2-1 (3.1.1), MQTT-2.1.3-1 (5.0): PUBREL's reserved flags are 0010.
+            if m == Some(M::PubrelFlagsZero) {
+                self.send_tampered(
+                    conn,
+                    &rel,
+                    &mqttspec_codec::Tamper { flags: Some(0), ..Default::default() },
+                );
+            } else {
+                self.send(conn, rel);
+            }
         } else if v.is_v5() {
             let rel = Ack { reason_code: ReasonCode::PACKET_IDENTIFIER_NOT_FOUND, ..Ack::new(a.packet_id) };
             self.send(conn, Packet::PubRel(rel));

@@ -110,6 +110,23 @@ behaviours! {
         v311: [], v5: ["MQTT-3.3.4-10", "MQTT-4.9.0-3"], /* (5.0) */
     UnauthorisedPublishIgnored "unauthorised-publish-ignored": "3.1.1: a PUBLISH the ACL refuses is neither acknowledged nor answered by a close"
         v311: ["MQTT-3.3.5-2"], /* (3.1.1) */ v5: [],
+    // Encoding of what the server sends (§1.5, §2.1–§2.2, §3.3.2).
+    PubrelFlagsZero "pubrel-flags-zero": "the server's PUBREL goes out with fixed-header flags 0000, not the reserved 0010"
+        v311: ["MQTT-2.2.2-1"], /* (3.1.1) */ v5: ["MQTT-2.1.3-1"], /* (5.0) */
+    Qos0WithPacketId "qos0-with-packet-id": "a QoS 0 delivery carries a Packet Identifier"
+        v311: ["MQTT-2.3.1-5"], /* (3.1.1) */ v5: ["MQTT-2.2.1-2"], /* (5.0) */
+    EmptyPropertiesOmitted "empty-property-length-omitted": "a PUBLISH without properties goes to a 5.0 client without a Property Length, as in 3.1.1"
+        v311: [], v5: ["MQTT-2.2.2-1"], /* (5.0) */
+    TopicLatin1 "topic-latin1": "the Topic Name of a delivery is re-encoded as ISO-8859-1, not UTF-8"
+        v311: ["MQTT-3.3.2-1"], /* (3.1.1) */ v5: ["MQTT-3.3.2-1"], /* (5.0) */
+    UserPropertyNameLatin1 "user-property-name-latin1": "forwarded User Property names are re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-1.5.7-1"], /* (5.0) */
+    UserPropertyValueLatin1 "user-property-value-latin1": "forwarded User Property values are re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-1.5.7-1"], /* (5.0) */
+    ResponseTopicLatin1 "response-topic-latin1": "a forwarded Response Topic is re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-3.3.2-13"], /* (5.0) */
+    ContentTypeLatin1 "content-type-latin1": "a forwarded Content Type is re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-3.3.2-19"], /* (5.0) */
     // (more acknowledgement, packet-identifier and QoS-flow mutants go above this line)
 
     // SUBSCRIBE / UNSUBSCRIBE (§3.8–§3.11).
