@@ -168,34 +168,24 @@ impl Broker {
         let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
-            let qos1 = |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.qos == QoS::AtLeastOnce);
-            // MQTT-4.3.2-3 (5.0): only the PUBACK with its identifier acknowledges a message.
-            let pid = match m {
-                Some(M::PubackReleasesOldest) => {
-                    s.inflight.iter().find(|(_, f)| qos1(f)).map_or(a.packet_id, |(k, _)| *k)
-                }
-                _ => a.packet_id,
-            };
             // MQTT-4.4.0-2 (5.0): an error code acknowledges it too; it is never resent.
             let kept = m == Some(M::RefusedPubackResent) && a.reason_code.is_error();
-            if s.inflight.get(&pid).is_some_and(qos1) && !kept {
-                s.inflight.remove(&pid);
+            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
+                && !kept
+            {
+                s.inflight.remove(&a.packet_id);
             }
         }
         self.pump(&id);
     }
 
-    pub(super) fn pubrec(&mut self, conn: ConnId, mut a: Ack) {
+    pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
         let (v, now) = (self.conn_version(conn), self.now);
         let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         let Some(s) = self.sessions.get_mut(&id) else { return };
         let qos2 =
             |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.qos == QoS::ExactlyOnce);
-        // MQTT-4.3.3-3 (5.0): only the PUBREC with its identifier acknowledges a message.
-        if m == Some(M::PubrecReleasesOldest) {
-            a.packet_id = s.inflight.iter().find(|(_, f)| qos2(f)).map_or(a.packet_id, |(k, _)| *k);
-        }
         let known =
             s.inflight.get(&a.packet_id).is_some_and(|f| qos2(f) || matches!(f, session::Inflight::Released));
         if known && a.reason_code.is_error() {
@@ -275,19 +265,10 @@ impl Broker {
     }
 
     pub(super) fn pubcomp(&mut self, conn: ConnId, a: Ack) {
-        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
-            let released = |f: &session::Inflight| matches!(f, session::Inflight::Released);
-            // MQTT-4.3.3-5 (5.0): only the PUBCOMP with its identifier completes a PUBREL.
-            let pid = match m {
-                Some(M::PubcompReleasesOldest) => {
-                    s.inflight.iter().find(|(_, f)| released(f)).map_or(a.packet_id, |(k, _)| *k)
-                }
-                _ => a.packet_id,
-            };
-            if s.inflight.get(&pid).is_some_and(released) {
-                s.inflight.remove(&pid);
+            if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released)) {
+                s.inflight.remove(&a.packet_id);
             }
         }
         self.pump(&id);

@@ -72,15 +72,9 @@ behaviours! {
         v311: ["MQTT-3.3.1-3"], /* (3.1.1) */ v5: ["MQTT-3.3.1-3"], /* (5.0) */
     Qos1ForgottenWhenSent "qos1-forgotten-when-sent": "a QoS 1 delivery is forgotten once sent, as if the PUBACK had come"
         v311: [], v5: ["MQTT-4.3.2-3"], /* (5.0) */
-    PubackReleasesOldest "puback-releases-oldest": "a PUBACK releases the oldest unacknowledged QoS 1 message, whatever its identifier"
-        v311: [], v5: ["MQTT-4.3.2-3"], /* (5.0) */
     Qos2ForgottenWhenSent "qos2-forgotten-when-sent": "a QoS 2 delivery is forgotten once sent, so its PUBREC finds nothing"
         v311: [], v5: ["MQTT-4.3.3-3"], /* (5.0) */
-    PubrecReleasesOldest "pubrec-releases-oldest": "a PUBREC releases the oldest unacknowledged QoS 2 message, whatever its identifier"
-        v311: [], v5: ["MQTT-4.3.3-3"], /* (5.0) */
     PubrelForgottenWhenSent "pubrel-forgotten-when-sent": "a PUBREL is forgotten once sent, as if the PUBCOMP had come"
-        v311: [], v5: ["MQTT-4.3.3-5"], /* (5.0) */
-    PubcompReleasesOldest "pubcomp-releases-oldest": "a PUBCOMP completes the oldest outstanding PUBREL, whatever its identifier"
         v311: [], v5: ["MQTT-4.3.3-5"], /* (5.0) */
     PublishResentAfterPubrel "publish-resent-after-pubrel": "PUBREC is answered with PUBREL but the PUBLISH stays in flight, so a resumed session gets the PUBLISH again"
         v311: [], v5: ["MQTT-4.3.3-6"], /* (5.0) */
