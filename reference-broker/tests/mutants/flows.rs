@@ -67,9 +67,8 @@ fn deliveries(h: &mut H) {
     h.publish(3, msg("u", "b", QoS::AtLeastOnce, 5));
     h.publish(3, msg("u", "c", QoS::AtLeastOnce, 6));
     h.packet(1, Packet::PingReq);
-    h.packet(1, Packet::PubAck(Ack::new(2)));
-    h.packet(1, Packet::PubAck(Ack { reason_code: ReasonCode(0x80), ..Ack::new(3) }));
-    // QoS 0 on a non-ASCII topic, with string properties and with none.
+    // While the quota is zero: QoS 0 on a non-ASCII topic, with string properties and
+    // with none.
     let strings = if v5 {
         props([
             Property::UserProperty("clé".into(), "wert-ü".into()),
@@ -81,6 +80,8 @@ fn deliveries(h: &mut H) {
     };
     h.publish(3, Publish { properties: strings, ..msg("zé", "s", QoS::AtMostOnce, 0) });
     h.publish(3, msg("zé", "plain", QoS::AtMostOnce, 0));
+    h.packet(1, Packet::PubAck(Ack::new(2)));
+    h.packet(1, Packet::PubAck(Ack { reason_code: ReasonCode(0x80), ..Ack::new(3) }));
     // QoS 2 in: a completed identifier used again, one message that expires before its
     // PUBREL, one more.
     h.publish(3, msg("t", "q", QoS::ExactlyOnce, 8));
