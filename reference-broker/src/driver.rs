@@ -90,6 +90,20 @@ impl Shared {
         self.timer.notify_one();
     }
 
+    /// Queues `bytes` for `conn`; returns it if it could not take more output.
+    fn write(&self, conn: ConnId, bytes: bytes::Bytes) -> Option<ConnId> {
+        let writers = lock(&self.writers);
+        let tx = writers.get(&conn)?;
+        match tx.try_send(Outgoing::Bytes(bytes)) {
+            Ok(()) => None,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(conn, "outgoing queue full: dropping stalled consumer");
+                Some(conn)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => None,
+        }
+    }
+
     /// Returns a connection that could not take more output.
     fn apply(&self, action: Action) -> Option<ConnId> {
         match action {
@@ -102,16 +116,11 @@ impl Shared {
                     }
                 };
                 tracing::trace!(conn, ?packet, "send");
-                let writers = lock(&self.writers);
-                let tx = writers.get(&conn)?;
-                match tx.try_send(Outgoing::Bytes(bytes)) {
-                    Ok(()) => None,
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        tracing::warn!(conn, "outgoing queue full: dropping stalled consumer");
-                        Some(conn)
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => None,
-                }
+                self.write(conn, bytes)
+            }
+            Action::SendRaw { conn, bytes } => {
+                tracing::trace!(conn, len = bytes.len(), "send raw bytes");
+                self.write(conn, bytes)
             }
             Action::Close(conn) => {
                 if let Some(tx) = lock(&self.writers).remove(&conn) {

@@ -12,6 +12,8 @@ use mqttspec_codec::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
+#[path = "mutants/flows.rs"]
+mod flows;
 #[path = "mutants/problems.rs"]
 mod problems;
 
@@ -454,6 +456,9 @@ mod conn;
 
 /// The exchange that shows each behaviour mutant, and the configuration to run it on.
 fn script(id: &str) -> Option<(Script, Config)> {
+    if let Some(found) = flows::script(id) {
+        return Some(found);
+    }
     let limited = Config { maximum_qos: 1, ..Config::default() };
     let no_retain = Config { retain_available: false, ..Config::default() };
     let anonymous_refused = Config { allow_anonymous: false, ..Config::default() };

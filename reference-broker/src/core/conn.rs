@@ -50,6 +50,8 @@ pub(super) struct Conn {
     /// Refused, but kept for one more packet (the `refused-connect-data-processed`
     /// mutant only).
     pub(super) refused: bool,
+    /// Packets the zero-quota-holds-all mutant keeps back while the send quota is zero.
+    pub(super) held: Vec<mqttspec_codec::Packet>,
 }
 
 /// How long a connection may stay silent before sending CONNECT.
@@ -107,6 +109,7 @@ impl Broker {
                 alias_max_out: 0,
                 aliases_out: HashMap::new(),
                 refused: false,
+                held: Vec::new(),
             },
         );
     }

@@ -9,7 +9,7 @@ use super::{Broker, ConnId};
 use crate::acl::{Acl, Principal};
 use crate::mutants::Behaviour as M;
 use crate::topic;
-use mqttspec_codec::{Ack, Packet, Properties, Property, Publish, QoS, Version};
+use mqttspec_codec::{Ack, MqttString, Packet, Properties, Property, Publish, QoS, Version};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -116,18 +116,52 @@ impl Broker {
             }
             return;
         }
+        self.send_new(conn, id, d);
+    }
+
+    /// Sends a new QoS 1/2 delivery under an unused identifier, and keeps it
+    /// unacknowledged until its PUBACK or PUBREC (MQTT-4.3.2-3 MQTT-4.3.3-3 (5.0)).
+    fn send_new(&mut self, conn: ConnId, id: &str, d: session::Delivery) {
+        let m = self.behaviour();
+        let Some(s) = self.sessions.get_mut(id) else { return };
         let pid = s.next_packet_id(m);
-        s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+        let forgotten = match m {
+            Some(M::Qos1ForgottenWhenSent) => d.qos == QoS::AtLeastOnce,
+            Some(M::Qos2ForgottenWhenSent) => d.qos == QoS::ExactlyOnce,
+            _ => false,
+        };
+        if !forgotten {
+            s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
+        }
         self.transmit(conn, d, Some(pid), false);
     }
 
-    /// The client's Receive Maximum (MQTT-3.3.4-9 MQTT-4.9.0-2 (5.0)), or the
-    /// configured window.
-    fn send_window(&self, conn: ConnId) -> u16 {
+    /// The send quota: the client's Receive Maximum (MQTT-3.3.4-9 MQTT-4.9.0-2 (5.0)),
+    /// or the configured window. MQTT-4.9.0-1 (5.0): it starts at the Receive Maximum,
+    /// never zero and never above it.
+    pub(super) fn send_window(&self, conn: ConnId) -> u16 {
         if self.mutant(M::ReceiveMaximumIgnored) {
             return u16::MAX;
         }
-        self.conns.get(&conn).map_or(1, |c| c.send_window)
+        let Some(c) = self.conns.get(&conn) else { return 1 };
+        match self.behaviour() {
+            Some(M::SendQuotaBelowMaximum) if c.version == Some(Version::V5) => {
+                c.send_window.saturating_sub(1)
+            }
+            Some(M::SendQuotaAboveMaximum) if c.version == Some(Version::V5) => {
+                c.send_window.saturating_add(1)
+            }
+            _ => c.send_window,
+        }
+    }
+
+    /// Whether `conn`'s session has as many QoS 1/2 PUBLISHes unacknowledged as its
+    /// send quota allows.
+    pub(super) fn quota_exhausted(&self, conn: ConnId) -> bool {
+        let window = usize::from(self.send_window(conn));
+        self.session_of(conn)
+            .and_then(|id| self.sessions.get(&id))
+            .is_some_and(|s| s.inflight.len() >= window)
     }
 
     /// Builds and sends a PUBLISH; drops it if expired or too large for the client.
@@ -143,7 +177,7 @@ impl Broker {
             return;
         };
         let (publish, new_alias) = self.alias_out(c, publish);
-        let packet = Packet::Publish(publish);
+        let packet = Packet::Publish(miscoded(publish, m));
         // MQTT-3.1.2-24 MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
         let too_large = packet.encoded_len(version).map_or(true, |len| len > max as usize);
@@ -160,7 +194,24 @@ impl Broker {
             c.aliases_out.insert(topic, alias);
         }
         self.stats.delivered += 1;
-        self.send(conn, packet);
+        match (m, &packet) {
+            // MQTT-2.3.1-5 (3.1.1), MQTT-2.2.1-2 (5.0): a QoS 0 PUBLISH has no identifier.
+            (Some(M::Qos0WithPacketId), Packet::Publish(p)) if p.qos == QoS::AtMostOnce => {
+                let p = Packet::Publish(Publish { packet_id: Some(1), ..p.clone() });
+                self.send_tampered(
+                    conn,
+                    &p,
+                    &mqttspec_codec::Tamper { skip_checks: true, ..Default::default() },
+                );
+            }
+            // MQTT-2.2.2-1 (5.0): no properties is a Property Length of 0, never none.
+            (Some(M::EmptyPropertiesOmitted), Packet::Publish(p))
+                if version == Version::V5 && p.properties.is_empty() =>
+            {
+                self.send_encoded_as(conn, &packet, Version::V3_1_1);
+            }
+            _ => self.send(conn, packet),
+        }
     }
 
     /// Outgoing Topic Alias (5.0 §3.3.2.3.4): a topic already mapped on this
@@ -211,6 +262,15 @@ impl Broker {
     /// Sends queued messages while the window allows.
     pub(super) fn pump(&mut self, id: &str) {
         let m = self.behaviour();
+        if m == Some(M::ZeroQuotaHoldsAll) {
+            let conn = self.sessions.get(id).and_then(|s| s.conn);
+            if let Some(conn) = conn.filter(|c| !self.quota_exhausted(*c)) {
+                let held = self.conns.get_mut(&conn).map(|c| std::mem::take(&mut c.held)).unwrap_or_default();
+                for packet in held {
+                    self.send(conn, packet);
+                }
+            }
+        }
         loop {
             let Some(conn) = self.sessions.get(id).and_then(|s| s.conn) else { return };
             let window = self.send_window(conn);
@@ -225,9 +285,7 @@ impl Broker {
                 self.transmit(conn, d, None, false);
                 continue;
             }
-            let pid = s.next_packet_id(m);
-            s.inflight.insert(pid, session::Inflight::Publish(d.clone()));
-            self.transmit(conn, d, Some(pid), false);
+            self.send_new(conn, id, d);
         }
     }
 
@@ -257,4 +315,45 @@ impl Broker {
             }
         }
     }
+}
+
+/// `s` re-encoded as ISO-8859-1 (`?` for what it cannot hold): the charset mix-up of
+/// the `*-latin1` mutants.
+fn latin1(s: &MqttString) -> MqttString {
+    let bytes: Vec<u8> = s.to_string().chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
+    MqttString::from_raw(bytes)
+}
+
+/// The PUBLISH as a `*-latin1` mutant encodes it. MQTT-3.3.2-1 (both): the Topic Name
+/// is a UTF-8 Encoded String; MQTT-1.5.7-1 MQTT-3.3.2-13 MQTT-3.3.2-19 (5.0): so are
+/// both strings of a User Property, the Response Topic and the Content Type.
+fn miscoded(mut p: Publish, m: Option<M>) -> Publish {
+    match m {
+        Some(M::TopicLatin1) => p.topic = latin1(&p.topic),
+        Some(
+            M::UserPropertyNameLatin1
+            | M::UserPropertyValueLatin1
+            | M::ResponseTopicLatin1
+            | M::ContentTypeLatin1,
+        ) => {
+            let props = p.properties.iter().map(|q| match (m, q) {
+                (Some(M::UserPropertyNameLatin1), Property::UserProperty(k, v)) => {
+                    Property::UserProperty(latin1(&k), v)
+                }
+                (Some(M::UserPropertyValueLatin1), Property::UserProperty(k, v)) => {
+                    Property::UserProperty(k, latin1(&v))
+                }
+                (Some(M::ResponseTopicLatin1), Property::ResponseTopic(t)) => {
+                    Property::ResponseTopic(latin1(&t))
+                }
+                (Some(M::ContentTypeLatin1), Property::ContentType(t)) => Property::ContentType(latin1(&t)),
+                (_, q) => q,
+            });
+            if let Ok(props) = Properties::build(props) {
+                p.properties = props;
+            }
+        }
+        _ => {}
+    }
+    p
 }

@@ -71,6 +71,14 @@ pub enum Action {
         /// The packet.
         packet: Packet,
     },
+    /// Write these bytes to `conn` as they are: what the codec would refuse to encode,
+    /// sent only by a statement mutant that breaks an encoding rule.
+    SendRaw {
+        /// Destination.
+        conn: ConnId,
+        /// The whole packet.
+        bytes: bytes::Bytes,
+    },
     /// Flush what was queued for `conn`, then close it. The core has already
     /// forgotten the connection.
     Close(ConnId),
@@ -314,8 +322,38 @@ impl Broker {
     }
 
     fn send(&mut self, conn: ConnId, packet: Packet) {
+        // MQTT-3.3.4-10 MQTT-4.9.0-3 (5.0): a zero send quota holds back QoS 1/2
+        // PUBLISHes only; everything else goes out at once.
+        if self.mutant(Behaviour::ZeroQuotaHoldsAll)
+            && !matches!(packet, Packet::Publish(_))
+            && self.quota_exhausted(conn)
+        {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.held.push(packet);
+            }
+            return;
+        }
         if let Some(version) = self.conns.get(&conn).and_then(|c| c.version) {
             self.send_as(conn, version, packet);
+        }
+    }
+
+    /// Sends `packet` encoded with `tamper`'s faults (a statement mutant's
+    /// mis-encoding); a packet that cannot be built even so is not sent.
+    #[cfg_attr(not(feature = "mutants"), allow(dead_code))]
+    fn send_tampered(&mut self, conn: ConnId, packet: &Packet, tamper: &mqttspec_codec::Tamper) {
+        let Some(version) = self.conns.get(&conn).and_then(|c| c.version) else { return };
+        if let Ok(bytes) = tamper.encode(packet, version) {
+            self.out.push(Action::SendRaw { conn, bytes });
+        }
+    }
+
+    /// Sends `packet` encoded as `version`, whatever the connection speaks (a
+    /// statement mutant's mis-encoding).
+    #[cfg_attr(not(feature = "mutants"), allow(dead_code))]
+    fn send_encoded_as(&mut self, conn: ConnId, packet: &Packet, version: Version) {
+        if let Ok(bytes) = packet.to_bytes(version) {
+            self.out.push(Action::SendRaw { conn, bytes });
         }
     }
 

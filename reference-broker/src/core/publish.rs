@@ -72,6 +72,12 @@ impl Broker {
                         return self.fail(conn, ReasonCode::RECEIVE_MAXIMUM_EXCEEDED);
                     }
                     s.inbound_qos2.insert(pid);
+                    if let (Some(M::ExpiredReceiptPurged), Some(secs)) =
+                        (m, p.properties.message_expiry_interval())
+                    {
+                        s.inbound_expiry
+                            .insert(pid, self.now + std::time::Duration::from_secs(u64::from(secs)));
+                    }
                     let msg = Message::from_publish(&id, p, self.now);
                     self.publish_message(Arc::new(msg));
                 }
@@ -81,8 +87,20 @@ impl Broker {
                 }
             }
             (QoS::AtLeastOnce, Some(pid)) => {
-                let msg = Message::from_publish(&id, p, self.now);
-                self.publish_message(Arc::new(msg));
+                // MQTT-4.3.2-5 (5.0): once acknowledged, an identifier may come again
+                // with a new message, whatever its DUP.
+                let dropped = match m {
+                    Some(M::Qos1DupDropped) => p.dup,
+                    Some(M::Qos1RepeatedIdDropped) => {
+                        let s = self.sessions.get_mut(&id).expect("session of a connection");
+                        s.last_qos1_in.replace(pid) == Some(pid)
+                    }
+                    _ => false,
+                };
+                if !dropped {
+                    let msg = Message::from_publish(&id, p, self.now);
+                    self.publish_message(Arc::new(msg));
+                }
                 // MQTT-3.3.4-1 (both), MQTT-4.3.2-2 (3.1.1), MQTT-4.3.2-4 (5.0): PUBACK.
                 if m != Some(M::PubackMissing) {
                     self.send(conn, Packet::PubAck(ack(pid, M::PubackWrongId)));
@@ -100,6 +118,10 @@ impl Broker {
     /// the message (MQTT-3.3.5-2 (3.1.1)).
     pub(super) fn refuse_publish(&mut self, conn: ConnId, id: &str, v: Version, p: &Publish) {
         let Some(pid) = p.packet_id else { return };
+        // MQTT-3.3.5-2 (3.1.1): acknowledged as usual (or the connection closed).
+        if !v.is_v5() && self.mutant(M::UnauthorisedPublishIgnored) {
+            return;
+        }
         let code = if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::SUCCESS };
         let why = Problem::new("not authorized to publish to this topic").about("topic", &p.topic);
         let properties = if v.is_v5() { why.properties() } else { Default::default() };
@@ -107,7 +129,8 @@ impl Broker {
         match p.qos {
             QoS::AtLeastOnce => self.send(conn, Packet::PubAck(ack)),
             QoS::ExactlyOnce => {
-                if !v.is_v5() {
+                // MQTT-4.3.3-9 (5.0): after PUBREC 0x87 the identifier is free again.
+                if !v.is_v5() || self.mutant(M::RefusedQos2IdHeld) {
                     // The PUBREL that follows is answered as for any QoS 2 message.
                     if let Some(s) = self.sessions.get_mut(id) {
                         s.inbound_qos2.insert(pid);
@@ -145,9 +168,13 @@ impl Broker {
     }
 
     pub(super) fn puback(&mut self, conn: ConnId, a: Ack) {
+        let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         if let Some(s) = self.sessions.get_mut(&id) {
+            // MQTT-4.4.0-2 (5.0): an error code acknowledges it too; it is never resent.
+            let kept = m == Some(M::RefusedPubackResent) && a.reason_code.is_error();
             if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
+                && !kept
             {
                 s.inflight.remove(&a.packet_id);
             }
@@ -156,27 +183,55 @@ impl Broker {
     }
 
     pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
-        let v = self.conn_version(conn);
+        let (v, now) = (self.conn_version(conn), self.now);
         let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
         let Some(s) = self.sessions.get_mut(&id) else { return };
-        let known = matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::ExactlyOnce)
-            || matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Released));
+        let qos2 =
+            |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.qos == QoS::ExactlyOnce);
+        let known =
+            s.inflight.get(&a.packet_id).is_some_and(|f| qos2(f) || matches!(f, session::Inflight::Released));
         if known && a.reason_code.is_error() {
-            // 5.0 §4.3.3: a PUBREC with an error ends the flow.
-            s.inflight.remove(&a.packet_id);
+            // 5.0 §4.3.3: a PUBREC with an error ends the flow; MQTT-4.4.0-2 (5.0): the
+            // PUBLISH counts as acknowledged and is never resent.
+            if m != Some(M::RefusedPubrecResent) {
+                s.inflight.remove(&a.packet_id);
+            }
             self.pump(&id);
             return;
         }
         if known && m == Some(M::PubrelMissing) {
             return;
         }
+        // MQTT-4.3.3-7 (5.0): expiry no longer applies to a message already sent.
+        let expired = |f: &session::Inflight| matches!(f, session::Inflight::Publish(d) if d.msg.expires_at.is_some_and(|at| at <= now));
+        if known && m == Some(M::ExpiryAppliedAtPubrec) && s.inflight.get(&a.packet_id).is_some_and(expired) {
+            s.inflight.remove(&a.packet_id);
+            self.pump(&id);
+            return;
+        }
         if known {
-            s.inflight.insert(a.packet_id, session::Inflight::Released);
+            // MQTT-4.3.3-5 (5.0): the PUBREL stays unacknowledged until its PUBCOMP;
+            // MQTT-4.3.3-6 (5.0): the PUBLISH is never sent again.
+            match m {
+                Some(M::PubrelForgottenWhenSent) => drop(s.inflight.remove(&a.packet_id)),
+                Some(M::PublishResentAfterPubrel) => {}
+                _ => drop(s.inflight.insert(a.packet_id, session::Inflight::Released)),
+            }
             // MQTT-4.3.3-1 (3.1.1), MQTT-4.3.3-4 (5.0): PUBREL with the PUBLISH's identifier.
             let pid =
                 if m == Some(M::PubrelWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
-            self.send(conn, Packet::PubRel(Ack::new(pid)));
+            let rel = Packet::PubRel(Ack::new(pid));
+            // MQTT-2.2.2-1 (3.1.1), MQTT-2.1.3-1 (5.0): PUBREL's reserved flags are 0010.
+            if m == Some(M::PubrelFlagsZero) {
+                self.send_tampered(
+                    conn,
+                    &rel,
+                    &mqttspec_codec::Tamper { flags: Some(0), ..Default::default() },
+                );
+            } else {
+                self.send(conn, rel);
+            }
         } else if v.is_v5() {
             let why = Problem::new("no QoS 2 message with this packet identifier awaits PUBREC");
             let properties = why.about("packet-identifier", a.packet_id).properties();
@@ -189,9 +244,19 @@ impl Broker {
     pub(super) fn pubrel(&mut self, conn: ConnId, a: Ack) {
         let v = self.conn_version(conn);
         let Some(id) = self.session_of(conn) else { return };
+        let (m, now) = (self.behaviour(), self.now);
         let Some(s) = self.sessions.get_mut(&id) else { return };
-        let known = s.inbound_qos2.remove(&a.packet_id);
-        let m = self.behaviour();
+        // MQTT-4.3.3-13 (5.0): the flow completes even if the message has expired.
+        let purged = s.inbound_expiry.remove(&a.packet_id).is_some_and(|at| at <= now);
+        if m == Some(M::ExpiredReceiptPurged) && purged {
+            s.inbound_qos2.remove(&a.packet_id);
+        }
+        // MQTT-4.3.3-12 (5.0): after PUBCOMP the identifier is free for a new message.
+        let known = if m == Some(M::PubcompKeepsId) {
+            s.inbound_qos2.contains(&a.packet_id)
+        } else {
+            s.inbound_qos2.remove(&a.packet_id)
+        };
         let pid = if m == Some(M::PubcompWrongId) { a.packet_id.wrapping_add(1).max(1) } else { a.packet_id };
         let mut comp = Ack::new(pid);
         if !known && v.is_v5() {

@@ -26,6 +26,9 @@ pub(crate) struct Message {
     pub expiry: Option<u32>,
     /// Client identifier of the publisher, for No Local.
     pub origin: String,
+    /// DUP of the PUBLISH it came in, which only the inbound-dup mutants look at
+    /// (MQTT-3.3.1-3 (both)).
+    pub dup: bool,
 }
 
 fn forwardable(p: &Property) -> bool {
@@ -54,11 +57,13 @@ impl Message {
             expires_at: props.message_expiry_interval().map(|s| now + Duration::from_secs(u64::from(s))),
             expiry: props.message_expiry_interval(),
             origin: origin.to_string(),
+            dup: false,
         }
     }
 
     pub fn from_publish(origin: &str, p: Publish, now: Duration) -> Message {
-        Message::new(origin, (p.topic, p.payload, p.qos, p.retain), &p.properties, now)
+        let dup = p.dup;
+        Message { dup, ..Message::new(origin, (p.topic, p.payload, p.qos, p.retain), &p.properties, now) }
     }
 
     pub fn from_will(origin: &str, w: Will, now: Duration) -> Message {
@@ -139,7 +144,14 @@ impl Delivery {
         let remaining = match self.msg.expires_at {
             // MQTT-3.3.2-5 (5.0): an expired message whose delivery has not started is
             // not delivered.
-            Some(at) if at <= now && (dup || m == Some(M::MessageExpiryNotEnforced)) => Some(0),
+            // MQTT-4.3.3-7 (5.0): once sent, expiry no longer applies to it.
+            Some(at)
+                if at <= now
+                    && ((dup && m != Some(M::ExpiryAppliedToResend))
+                        || m == Some(M::MessageExpiryNotEnforced)) =>
+            {
+                Some(0)
+            }
             Some(at) if at <= now => return None,
             Some(_) if m == Some(M::MessageExpiryNotDecremented) => self.msg.expiry,
             Some(at) => Some((at - now).as_millis().div_ceil(1000) as u32),
@@ -155,8 +167,13 @@ impl Delivery {
             Properties::new()
         };
         // MQTT-3.3.1-1 (both): DUP only on a resend; MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0): never on
-        // the first transmission.
-        let dup = dup || m == Some(M::DupOnFirstSend);
+        // the first transmission. MQTT-3.3.1-3 (both): the incoming DUP plays no part.
+        let dup = match m {
+            Some(M::DupOnFirstSend) => true,
+            Some(M::InboundDupPropagated) => dup || self.msg.dup,
+            Some(M::InboundDupCopied) => self.msg.dup,
+            _ => dup,
+        };
         // MQTT-4.3.1-1 (5.0): a QoS 0 PUBLISH has DUP 0.
         let qos0_dup = m == Some(M::Qos0WithDup);
         Some(Publish {
@@ -206,6 +223,11 @@ pub(crate) struct Session {
     pub queue: VecDeque<Delivery>,
     /// QoS 2 PUBLISHes received and acknowledged with PUBREC, awaiting PUBREL.
     pub inbound_qos2: BTreeSet<u16>,
+    /// When those QoS 2 messages expire: kept for the expired-receipt-purged mutant only.
+    pub inbound_expiry: BTreeMap<u16, Duration>,
+    /// Identifier of the last QoS 1 PUBLISH received: kept for the
+    /// qos1-repeated-id-dropped mutant only.
+    pub last_qos1_in: Option<u16>,
     next_pid: u16,
     /// Session Expiry Interval in seconds; `u32::MAX` never expires.
     pub expiry: u32,
@@ -237,6 +259,8 @@ impl Session {
             inflight: BTreeMap::new(),
             queue: VecDeque::new(),
             inbound_qos2: BTreeSet::new(),
+            inbound_expiry: BTreeMap::new(),
+            last_qos1_in: None,
             next_pid: 0,
             expiry: 0,
             disconnected_at: None,

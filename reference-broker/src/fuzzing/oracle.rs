@@ -83,6 +83,8 @@ impl Run {
                 Action::Send { conn, version, packet } => {
                     self.check_send(conn, version, packet, &mut step)?;
                 }
+                // Only a statement mutant sends raw bytes, and the oracle runs none.
+                Action::SendRaw { .. } => {}
             }
         }
         self.check_resends(step)

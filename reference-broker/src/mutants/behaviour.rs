@@ -28,7 +28,7 @@ behaviours! {
     ResendWithoutDup "resend-without-dup": "PUBLISHes resent on resumption have DUP 0"
         v311: ["MQTT-3.3.1-1"], /* (3.1.1) */ v5: ["MQTT-3.3.1-1"], /* (5.0) */
     Qos0WithDup "qos0-with-dup": "QoS 0 deliveries go out with DUP 1"
-        v311: [], v5: ["MQTT-4.3.1-1"], /* (5.0) */
+        v311: ["MQTT-4.3.1-1"], /* (3.1.1) */ v5: ["MQTT-4.3.1-1"], /* (5.0) */
     DupOnFirstSend "dup-on-first-send": "the first transmission of a QoS 1/2 PUBLISH has DUP 1"
         v311: ["MQTT-4.3.2-1", "MQTT-4.3.3-1"], /* (3.1.1) */ v5: ["MQTT-4.3.2-2", "MQTT-4.3.3-2"], /* (5.0) */
     ResendOnPing "resend-on-ping": "unacknowledged PUBLISHes are resent whenever the client pings, not only on resumption"
@@ -107,6 +107,61 @@ behaviours! {
         v311: [], v5: ["MQTT-3.1.2-29"], /* (5.0) */
     ProblemInformationUserPropertySent "problem-information-0-user-property-sent": "with Request Problem Information 0, acknowledgements and AUTH still carry User Properties"
         v311: [], v5: ["MQTT-3.1.2-29"], /* (5.0) */
+    InboundDupPropagated "inbound-dup-propagated": "a message published with DUP 1 is forwarded with DUP 1 on its first transmission"
+        v311: ["MQTT-3.3.1-3"], /* (3.1.1) */ v5: ["MQTT-3.3.1-3"], /* (5.0) */
+    InboundDupCopied "inbound-dup-copied": "the outgoing DUP is the incoming one, so a resend of a message published with DUP 0 has DUP 0"
+        v311: ["MQTT-3.3.1-3"], /* (3.1.1) */ v5: ["MQTT-3.3.1-3"], /* (5.0) */
+    Qos1ForgottenWhenSent "qos1-forgotten-when-sent": "a QoS 1 delivery is forgotten once sent, as if the PUBACK had come"
+        v311: [], v5: ["MQTT-4.3.2-3"], /* (5.0) */
+    Qos2ForgottenWhenSent "qos2-forgotten-when-sent": "a QoS 2 delivery is forgotten once sent, so its PUBREC finds nothing"
+        v311: [], v5: ["MQTT-4.3.3-3"], /* (5.0) */
+    PubrelForgottenWhenSent "pubrel-forgotten-when-sent": "a PUBREL is forgotten once sent, as if the PUBCOMP had come"
+        v311: [], v5: ["MQTT-4.3.3-5"], /* (5.0) */
+    PublishResentAfterPubrel "publish-resent-after-pubrel": "PUBREC is answered with PUBREL but the PUBLISH stays in flight, so a resumed session gets the PUBLISH again"
+        v311: [], v5: ["MQTT-4.3.3-6"], /* (5.0) */
+    ExpiryAppliedToResend "expiry-applied-to-resend": "a sent message that expires before the session resumes is not resent"
+        v311: [], v5: ["MQTT-4.3.3-7"], /* (5.0) */
+    ExpiryAppliedAtPubrec "expiry-applied-at-pubrec": "a PUBREC for a message that has expired since it was sent is not answered with PUBREL"
+        v311: [], v5: ["MQTT-4.3.3-7"], /* (5.0) */
+    ExpiredReceiptPurged "expired-receipt-purged": "an inbound QoS 2 message whose Message Expiry passes before its PUBREL is forgotten: PUBCOMP 0x92"
+        v311: [], v5: ["MQTT-4.3.3-13"], /* (5.0) */
+    Qos1DupDropped "qos1-dup-dropped": "an inbound QoS 1 PUBLISH with DUP 1 is acknowledged but taken for a duplicate and not forwarded"
+        v311: [], v5: ["MQTT-4.3.2-5"], /* (5.0) */
+    Qos1RepeatedIdDropped "qos1-repeated-id-dropped": "an inbound QoS 1 PUBLISH repeating the previous one's identifier is acknowledged but not forwarded"
+        v311: [], v5: ["MQTT-4.3.2-5"], /* (5.0) */
+    RefusedQos2IdHeld "refused-qos2-id-held": "after PUBREC 0x87 the identifier is held as if the message had been accepted, so the next PUBLISH with it is taken for a duplicate"
+        v311: [], v5: ["MQTT-4.3.3-9"], /* (5.0) */
+    PubcompKeepsId "pubcomp-keeps-id": "PUBCOMP is sent but the identifier stays recorded, so the next QoS 2 PUBLISH with it is taken for a duplicate"
+        v311: [], v5: ["MQTT-4.3.3-12"], /* (5.0) */
+    RefusedPubackResent "refused-puback-resent": "a message refused by PUBACK 0x80 or more stays unacknowledged and is resent on resumption"
+        v311: [], v5: ["MQTT-4.4.0-2"], /* (5.0) */
+    RefusedPubrecResent "refused-pubrec-resent": "a message refused by PUBREC 0x80 or more stays unacknowledged and is resent on resumption"
+        v311: [], v5: ["MQTT-4.4.0-2"], /* (5.0) */
+    SendQuotaBelowMaximum "send-quota-below-maximum": "the send quota starts at the client's Receive Maximum less one (zero for 1)"
+        v311: [], v5: ["MQTT-4.9.0-1"], /* (5.0) */
+    SendQuotaAboveMaximum "send-quota-above-maximum": "the send quota starts at the client's Receive Maximum plus one"
+        v311: [], v5: ["MQTT-4.9.0-1"], /* (5.0) */
+    ZeroQuotaHoldsAll "zero-quota-holds-all": "while the client's send quota is zero, every packet to it waits, not only QoS 1/2 PUBLISHes"
+        v311: [], v5: ["MQTT-3.3.4-10", "MQTT-4.9.0-3"], /* (5.0) */
+    UnauthorisedPublishIgnored "unauthorised-publish-ignored": "3.1.1: a PUBLISH the ACL refuses is neither acknowledged nor answered by a close"
+        v311: ["MQTT-3.3.5-2"], /* (3.1.1) */ v5: [],
+    // Encoding of what the server sends (§1.5, §2.1–§2.2, §3.3.2).
+    PubrelFlagsZero "pubrel-flags-zero": "the server's PUBREL goes out with fixed-header flags 0000, not the reserved 0010"
+        v311: ["MQTT-2.2.2-1"], /* (3.1.1) */ v5: ["MQTT-2.1.3-1"], /* (5.0) */
+    Qos0WithPacketId "qos0-with-packet-id": "a QoS 0 delivery carries a Packet Identifier"
+        v311: ["MQTT-2.3.1-5"], /* (3.1.1) */ v5: ["MQTT-2.2.1-2"], /* (5.0) */
+    EmptyPropertiesOmitted "empty-property-length-omitted": "a PUBLISH without properties goes to a 5.0 client without a Property Length, as in 3.1.1"
+        v311: [], v5: ["MQTT-2.2.2-1"], /* (5.0) */
+    TopicLatin1 "topic-latin1": "the Topic Name of a delivery is re-encoded as ISO-8859-1, not UTF-8"
+        v311: ["MQTT-3.3.2-1"], /* (3.1.1) */ v5: ["MQTT-3.3.2-1"], /* (5.0) */
+    UserPropertyNameLatin1 "user-property-name-latin1": "forwarded User Property names are re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-1.5.7-1"], /* (5.0) */
+    UserPropertyValueLatin1 "user-property-value-latin1": "forwarded User Property values are re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-1.5.7-1"], /* (5.0) */
+    ResponseTopicLatin1 "response-topic-latin1": "a forwarded Response Topic is re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-3.3.2-13"], /* (5.0) */
+    ContentTypeLatin1 "content-type-latin1": "a forwarded Content Type is re-encoded as ISO-8859-1"
+        v311: [], v5: ["MQTT-3.3.2-19"], /* (5.0) */
     // (more acknowledgement, packet-identifier and QoS-flow mutants go above this line)
 
     // SUBSCRIBE / UNSUBSCRIBE (§3.8–§3.11).
