@@ -230,7 +230,7 @@ impl Client {
     ) -> Result<(), ClientError> {
         let harness = |m: String| Err(ClientError::NotConnected(m));
         if self.stream.is_none() {
-            return self.write(&Bytes::new(), "frames".into()).await;
+            return Err(self.not_open());
         }
         let Some(frames) = &self.frames else {
             return harness(format!("client {}: send-frames needs a WebSocket connection", self.name));
@@ -284,22 +284,25 @@ impl Client {
     /// Writes bytes; `label` describes them in the transcript.
     pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), ClientError> {
         self.transcript.add(&self.name, Direction::Sent, label, bytes);
-        let Some(stream) = self.stream.as_mut() else {
-            return Err(if self.closed_by_broker {
-                ClientError::Broker(BrokerFault(format!(
-                    "the broker had closed the connection of client {} before this step",
-                    self.name
-                )))
-            } else {
-                ClientError::NotConnected(format!("client {} was closed by the scenario", self.name))
-            });
-        };
+        let Some(stream) = self.stream.as_mut() else { return Err(self.not_open()) };
         if let Err(e) = stream.write_all(bytes).await {
             // A broker may close before reading everything we send; that shows up in
             // the next expectation, so it is only noted here.
             self.transcript.add(&self.name, Direction::Event, format!("write failed: {e}"), &[]);
         }
         Ok(())
+    }
+
+    /// Why a step cannot use the connection: the broker closed it, or the scenario did.
+    fn not_open(&self) -> ClientError {
+        if self.closed_by_broker {
+            ClientError::Broker(BrokerFault(format!(
+                "the broker had closed the connection of client {} before this step",
+                self.name
+            )))
+        } else {
+            ClientError::NotConnected(format!("client {} was closed by the scenario", self.name))
+        }
     }
 
     /// Closes the socket without DISCONNECT.
