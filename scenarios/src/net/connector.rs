@@ -74,12 +74,14 @@ pub struct Remote {
     pub per_version: BTreeMap<Version, Connector>,
     /// Credentials for CONNECTs without their own.
     pub login: Option<Login>,
+    /// A WebSocket listener beside the main one, if the target has one (§6).
+    pub websocket: Option<Connector>,
 }
 
 impl Remote {
     /// One address for every version, no credentials.
     pub fn single(connector: Connector) -> Remote {
-        Remote { connector, per_version: BTreeMap::new(), login: None }
+        Remote { connector, per_version: BTreeMap::new(), login: None, websocket: None }
     }
 
     /// Where clients of `version` connect.

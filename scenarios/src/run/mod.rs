@@ -128,10 +128,12 @@ impl Endpoint {
         Endpoint { remote, caps, websocket: None }.with_websocket_target()
     }
 
-    /// A target reached over WebSocket offers it (§6) to the cases that require it.
+    /// A target reached over WebSocket, or with a WebSocket listener beside its main
+    /// one, offers it (§6) to the cases that require it.
     fn with_websocket_target(mut self) -> Endpoint {
-        if self.remote.connector.is_websocket() {
-            self.websocket = Some(self.remote.connector.clone());
+        let ws = self.remote.connector.is_websocket().then(|| self.remote.connector.clone());
+        if let Some(ws) = ws.or_else(|| self.remote.websocket.clone()) {
+            self.websocket = Some(ws);
             for caps in self.caps.values_mut().flatten() {
                 caps.insert(Capability::Websocket);
             }
