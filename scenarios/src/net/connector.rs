@@ -75,7 +75,7 @@ pub struct Remote {
     /// Credentials for CONNECTs without their own.
     pub login: Option<Login>,
     /// A WebSocket listener beside the main one, if the target has one (§6).
-    pub websocket: Option<Connector>,
+    pub websocket: Option<Box<Connector>>,
 }
 
 impl Remote {

@@ -132,7 +132,7 @@ impl Endpoint {
     /// one, offers it (§6) to the cases that require it.
     fn with_websocket_target(mut self) -> Endpoint {
         let ws = self.remote.connector.is_websocket().then(|| self.remote.connector.clone());
-        if let Some(ws) = ws.or_else(|| self.remote.websocket.clone()) {
+        if let Some(ws) = ws.or_else(|| self.remote.websocket.as_deref().cloned()) {
             self.websocket = Some(ws);
             for caps in self.caps.values_mut().flatten() {
                 caps.insert(Capability::Websocket);

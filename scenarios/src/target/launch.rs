@@ -385,7 +385,7 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
         login: profile.login.as_ref().map(|l| l.to_login()),
         websocket: spec.websocket.as_deref().map(|port_name| {
             let addr = addr_of(port_name);
-            Connector::Ws { addr, url: format!("ws://{addr}/mqtt"), tls: None }
+            Box::new(Connector::Ws { addr, url: format!("ws://{addr}/mqtt"), tls: None })
         }),
     };
     let mut ready = Ok(());
