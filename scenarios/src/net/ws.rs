@@ -95,7 +95,16 @@ where
             }
             let _ = wr.shutdown().await;
         };
-        tokio::join!(outbound, inbound);
+        // Once the client is done sending, the server has a while to close; a
+        // server that never does cannot keep the task alive.
+        let linger = async {
+            outbound.await;
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        };
+        tokio::select! {
+            _ = inbound => {}
+            _ = linger => {}
+        }
     });
     Ok((WsStream { incoming, outgoing: Some(tx.clone()) }, tx))
 }
