@@ -40,18 +40,26 @@ struct Shared {
     /// The `protocol-error-ignored` mutant: read on past a packet the decoder refused;
     /// never without the `mutants` feature.
     ignore_errors: bool,
+    /// The configured behaviour mutant, for the WebSocket bridge; never one without
+    /// the `mutants` feature.
+    behaviour: Option<crate::mutants::Behaviour>,
 }
 
-/// Whether the configured mutant ignores protocol errors (`protocol-error-ignored`).
-fn ignore_errors(config: &Config) -> bool {
+/// The configured behaviour mutant, if one is configured.
+fn behaviour(config: &Config) -> Option<crate::mutants::Behaviour> {
     #[cfg(feature = "mutants")]
     if let Some(crate::mutants::Fault::Behaviour(b)) =
         config.mutant.as_deref().and_then(crate::mutants::fault)
     {
-        return b == crate::mutants::Behaviour::ProtocolErrorIgnored;
+        return Some(b);
     }
     let _ = config;
-    false
+    None
+}
+
+/// Whether the configured mutant ignores protocol errors (`protocol-error-ignored`).
+fn ignore_errors(config: &Config) -> bool {
+    behaviour(config) == Some(crate::mutants::Behaviour::ProtocolErrorIgnored)
 }
 
 /// The rule the configured decoder mutant skips, if one is configured.
@@ -266,6 +274,7 @@ pub async fn run_listeners(listeners: Vec<Listener>, config: Config, shutdown: i
         max_packet_size: config.max_packet_size,
         decode_skip: decode_skip(&config),
         ignore_errors: ignore_errors(&config),
+        behaviour: behaviour(&config),
         core: Mutex::new(Broker::with_seed(config, seed())),
         writers: Mutex::new(HashMap::new()),
         start: Instant::now(),
@@ -320,19 +329,22 @@ async fn accept_loop(shared: Arc<Shared>, listener: Listener, mut stop: watch::R
                 });
             }
             Listener::Ws(_) => {
+                let m = shared.behaviour;
                 tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, websocket(stream)).await {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, transport::accept_websocket(stream, m))
+                        .await
+                    {
                         Ok(Some(ws)) => connection(shared, id, ws, stop).await,
                         _ => tracing::debug!(conn = id, "WebSocket handshake failed"),
                     }
                 });
             }
             Listener::Wss(_, acceptor) => {
-                let acceptor = acceptor.clone();
+                let (acceptor, m) = (acceptor.clone(), shared.behaviour);
                 tokio::spawn(async move {
                     let handshake = async {
                         let tls = acceptor.accept(stream).await.ok()?;
-                        websocket(tls).await
+                        transport::accept_websocket(tls, m).await
                     };
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
                         Ok(Some(ws)) => connection(shared, id, ws, stop).await,
@@ -342,37 +354,6 @@ async fn accept_loop(shared: Arc<Shared>, listener: Listener, mut stop: watch::R
             }
         }
     }
-}
-
-/// Accepts a WebSocket upgrade that offers the `mqtt` subprotocol and selects it
-/// (MQTT-6.0.0-3 MQTT-6.0.0-4 (both)).
-async fn websocket<S>(stream: S) -> Option<tokio::io::DuplexStream>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-    use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
-    // The callback's signature is tungstenite's; its error type is large by design.
-    #[allow(clippy::result_large_err)]
-    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
-        let offers_mqtt = req
-            .headers()
-            .get_all("Sec-WebSocket-Protocol")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|p| p.trim().eq_ignore_ascii_case(transport::WS_SUBPROTOCOL));
-        if !offers_mqtt {
-            let mut refuse = ErrorResponse::new(Some("the mqtt subprotocol is required".into()));
-            *refuse.status_mut() = StatusCode::BAD_REQUEST;
-            return Err(refuse);
-        }
-        resp.headers_mut()
-            .insert("Sec-WebSocket-Protocol", HeaderValue::from_static(transport::WS_SUBPROTOCOL));
-        Ok(resp)
-    };
-    let ws = tokio_tungstenite::accept_hdr_async(stream, callback).await.ok()?;
-    Some(transport::bridge_websocket(ws))
 }
 
 async fn timers(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {

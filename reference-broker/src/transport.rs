@@ -10,6 +10,8 @@ use tokio_rustls::rustls;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::mutants::Behaviour as M;
+
 /// The WebSocket subprotocol MQTT uses (MQTT-6.0.0-3 MQTT-6.0.0-4 (both)).
 pub const WS_SUBPROTOCOL: &str = "mqtt";
 
@@ -39,10 +41,52 @@ pub fn tls_server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerCo
     Ok(Arc::new(config))
 }
 
+/// Accepts a WebSocket upgrade that offers the `mqtt` subprotocol and selects it
+/// (MQTT-6.0.0-3 MQTT-6.0.0-4 (both)), then bridges it to a byte stream. `m` is the
+/// configured behaviour mutant, if any: the WebSocket ones act here.
+pub async fn accept_websocket<S>(stream: S, m: Option<M>) -> Option<DuplexStream>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+    use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+    // The callback's signature is tungstenite's; its error type is large by design.
+    #[allow(clippy::result_large_err)]
+    let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {
+        let offered: Vec<String> = req
+            .headers()
+            .get_all("Sec-WebSocket-Protocol")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|p| p.trim().to_string())
+            .collect();
+        if !offered.iter().any(|p| p.eq_ignore_ascii_case(WS_SUBPROTOCOL)) {
+            let mut refuse = ErrorResponse::new(Some("the mqtt subprotocol is required".into()));
+            *refuse.status_mut() = StatusCode::BAD_REQUEST;
+            return Err(refuse);
+        }
+        // MQTT-6.0.0-4 (both): the subprotocol selected is "mqtt", whatever else the
+        // client offers, and before it.
+        let selected = match m {
+            Some(M::WsNoSubprotocol) => None,
+            Some(M::WsFirstSubprotocol) => HeaderValue::from_str(&offered[0]).ok(),
+            _ => Some(HeaderValue::from_static(WS_SUBPROTOCOL)),
+        };
+        if let Some(selected) = selected {
+            resp.headers_mut().insert("Sec-WebSocket-Protocol", selected);
+        }
+        Ok(resp)
+    };
+    let ws = tokio_tungstenite::accept_hdr_async(stream, callback).await.ok()?;
+    Some(bridge_websocket(ws, m))
+}
+
 /// Bridges a WebSocket carrying MQTT in binary frames (MQTT-6.0.0-1 (both)) to a byte
-/// stream. The returned end reads what arrives in binary frames and writes whole
-/// binary frames; a text frame ends the connection (MQTT-6.0.0-1 (both) forbids it).
-pub fn bridge_websocket<S>(ws: WebSocketStream<S>) -> DuplexStream
+/// stream. The returned end reads what arrives in binary frames, wherever the frames
+/// cut the packets (MQTT-6.0.0-2 (both)), and writes whole binary frames; a text
+/// frame ends the connection (MQTT-6.0.0-1 (both)).
+pub fn bridge_websocket<S>(ws: WebSocketStream<S>, m: Option<M>) -> DuplexStream
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -66,14 +110,16 @@ where
         };
         let inbound = async {
             while let Some(Ok(msg)) = ws_rx.next().await {
-                match msg {
-                    Message::Binary(b) => {
-                        if wr.write_all(&b).await.is_err() {
-                            break;
-                        }
-                    }
-                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+                let bytes = match msg {
+                    Message::Binary(b) => b,
+                    // MQTT-6.0.0-1 (both): any other data frame closes the connection.
+                    Message::Text(t) if m == Some(M::WsTextFramesAccepted) => t.into(),
+                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                     Message::Text(_) | Message::Close(_) => break,
+                };
+                let Some(bytes) = one_packet_per_frame(bytes, m) else { break };
+                if wr.write_all(&bytes).await.is_err() {
+                    break;
                 }
             }
             let _ = wr.shutdown().await;
@@ -84,4 +130,20 @@ where
         }
     });
     app
+}
+
+/// MQTT-6.0.0-2 (both): frames need not align with packets. The mutants that assume
+/// they do cut a frame to its first packet, or end the connection (`None`) when a
+/// frame holds only part of one.
+fn one_packet_per_frame(bytes: bytes::Bytes, m: Option<M>) -> Option<bytes::Bytes> {
+    if !matches!(m, Some(M::WsPartialFrameRefused | M::WsExtraPacketsDropped)) {
+        return Some(bytes);
+    }
+    use mqttspec_codec::{Frame, Version, check_frame};
+    match check_frame(&bytes, u32::MAX, Version::V5) {
+        Ok(Frame::Complete { len, .. }) if m == Some(M::WsExtraPacketsDropped) => Some(bytes.slice(..len)),
+        Ok(Frame::Complete { .. }) => Some(bytes),
+        _ if m == Some(M::WsPartialFrameRefused) => None,
+        _ => Some(bytes),
+    }
 }

@@ -227,6 +227,10 @@ impl Broker {
         if s.will_due == Some(now) || (s.will_due.is_some() && s.expiry == 0) {
             self.fire_will(&id);
         }
+        // MQTT-4.8.2-4 (5.0): a shared QoS 2 message in flight waits for its client.
+        if m == Some(M::SharedQos2MovedOnLoss) {
+            self.move_shared_qos2(&id);
+        }
         // MQTT-3.1.2-4 (3.1.1), MQTT-3.1.2-23 (5.0): a session with an expiry outlives its
         // connection.
         let kept = |s: &super::Session| s.expiry != 0 && m != Some(M::SessionNotKept);
@@ -236,6 +240,11 @@ impl Broker {
     }
 
     pub(super) fn end_session(&mut self, id: &str) {
+        // MQTT-4.8.2-5 (5.0): a shared message in flight to an ending session goes
+        // to no other member.
+        if self.mutant(M::SharedQos2MovedAtSessionEnd) {
+            self.move_shared_qos2(id);
+        }
         if self.sessions.get(id).is_some_and(|s| s.will.is_some() && s.will_due.is_some()) {
             // MQTT-3.1.2-8 (5.0): the will goes out when the session ends, if earlier
             // than its delay.

@@ -79,6 +79,43 @@ impl Broker {
         }
     }
 
+    /// Sends `d`, a shared delivery session `from` had, to another connected member
+    /// of its group: what the shared-subscription mutants do where the spec keeps it
+    /// with its client or discards it (MQTT-4.8.2-4 MQTT-4.8.2-5 MQTT-4.8.2-6 (5.0)).
+    pub(super) fn move_to_other_member(&mut self, from: &str, d: &session::Delivery) {
+        let Some(share) = &d.share else { return };
+        let other = self.sessions.iter().filter(|(id, s)| id.as_str() != from && s.conn.is_some()).find_map(
+            |(id, s)| s.subs.iter().position(|x| x.share.as_ref() == Some(share)).map(|i| (id.clone(), i)),
+        );
+        let m = self.behaviour();
+        if let Some(nd) =
+            other.and_then(|(id, i)| Some((self.sessions.get(&id)?.delivery_for(&d.msg, i, m), id)))
+        {
+            self.deliver(&nd.1, nd.0);
+        }
+    }
+
+    /// MQTT-4.8.2-4 MQTT-4.8.2-5 (5.0): the shared QoS 2 messages in flight to session
+    /// `id` stay with it, through a lost connection and until the session ends. The
+    /// mutants that break this take them away and move them to another member.
+    pub(super) fn move_shared_qos2(&mut self, id: &str) {
+        let Some(s) = self.sessions.get_mut(id) else { return };
+        let pids: Vec<u16> = s
+            .inflight
+            .iter()
+            .filter(|(_, f)| {
+                matches!(f, session::Inflight::Publish(d) if d.share.is_some() && d.qos == QoS::ExactlyOnce)
+            })
+            .map(|(pid, _)| *pid)
+            .collect();
+        let moved: Vec<session::Inflight> = pids.iter().filter_map(|pid| s.inflight.remove(pid)).collect();
+        for flow in moved {
+            if let session::Inflight::Publish(d) = flow {
+                self.move_to_other_member(id, &d);
+            }
+        }
+    }
+
     /// Sends or queues one delivery for session `id`.
     pub(super) fn deliver(&mut self, id: &str, d: session::Delivery) {
         let (max_queued, m) = (self.config.max_queued_messages, self.behaviour());

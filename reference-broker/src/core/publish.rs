@@ -170,16 +170,30 @@ impl Broker {
     pub(super) fn puback(&mut self, conn: ConnId, a: Ack) {
         let m = self.behaviour();
         let Some(id) = self.session_of(conn) else { return };
+        let mut done = None;
         if let Some(s) = self.sessions.get_mut(&id) {
             // MQTT-4.4.0-2 (5.0): an error code acknowledges it too; it is never resent.
             let kept = m == Some(M::RefusedPubackResent) && a.reason_code.is_error();
             if matches!(s.inflight.get(&a.packet_id), Some(session::Inflight::Publish(d)) if d.qos == QoS::AtLeastOnce)
                 && !kept
             {
-                s.inflight.remove(&a.packet_id);
+                done = s.inflight.remove(&a.packet_id);
             }
         }
+        if a.reason_code.is_error() {
+            self.refused_by_subscriber(&id, done);
+        }
         self.pump(&id);
+    }
+
+    /// MQTT-4.8.2-6 (5.0): a message the client refused (PUBACK or PUBREC 0x80 or
+    /// more) is discarded, even a shared one: no other member gets it.
+    fn refused_by_subscriber(&mut self, id: &str, flow: Option<session::Inflight>) {
+        if let Some(session::Inflight::Publish(d)) = flow {
+            if self.mutant(M::SharedRefusedRerouted) {
+                self.move_to_other_member(id, &d);
+            }
+        }
     }
 
     pub(super) fn pubrec(&mut self, conn: ConnId, a: Ack) {
@@ -194,9 +208,8 @@ impl Broker {
         if known && a.reason_code.is_error() {
             // 5.0 §4.3.3: a PUBREC with an error ends the flow; MQTT-4.4.0-2 (5.0): the
             // PUBLISH counts as acknowledged and is never resent.
-            if m != Some(M::RefusedPubrecResent) {
-                s.inflight.remove(&a.packet_id);
-            }
+            let flow = if m != Some(M::RefusedPubrecResent) { s.inflight.remove(&a.packet_id) } else { None };
+            self.refused_by_subscriber(&id, flow);
             self.pump(&id);
             return;
         }

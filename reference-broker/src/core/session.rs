@@ -112,6 +112,8 @@ pub(crate) struct Delivery {
     pub qos: QoS,
     pub retain: bool,
     pub sub_ids: Vec<u32>,
+    /// The shared subscription (group and filter) it was chosen for, if any.
+    pub share: Option<(String, String)>,
 }
 
 impl Delivery {
@@ -126,7 +128,7 @@ impl Delivery {
         let qos = delivered_qos(msg.qos, options.max_qos().unwrap_or(QoS::AtMostOnce), m);
         let retain = m != Some(M::RetainFlagClearedOnSubscribe);
         let sub_id = sub_id.filter(|_| m != Some(M::SubscriptionIdNotForwarded));
-        Delivery { msg, qos, retain, sub_ids: sub_id.into_iter().collect() }
+        Delivery { msg, qos, retain, sub_ids: sub_id.into_iter().collect(), share: None }
     }
 
     /// The PUBLISH for this delivery, or `None` once the message has expired. A resend
@@ -372,6 +374,7 @@ impl Session {
                 qos: QoS::AtMostOnce,
                 retain: false,
                 sub_ids: Vec::new(),
+                share: None,
             });
             let qos = delivered_qos(msg.qos, sub.options.max_qos().unwrap_or(QoS::AtMostOnce), m);
             d.qos = if m == Some(M::OverlapLowestQos) && !first { d.qos.min(qos) } else { d.qos.max(qos) };
@@ -405,6 +408,7 @@ impl Session {
                 qos: delivered_qos(msg.qos, sub.options.max_qos().unwrap_or(QoS::AtMostOnce), m),
                 retain: single.retain,
                 sub_ids: first.clone(),
+                share: None,
             })
             .collect()
     }
@@ -427,6 +431,7 @@ impl Session {
             qos,
             retain: as_published && msg.retain,
             sub_ids: sub_id.into_iter().collect(),
+            share: sub.share.clone(),
         }
     }
 }

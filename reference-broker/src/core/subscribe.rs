@@ -55,13 +55,25 @@ impl Broker {
             } else {
                 &filter
             };
+            // MQTT-3.9.3-2 (3.1.1): a 3.1.1 refusal has only 0x80 to say so.
+            let v5_codes = v.is_v5() || m == Some(M::SubackV5CodeInV311);
+            let refused = |code| if v5_codes { code } else { ReasonCode::V311_SUBACK_FAILURE };
+            // MQTT-3.8.3-2 (3.1.1): without wildcard support, every filter holding a
+            // wildcard is refused.
+            let wildcard_refused = wildcard
+                && !cfg.wildcard_subscription_available
+                && match m {
+                    Some(M::UnsupportedWildcardGranted) => false,
+                    Some(M::UnsupportedPlusGranted) => filter.contains('#'),
+                    _ => true,
+                };
             let code = if !Acl::new(&cfg.acl).may_subscribe(who, proper) {
-                // 5.0 §3.9.3: 0x87; 3.1.1 has only Failure (MQTT-3.9.3-2 (3.1.1)).
-                if v.is_v5() { ReasonCode::NOT_AUTHORIZED } else { ReasonCode::V311_SUBACK_FAILURE }
+                // 5.0 §3.9.3: 0x87.
+                refused(ReasonCode::NOT_AUTHORIZED)
             } else if shared && !cfg.shared_subscription_available {
                 ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
-            } else if wildcard && !cfg.wildcard_subscription_available {
-                ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED
+            } else if wildcard_refused {
+                refused(ReasonCode::WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED)
             } else if m == Some(M::SubscribeRefusedAboveMaximumQos) && f.options.qos_bits() > cfg.maximum_qos
             {
                 // MQTT-3.2.2-10 (5.0): a QoS-limited server still accepts the SUBSCRIBE.
@@ -106,12 +118,23 @@ impl Broker {
         if m == Some(M::SubackCodesReversed) {
             codes.reverse();
         }
+        // MQTT-3.9.3-2 (5.0), MQTT-3.8.4-5 (3.1.1): a code for every filter, refused or not.
+        if let Some(refusal) =
+            codes.iter().find(|c| c.is_error()).filter(|_| m == Some(M::SubackSingleRefusalCode))
+        {
+            codes = vec![*refusal];
+        }
         // MQTT-3.8.4-1 MQTT-3.8.4-2 (both): every SUBSCRIBE gets a SUBACK with its
-        // identifier; MQTT-3.8.4-4 MQTT-3.8.4-5 (3.1.1): one SUBACK, a code per filter.
+        // identifier; MQTT-3.8.4-4 MQTT-3.8.4-5 (3.1.1), MQTT-3.8.4-5 (5.0): one SUBACK, a code per filter.
         let packet_id =
             if m == Some(M::SubackWrongId) { sub.packet_id.wrapping_add(1).max(1) } else { sub.packet_id };
-        if m != Some(M::SubackMissing) {
-            self.send(conn, Packet::SubAck(SubAck { packet_id, properties, codes }));
+        let acks = if m == Some(M::SubackPerFilter) {
+            codes.iter().map(|c| vec![*c]).collect()
+        } else {
+            vec![codes]
+        };
+        for codes in acks.into_iter().filter(|_| m != Some(M::SubackMissing)) {
+            self.send(conn, Packet::SubAck(SubAck { packet_id, properties: properties.clone(), codes }));
         }
         // MQTT-3.3.2-3 (both): only retained messages whose topic matches the filter.
         let any = m == Some(M::RetainedSentForAnyFilter);
@@ -160,6 +183,14 @@ impl Broker {
                 if m != Some(M::UnsubscribeIgnored) {
                     self.index.remove(&id, filter, v.is_v5());
                 }
+                // MQTT-3.10.4-3 (both): QoS 1/2 messages already sent on the removed
+                // subscription stay in flight until their flows complete.
+                if m == Some(M::UnsubscribeDropsInflight) {
+                    s.inflight.retain(|_, f| match f {
+                        session::Inflight::Publish(d) => !topic::matches(filter, &d.msg.topic),
+                        session::Inflight::Released => true,
+                    });
+                }
             }
             codes.push(if removed.is_empty() {
                 ReasonCode::NO_SUBSCRIPTION_EXISTED
@@ -169,7 +200,12 @@ impl Broker {
         }
         let removed_any = codes.contains(&ReasonCode::SUCCESS);
         let properties = refused(u.filters.iter().map(|f| f.to_string()), &codes, "were not subscribed");
-        let codes = if v.is_v5() { codes } else { Vec::new() };
+        // MQTT-3.11.3-1 MQTT-3.11.3-2 (5.0): a defined code for every filter, in the
+        // order of the filters; 3.1.1 has none.
+        let mut codes = if v.is_v5() && m != Some(M::UnsubackWithoutCodes) { codes } else { Vec::new() };
+        if m == Some(M::UnsubackCodesReversed) {
+            codes.reverse();
+        }
         // MQTT-3.10.4-4 MQTT-3.10.4-5 (both): an UNSUBACK with its identifier, even
         // when nothing was removed.
         let silent = match m {

@@ -350,6 +350,41 @@ behaviours! {
         v311: ["MQTT-4.7.3-4"], /* (3.1.1) */ v5: ["MQTT-4.7.3-4"], /* (5.0) */
     BomStripped "bom-stripped": "a leading U+FEFF is stripped from published topic names"
         v311: ["MQTT-1.5.3-3"], /* (3.1.1) */ v5: ["MQTT-1.5.4-3"], /* (5.0) */
+    // SUBSCRIBE and SUBACK (§3.8, §3.9), UNSUBSCRIBE and UNSUBACK (§3.10, §3.11).
+    SubackPerFilter "suback-per-filter": "a multi-filter SUBSCRIBE is answered with one SUBACK per filter"
+        v311: ["MQTT-3.8.4-4"], /* (3.1.1) */ v5: ["MQTT-3.8.4-5"], /* (5.0) */
+    UnsupportedWildcardGranted "unsupported-wildcard-granted": "a server without wildcard support grants wildcard filters anyway"
+        v311: ["MQTT-3.8.3-2"], /* (3.1.1) */ v5: [],
+    UnsupportedPlusGranted "unsupported-plus-granted": "a server without wildcard support refuses filters with # but grants those with +"
+        v311: ["MQTT-3.8.3-2"], /* (3.1.1) */ v5: [],
+    SubackV5CodeInV311 "suback-v5-code-in-v311": "a refused 3.1.1 subscription gets a 5.0 reason code (0xA2, 0x87), not 0x80"
+        v311: ["MQTT-3.9.3-2"], /* (3.1.1) */ v5: [],
+    SubackSingleRefusalCode "suback-single-refusal-code": "a SUBSCRIBE with a refused filter is answered with that one refusal code"
+        v311: ["MQTT-3.8.4-5"], /* (3.1.1) */ v5: ["MQTT-3.9.3-2"], /* (5.0) */
+    UnsubscribeDropsInflight "unsubscribe-drops-inflight": "unsubscribing forgets the QoS 1/2 messages already sent on that subscription"
+        v311: ["MQTT-3.10.4-3"], /* (3.1.1) */ v5: ["MQTT-3.10.4-3"], /* (5.0) */
+    UnsubackCodesReversed "unsuback-codes-reversed": "UNSUBACK codes come in reverse filter order"
+        v311: [], v5: ["MQTT-3.11.3-1"], /* (5.0) */
+    UnsubackWithoutCodes "unsuback-without-codes": "a 5.0 UNSUBACK carries no reason codes, as a 3.1.1 one"
+        v311: [], v5: ["MQTT-3.11.3-2"], /* (5.0) */
+    // Shared subscriptions (§4.8.2).
+    SharedQos2MovedOnLoss "shared-qos2-moved-on-loss": "a shared QoS 2 message in flight to a client whose connection breaks goes to another member"
+        v311: [], v5: ["MQTT-4.8.2-4"], /* (5.0) */
+    SharedQos2MovedAtSessionEnd "shared-qos2-moved-at-session-end": "a shared QoS 2 message in flight to a session that ends goes to another member"
+        v311: [], v5: ["MQTT-4.8.2-5"], /* (5.0) */
+    SharedRefusedRerouted "shared-refused-rerouted": "a shared message refused with a PUBACK or PUBREC code of 0x80 or more goes to another member"
+        v311: [], v5: ["MQTT-4.8.2-6"], /* (5.0) */
+    // MQTT over WebSocket (§6): in the WebSocket bridge, not the core.
+    WsTextFramesAccepted "ws-text-frames-accepted": "MQTT bytes in WebSocket text frames are read like binary ones"
+        v311: ["MQTT-6.0.0-1"], /* (3.1.1) */ v5: ["MQTT-6.0.0-1"], /* (5.0) */
+    WsPartialFrameRefused "ws-partial-frame-refused": "a WebSocket frame holding part of a packet ends the connection"
+        v311: ["MQTT-6.0.0-2"], /* (3.1.1) */ v5: ["MQTT-6.0.0-2"], /* (5.0) */
+    WsExtraPacketsDropped "ws-extra-packets-dropped": "only the first packet of a WebSocket frame is read"
+        v311: ["MQTT-6.0.0-2"], /* (3.1.1) */ v5: ["MQTT-6.0.0-2"], /* (5.0) */
+    WsNoSubprotocol "ws-no-subprotocol": "the WebSocket upgrade is accepted without selecting a subprotocol"
+        v311: ["MQTT-6.0.0-4"], /* (3.1.1) */ v5: ["MQTT-6.0.0-4"], /* (5.0) */
+    WsFirstSubprotocol "ws-first-subprotocol": "the WebSocket upgrade selects the first subprotocol offered, not mqtt"
+        v311: ["MQTT-6.0.0-4"], /* (3.1.1) */ v5: ["MQTT-6.0.0-4"], /* (5.0) */
     // (more subscription, topic and transport mutants go above this line)
 
     // 5.0 properties and limits.

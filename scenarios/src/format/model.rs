@@ -115,6 +115,9 @@ pub enum Capability {
     /// the optional properties of the CONNACK: what a case needs to see the bare
     /// acknowledgements (5 or 6 bytes) with no room for a Reason String beside them.
     SmallMaximumPacketSize,
+    /// MQTT over WebSocket (§6). A case requiring it runs every client over the
+    /// target's WebSocket listener.
+    Websocket,
 }
 
 impl Capability {
@@ -155,6 +158,9 @@ impl Capability {
                 Some("5.0 §4.12: a server may not support the Authentication Method (MQTT-4.12.0-1)")
             }
             (Tls, _) => Some("3.1.1 §4.2 / 5.0 §4.2: TLS is one of several transports"),
+            (Websocket, _) => Some(
+                "3.1.1 §4.2 / 5.0 §4.2: WebSocket is one of several transports; §6 applies only \"if MQTT is transported over a WebSocket connection\"",
+            ),
             (EmptyClientId, _) => Some(
                 "MQTT-3.1.3-6: \"The Server MAY allow a Client to supply a ClientId that has a length of zero bytes\"",
             ),
@@ -170,8 +176,8 @@ impl Capability {
 #[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub enum Step {
-    /// Open a TCP connection without sending anything.
-    Open(ClientRef),
+    /// Open a connection without sending anything.
+    Open(OpenStep),
     /// Open a connection (if needed), send CONNECT, and expect CONNACK (success by
     /// default; `expect` overrides).
     Connect(ConnectStep),
@@ -179,6 +185,8 @@ pub enum Step {
     Send(SendStep),
     /// Send raw bytes given in hex.
     SendRaw(SendRawStep),
+    /// Send packets in WebSocket frames cut where the scenario says (WebSocket only).
+    SendFrames(SendFramesStep),
     /// Expect the next packet (or one of several outcomes).
     Expect(ExpectStep),
     /// Expect the connection to close (a DISCONNECT before the close is accepted).
@@ -201,6 +209,48 @@ pub enum Step {
 pub struct ClientRef {
     /// Client name within the scenario.
     pub client: String,
+}
+
+/// `open`.
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OpenStep {
+    /// Client name within the scenario.
+    pub client: String,
+    /// WebSocket only: the subprotocols the upgrade offers, in order (default:
+    /// `mqtt` alone). The server must select `mqtt` (MQTT-6.0.0-4).
+    #[serde(default)]
+    pub subprotocols: Option<Vec<String>>,
+}
+
+/// `send-frames` (WebSocket only): packets encoded one after another into one byte
+/// stream, which is cut into WebSocket frames.
+#[derive(schemars::JsonSchema, Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SendFramesStep {
+    /// Client name.
+    pub client: String,
+    /// The packets, in order.
+    pub packets: Vec<PacketSpec>,
+    /// Sizes in bytes of the first frames; whatever is left goes in one last frame
+    /// (empty: everything in one frame).
+    #[serde(default)]
+    pub split: Vec<usize>,
+    /// `binary` (default) or `text` (which MQTT-6.0.0-1 forbids; the bytes must be
+    /// UTF-8).
+    #[serde(default)]
+    pub frame_type: FrameType,
+}
+
+/// The type of a WebSocket data frame.
+#[derive(schemars::JsonSchema, Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FrameType {
+    /// Binary data frame (opcode 2), the only one MQTT may use.
+    #[default]
+    Binary,
+    /// Text data frame (opcode 1).
+    Text,
 }
 
 /// `connect`.

@@ -13,7 +13,7 @@
 use super::build::{self, Vars};
 use super::fields::{PacketSpec, TamperSpec};
 use super::matching;
-use super::model::{CaptureField, Outcome, Scenario, Step};
+use super::model::{Capability, CaptureField, FrameType, Outcome, Scenario, Step};
 use mqttspec_codec::Version as CodecVersion;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +42,17 @@ fn sample(field: CaptureField) -> &'static str {
 /// Checks a parsed scenario; the first fault found, with its step.
 pub fn scenario(s: &Scenario) -> Result<(), StepFault> {
     let mut ids = BTreeMap::new();
+    let websocket = s.requires.contains(&Capability::Websocket);
+    for (i, step) in s.steps.iter().enumerate() {
+        let ws_only = match step {
+            Step::SendFrames(_) => true,
+            Step::Open(o) => o.subprotocols.is_some(),
+            _ => false,
+        };
+        if ws_only && !websocket {
+            return Err((i, "send-frames and open's subprotocols need `requires: [websocket]`".into()));
+        }
+    }
     for step in &s.steps {
         if let Step::Connect(c) = step {
             ids.insert(c.client.clone(), format!("sample{}", c.client));
@@ -81,6 +92,7 @@ fn client_of(step: &Step) -> Option<(&str, bool)> {
         Step::Open(c) => (&c.client, true),
         Step::Send(s) => (&s.client, false),
         Step::SendRaw(s) => (&s.client, false),
+        Step::SendFrames(s) => (&s.client, false),
         Step::Expect(s) => (&s.client, false),
         Step::ExpectClosed(s) => (&s.client, false),
         Step::ExpectNothing(s) => (&s.client, false),
@@ -136,6 +148,19 @@ fn check_step(
         }
         Step::SendRaw(s) => {
             build::parse_hex(&s.hex).map_err(|e| format!("hex: {e}"))?;
+        }
+        Step::SendFrames(f) => {
+            let mut bytes = Vec::new();
+            for spec in &f.packets {
+                let packet = build::build(vars, spec, client, conn_version).map_err(|e| e.0)?;
+                bytes.extend_from_slice(&build::encode(&packet, conn_version, &None).map_err(|e| e.0)?);
+            }
+            if f.split.contains(&0) || f.split.iter().sum::<usize>() > bytes.len() {
+                return Err(format!("split {:?}: the packets are {} bytes", f.split, bytes.len()));
+            }
+            if f.frame_type == FrameType::Text && std::str::from_utf8(&bytes).is_err() {
+                return Err("a text frame must hold UTF-8: these packets are not".into());
+            }
         }
         Step::Expect(e) => {
             let outcomes = match (&e.packet, &e.one_of) {

@@ -1,7 +1,8 @@
 //! A scenario's MQTT client: raw TCP, every received byte decoded by the strict codec,
 //! every packet written to the transcript with a timestamp and its bytes in hex.
 
-use crate::net::connector::{Connector, Transport};
+use crate::net::connector::{Connector, OpenError, Transport};
+use crate::net::ws::FrameSender;
 use bytes::{Bytes, BytesMut};
 use mqttspec_codec::{DecodeOptions, Frame as CodecFrame, Packet, Role, Version, check_frame};
 use serde::{Deserialize, Serialize};
@@ -148,6 +149,8 @@ pub struct Client {
     /// Version packets are encoded and decoded in.
     pub version: Version,
     stream: Option<Box<dyn Transport>>,
+    /// WebSocket only: frames of the case's own, in order with the stream's writes.
+    frames: Option<FrameSender>,
     /// Whether the broker (rather than this side) ended the connection.
     closed_by_broker: bool,
     buf: BytesMut,
@@ -177,22 +180,98 @@ impl Client {
         timeout: Duration,
         transcript: Transcript,
     ) -> Result<Client, ClientError> {
-        let stream = tokio::time::timeout(timeout, connector.connect())
+        Client::open_offering(name, connector, &[], version, timeout, transcript).await
+    }
+
+    /// Opens a connection, over WebSocket offering `subprotocols` (`mqtt` when empty).
+    /// A WebSocket server that selects another subprotocol is the broker's fault
+    /// (MQTT-6.0.0-4).
+    pub async fn open_offering(
+        name: &str,
+        connector: &Connector,
+        subprotocols: &[String],
+        version: Version,
+        timeout: Duration,
+        transcript: Transcript,
+    ) -> Result<Client, ClientError> {
+        let opened = tokio::time::timeout(timeout, connector.open(subprotocols))
             .await
             .map_err(|_| {
                 ClientError::Connect(format!("connecting to {connector:?} timed out after {timeout:?}"))
             })?
-            .map_err(|e| ClientError::Connect(format!("cannot connect to {connector:?}: {e}")))?;
+            .map_err(|e| match e {
+                OpenError::Unreachable(e) => {
+                    ClientError::Connect(format!("cannot connect to {connector:?}: {e}"))
+                }
+                OpenError::Broker(e) => {
+                    transcript.add(name, Direction::Event, e.clone(), &[]);
+                    ClientError::Broker(BrokerFault(e))
+                }
+            })?;
         transcript.add(name, Direction::Event, format!("connected to {connector:?}"), &[]);
         Ok(Client {
             name: name.to_string(),
             version,
-            stream: Some(stream),
+            stream: Some(opened.stream),
+            frames: opened.frames,
             closed_by_broker: false,
             buf: BytesMut::with_capacity(4096),
             transcript,
             max_packet_size: None,
         })
+    }
+
+    /// Sends `bytes` in WebSocket frames: the first ones of the sizes in `split`,
+    /// the rest in one last frame; as text frames when `text` (which MQTT-6.0.0-1
+    /// forbids). `Err` with a message when the connection is not a WebSocket or the
+    /// bytes cannot be cut so.
+    pub async fn send_frames(
+        &mut self,
+        bytes: &[u8],
+        split: &[usize],
+        text: bool,
+    ) -> Result<(), ClientError> {
+        let harness = |m: String| Err(ClientError::NotConnected(m));
+        if self.stream.is_none() {
+            return Err(self.not_open());
+        }
+        let Some(frames) = &self.frames else {
+            return harness(format!("client {}: send-frames needs a WebSocket connection", self.name));
+        };
+        let mut rest = bytes;
+        let mut cuts: Vec<&[u8]> = Vec::new();
+        for &n in split {
+            if n == 0 || n > rest.len() {
+                return harness(format!("cannot cut {} bytes into frames of {split:?}", bytes.len()));
+            }
+            let (a, b) = rest.split_at(n);
+            cuts.push(a);
+            rest = b;
+        }
+        if !rest.is_empty() {
+            cuts.push(rest);
+        }
+        for cut in cuts {
+            let kind = if text { "text" } else { "binary" };
+            self.transcript.add(&self.name, Direction::Sent, format!("WebSocket {kind} frame"), cut);
+            let msg = if text {
+                match std::str::from_utf8(cut) {
+                    Ok(t) => tokio_tungstenite::tungstenite::Message::Text(t.to_string().into()),
+                    Err(e) => return harness(format!("a text frame must be UTF-8: {e}")),
+                }
+            } else {
+                tokio_tungstenite::tungstenite::Message::Binary(cut.to_vec().into())
+            };
+            if frames.send(msg).is_err() {
+                self.transcript.add(
+                    &self.name,
+                    Direction::Event,
+                    "write failed: WebSocket closed".into(),
+                    &[],
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Whether the TCP connection is still open (as far as we know).
@@ -214,22 +293,25 @@ impl Client {
     /// Writes bytes; `label` describes them in the transcript.
     pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), ClientError> {
         self.transcript.add(&self.name, Direction::Sent, label, bytes);
-        let Some(stream) = self.stream.as_mut() else {
-            return Err(if self.closed_by_broker {
-                ClientError::Broker(BrokerFault(format!(
-                    "the broker had closed the connection of client {} before this step",
-                    self.name
-                )))
-            } else {
-                ClientError::NotConnected(format!("client {} was closed by the scenario", self.name))
-            });
-        };
+        let Some(stream) = self.stream.as_mut() else { return Err(self.not_open()) };
         if let Err(e) = stream.write_all(bytes).await {
             // A broker may close before reading everything we send; that shows up in
             // the next expectation, so it is only noted here.
             self.transcript.add(&self.name, Direction::Event, format!("write failed: {e}"), &[]);
         }
         Ok(())
+    }
+
+    /// Why a step cannot use the connection: the broker closed it, or the scenario did.
+    fn not_open(&self) -> ClientError {
+        if self.closed_by_broker {
+            ClientError::Broker(BrokerFault(format!(
+                "the broker had closed the connection of client {} before this step",
+                self.name
+            )))
+        } else {
+            ClientError::NotConnected(format!("client {} was closed by the scenario", self.name))
+        }
     }
 
     /// Closes the socket without DISCONNECT.

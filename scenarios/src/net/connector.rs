@@ -1,8 +1,9 @@
 //! Where scenarios run: the embedded reference broker, or a broker reached over TCP,
 //! TLS, or WebSocket (MQTT 3.1.1 / 5.0 §6).
 
+use super::ws::{self, FrameSender, UpgradeError};
 use crate::version::Version;
-use mqttspec_broker::transport::{WS_SUBPROTOCOL, bridge_websocket, crypto_provider};
+use mqttspec_broker::transport::crypto_provider;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -73,12 +74,14 @@ pub struct Remote {
     pub per_version: BTreeMap<Version, Connector>,
     /// Credentials for CONNECTs without their own.
     pub login: Option<Login>,
+    /// A WebSocket listener beside the main one, if the target has one (§6).
+    pub websocket: Option<Box<Connector>>,
 }
 
 impl Remote {
     /// One address for every version, no credentials.
     pub fn single(connector: Connector) -> Remote {
-        Remote { connector, per_version: BTreeMap::new(), login: None }
+        Remote { connector, per_version: BTreeMap::new(), login: None, websocket: None }
     }
 
     /// Where clients of `version` connect.
@@ -190,61 +193,90 @@ impl std::fmt::Debug for Connector {
     }
 }
 
-impl Connector {
-    /// Opens a connection ready for MQTT bytes.
-    pub async fn connect(&self) -> Result<Box<dyn Transport>, String> {
+/// An open connection, and for a WebSocket the sender of frames of the case's own.
+#[allow(missing_debug_implementations)] // a boxed stream has nothing to show
+pub struct Opened {
+    /// The byte stream MQTT goes over.
+    pub stream: Box<dyn Transport>,
+    /// WebSocket only: sends frames in order with the stream's writes.
+    pub frames: Option<FrameSender>,
+}
+
+/// Why a connection could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The target cannot be reached: nothing a case can judge.
+    Unreachable(String),
+    /// The target answered against the spec (a WebSocket subprotocol other than
+    /// `mqtt`, MQTT-6.0.0-4).
+    Broker(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Connector::Tcp(addr) => {
-                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
-                let _ = s.set_nodelay(true);
-                Ok(Box::new(s))
-            }
-            Connector::Tls { addr, server_name, config } => {
-                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
-                let _ = s.set_nodelay(true);
-                let tls = TlsConnector::from(config.clone())
-                    .connect(server_name.clone(), s)
-                    .await
-                    .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
-                Ok(Box::new(tls))
-            }
-            Connector::Ws { addr, url, tls } => {
-                let s = TcpStream::connect(addr).await.map_err(|e| format!("connecting to {addr}: {e}"))?;
-                let _ = s.set_nodelay(true);
-                match tls {
-                    None => websocket(url, s).await,
-                    Some((name, config)) => {
-                        let t = TlsConnector::from(config.clone())
-                            .connect(name.clone(), s)
-                            .await
-                            .map_err(|e| format!("TLS handshake with {addr}: {e}"))?;
-                        websocket(url, t).await
-                    }
-                }
-            }
+            OpenError::Unreachable(s) | OpenError::Broker(s) => f.write_str(s),
         }
     }
 }
 
-async fn websocket<S>(url: &str, stream: S) -> Result<Box<dyn Transport>, String>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
-    let mut req = url.into_client_request().map_err(|e| format!("{url}: {e}"))?;
-    // MQTT-6.0.0-3: the client offers the "mqtt" subprotocol.
-    req.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(WS_SUBPROTOCOL));
-    let (ws, resp) = tokio_tungstenite::client_async(req, stream)
-        .await
-        .map_err(|e| format!("WebSocket upgrade at {url}: {e}"))?;
-    let chosen = resp.headers().get("Sec-WebSocket-Protocol").and_then(|v| v.to_str().ok());
-    if chosen != Some(WS_SUBPROTOCOL) {
-        return Err(format!(
-            "{url}: the server did not select the mqtt subprotocol (MQTT-6.0.0-4), got {chosen:?}"
-        ));
+impl Connector {
+    /// Opens a connection ready for MQTT bytes.
+    pub async fn connect(&self) -> Result<Box<dyn Transport>, String> {
+        self.open(&[]).await.map(|o| o.stream).map_err(|e| e.to_string())
     }
-    Ok(Box::new(bridge_websocket(ws)))
+
+    /// Whether this connector speaks WebSocket.
+    pub fn is_websocket(&self) -> bool {
+        matches!(self, Connector::Ws { .. })
+    }
+
+    /// Opens a connection; over WebSocket, offering `subprotocols` (`mqtt` when empty).
+    pub async fn open(&self, subprotocols: &[String]) -> Result<Opened, OpenError> {
+        let unreachable = OpenError::Unreachable;
+        let plain = |stream: Box<dyn Transport>| Opened { stream, frames: None };
+        match self {
+            Connector::Tcp(addr) => {
+                let s = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| unreachable(format!("connecting to {addr}: {e}")))?;
+                let _ = s.set_nodelay(true);
+                Ok(plain(Box::new(s)))
+            }
+            Connector::Tls { addr, server_name, config } => {
+                let s = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| unreachable(format!("connecting to {addr}: {e}")))?;
+                let _ = s.set_nodelay(true);
+                let tls = TlsConnector::from(config.clone())
+                    .connect(server_name.clone(), s)
+                    .await
+                    .map_err(|e| unreachable(format!("TLS handshake with {addr}: {e}")))?;
+                Ok(plain(Box::new(tls)))
+            }
+            Connector::Ws { addr, url, tls } => {
+                let s = TcpStream::connect(addr)
+                    .await
+                    .map_err(|e| unreachable(format!("connecting to {addr}: {e}")))?;
+                let _ = s.set_nodelay(true);
+                let upgraded = match tls {
+                    None => ws::upgrade(url, s, subprotocols).await,
+                    Some((name, config)) => {
+                        let t = TlsConnector::from(config.clone())
+                            .connect(name.clone(), s)
+                            .await
+                            .map_err(|e| unreachable(format!("TLS handshake with {addr}: {e}")))?;
+                        ws::upgrade(url, t, subprotocols).await
+                    }
+                };
+                match upgraded {
+                    Ok((stream, frames)) => Ok(Opened { stream: Box::new(stream), frames: Some(frames) }),
+                    Err(UpgradeError::Unreachable(e)) => Err(unreachable(e)),
+                    Err(UpgradeError::Broker(e)) => Err(OpenError::Broker(e)),
+                }
+            }
+        }
+    }
 }
 
 /// A TLS client configuration from the options.

@@ -27,7 +27,7 @@ fn vars_for(loaded: &Loaded, version: Version, run_id: &str) -> Vars {
     let h = fnv(&key);
     let mut ids = BTreeMap::new();
     for step in &loaded.scenario.steps {
-        if let Step::Connect(ConnectStep { client, .. }) | Step::Open(ClientRef { client }) = step {
+        if let Step::Connect(ConnectStep { client, .. }) | Step::Open(OpenStep { client, .. }) = step {
             // Short, alphanumeric, at most 23 characters: every server must accept
             // these (MQTT-3.1.3-5).
             let id: String = format!("s{:011x}{client}", h & 0xFFF_FFFF_FFFF).chars().take(23).collect();
@@ -59,9 +59,11 @@ impl Case {
         })
     }
 
-    async fn open(&mut self, name: &str, version: CodecVersion) -> StepResult {
+    async fn open(&mut self, name: &str, version: CodecVersion, subprotocols: &[String]) -> StepResult {
         let patience = self.clock.default_patience();
-        let client = Client::open(name, &self.connector, version, patience, self.transcript.clone()).await?;
+        let transcript = self.transcript.clone();
+        let client =
+            Client::open_offering(name, &self.connector, subprotocols, version, patience, transcript).await?;
         self.clients.insert(name.to_string(), client);
         Ok(())
     }
@@ -201,7 +203,7 @@ impl Case {
         let fields = c.fields();
         let version = fields.protocol.map_or(self.version, Protocol::codec);
         if !self.clients.get(&c.client).is_some_and(Client::is_open) {
-            self.open(&c.client, version).await?;
+            self.open(&c.client, version, &[]).await?;
         }
         self.client(&c.client)?.set_version(version);
         let mut connect = build::build_connect(&self.vars, &fields, &c.client, self.version)?;
@@ -292,7 +294,9 @@ impl Case {
     async fn step(&mut self, step: &Step) -> StepResult {
         match step {
             Step::Connect(c) => self.connect(c).await,
-            Step::Open(c) => self.open(&c.client, self.version).await,
+            Step::Open(c) => {
+                self.open(&c.client, self.version, c.subprotocols.as_deref().unwrap_or(&[])).await
+            }
             Step::Send(s) => {
                 let version = self.client(&s.client)?.version;
                 let packet = build::build(&self.vars, &s.packet, &s.client, version)?;
@@ -301,6 +305,17 @@ impl Case {
             Step::SendRaw(s) => {
                 let bytes = build::parse_hex(&s.hex)?;
                 Ok(self.client(&s.client)?.write(&bytes.into(), "raw bytes".into()).await?)
+            }
+            Step::SendFrames(f) => {
+                let version = self.client(&f.client)?.version;
+                let mut bytes = Vec::new();
+                for spec in &f.packets {
+                    let packet = build::build(&self.vars, spec, &f.client, version)?;
+                    self.transcript.add(&f.client, Direction::Event, format!("in frames: {packet:?}"), &[]);
+                    bytes.extend_from_slice(&build::encode(&packet, version, &None)?);
+                }
+                let text = f.frame_type == FrameType::Text;
+                Ok(self.client(&f.client)?.send_frames(&bytes, &f.split, text).await?)
             }
             Step::Expect(e) => {
                 let outcomes = match (&e.packet, &e.one_of) {
@@ -389,7 +404,7 @@ pub(super) async fn run_case(
     let transcript = Transcript::new();
     let mut case = Case {
         version: version.codec(),
-        connector: endpoint.remote.connector(version).clone(),
+        connector: endpoint.connector(version, &s.requires),
         login: endpoint.remote.login.clone(),
         vars: vars_for(loaded, version, &opts.run_id),
         clients: BTreeMap::new(),

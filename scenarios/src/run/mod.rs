@@ -18,7 +18,7 @@ use crate::format::load::{Loaded, broker_config};
 use crate::format::model::Capability;
 use crate::net::connector::{Connector, Remote, Target};
 use crate::version::Version;
-use mqttspec_broker::{BrokerHandle, Config};
+use mqttspec_broker::{BrokerHandle, Config, ListenerConfig, ListenerKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
@@ -133,12 +133,35 @@ pub fn capabilities_of(config: &Config) -> BTreeSet<Capability> {
 struct Endpoint {
     remote: Remote,
     caps: Capabilities,
+    /// Where the cases that require `websocket` connect, if the target offers it.
+    websocket: Option<Connector>,
 }
 
 impl Endpoint {
     fn same_caps(remote: Remote, caps: BTreeSet<Capability>) -> Endpoint {
         let caps = [Version::V311, Version::V5].into_iter().map(|v| (v, Some(caps.clone()))).collect();
-        Endpoint { remote, caps }
+        Endpoint { remote, caps, websocket: None }.with_websocket_target()
+    }
+
+    /// A target reached over WebSocket, or with a WebSocket listener beside its main
+    /// one, offers it (§6) to the cases that require it.
+    fn with_websocket_target(mut self) -> Endpoint {
+        let ws = self.remote.connector.is_websocket().then(|| self.remote.connector.clone());
+        if let Some(ws) = ws.or_else(|| self.remote.websocket.as_deref().cloned()) {
+            self.websocket = Some(ws);
+            for caps in self.caps.values_mut().flatten() {
+                caps.insert(Capability::Websocket);
+            }
+        }
+        self
+    }
+
+    /// Where a case connects in `version`: its WebSocket listener if it requires one.
+    fn connector(&self, version: Version, requires: &[Capability]) -> Connector {
+        match &self.websocket {
+            Some(ws) if requires.contains(&Capability::Websocket) => ws.clone(),
+            _ => self.remote.connector(version).clone(),
+        }
     }
 }
 
@@ -277,11 +300,16 @@ async fn start_embedded(
     if let Some(change) = &opts.embedded {
         change(&mut config);
     }
-    let caps = capabilities_of(&config);
-    let b = BrokerHandle::start(config, "127.0.0.1:0".parse().expect("literal address"))
-        .await
-        .map_err(|e| RunError::Broker(e.to_string()))?;
-    let ep = Endpoint::same_caps(Remote::single(Connector::Tcp(b.local_addr())), caps);
+    let mut caps = capabilities_of(&config);
+    // A TCP listener for the cases, and a WebSocket one (§6) for those requiring it.
+    let loopback = "127.0.0.1:0".parse().expect("literal address");
+    let listener = |kind| ListenerConfig { kind, address: loopback, cert: None, key: None };
+    config.listeners = vec![listener(ListenerKind::Tcp), listener(ListenerKind::Ws)];
+    let b = BrokerHandle::start_configured(config).await.map_err(RunError::Broker)?;
+    let ws = b.local_addrs()[1];
+    caps.insert(Capability::Websocket);
+    let mut ep = Endpoint::same_caps(Remote::single(Connector::Tcp(b.local_addr())), caps);
+    ep.websocket = Some(Connector::Ws { addr: ws, url: format!("ws://{ws}/mqtt"), tls: None });
     brokers.push(b);
     Ok(ep)
 }
@@ -300,5 +328,5 @@ async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
     let v5 = probe::probe_v5(remote.connector(Version::V5), login, &prefix, patience).await;
     let v311 = probe::probe_v311(remote.connector(Version::V311), login, &prefix, patience).await;
     let caps = [(Version::V311, v311), (Version::V5, v5)].into_iter().collect();
-    Endpoint { remote, caps }
+    Endpoint { remote, caps, websocket: None }.with_websocket_target()
 }

@@ -35,6 +35,11 @@ pub struct ProcessSpec {
     /// version (default: `port` for both).
     #[serde(default)]
     pub listeners: BTreeMap<Version, String>,
+    /// Port name of a WebSocket listener (MQTT over WebSocket, §6), for brokers
+    /// started with one: the cases that require `websocket` connect there
+    /// (`ws://127.0.0.1:PORT/mqtt`); without one they are `unsupported`.
+    #[serde(default)]
+    pub websocket: Option<String>,
     /// Make the scratch directory writable by everyone (brokers that drop privileges).
     #[serde(default)]
     pub world_writable: bool,
