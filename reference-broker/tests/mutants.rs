@@ -605,6 +605,7 @@ fn script(id: &str) -> Option<(Script, Config)> {
         | "assigned-id-reused"
         | "protocol-error-ignored"
         | "connack-missing"
+        | "connack-reserved-flags-set"
         | "auth-method-advertised"
         | "unsupported-auth-method-accepted" => connects,
         "overlap-lowest-qos"

@@ -182,7 +182,11 @@ impl Broker {
         if resumed && resume_first {
             self.resume(&client_id);
         }
-        if !self.mutant(M::ConnackMissing) {
+        // MQTT-3.2.2-1 (5.0): bits 7-1 of the Connect Acknowledge Flags are 0.
+        if self.mutant(M::ConnackReservedFlagsSet) {
+            let flags = Some(0x02 | u8::from(session_present));
+            self.send_tampered(conn, &connack, &mqttspec_codec::Tamper { connack_flags: flags, ..Default::default() });
+        } else if !self.mutant(M::ConnackMissing) {
             self.send(conn, connack);
         }
         if resumed && !resume_first {

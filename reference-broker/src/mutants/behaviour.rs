@@ -276,6 +276,8 @@ behaviours! {
         v311: [], v5: ["MQTT-4.12.0-5"], /* (5.0) */
     ReauthFailureKeptOpen "reauth-failure-kept-open": "a failed re-authentication leaves the connection open"
         v311: [], v5: ["MQTT-4.12.1-2"], /* (5.0) */
+    ConnackReservedFlagsSet "connack-reserved-flags-set": "the accepting CONNACK sets bit 1 of the Connect Acknowledge Flags, which is reserved"
+        v311: [], v5: ["MQTT-3.2.2-1"], /* (5.0) */
     // (more CONNECT, CONNACK, DISCONNECT and AUTH mutants go above this line)
 
     // Keep alive (§3.1.2.10).
