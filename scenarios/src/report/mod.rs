@@ -125,8 +125,36 @@ pub fn coverage(
                 );
             }
         }
-        let uncited: Vec<&str> = testable.iter().copied().filter(|id| !cited.contains(*id)).collect();
+        let untestable = untestable();
+        let argued = |id: &str| untestable.iter().any(|(v, u)| v == version && u == id);
+        let uncited: Vec<&str> =
+            testable.iter().copied().filter(|id| !cited.contains(*id) && !argued(id)).collect();
         let _ = writeln!(out, "  not cited: {}", uncited.join(" "));
+        let argued: Vec<&str> = testable.iter().copied().filter(|id| !cited.contains(*id) && argued(id)).collect();
+        if !argued.is_empty() {
+            let _ = writeln!(out, "  argued untestable (spec/UNTESTABLE.md): {}", argued.join(" "));
+        }
+    }
+    out
+}
+
+/// The statements `spec/UNTESTABLE.md` argues no client can observe, per version: its
+/// headings `### ID (3.1.1, 5.0)`.
+pub fn untestable() -> Vec<(Version, String)> {
+    parse_untestable(include_str!("../../../spec/UNTESTABLE.md"))
+}
+
+/// Reads the `### ID (versions)` headings of an UNTESTABLE.md text.
+pub fn parse_untestable(text: &str) -> Vec<(Version, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("### ") else { continue };
+        let Some((id, versions)) = rest.split_once(" (") else { continue };
+        for v in versions.trim_end_matches(')').split(',') {
+            if let Ok(v) = v.trim().parse::<Version>() {
+                out.push((v, id.trim().to_string()));
+            }
+        }
     }
     out
 }
