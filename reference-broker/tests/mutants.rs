@@ -170,6 +170,11 @@ fn msg(topic: &str, payload: &'static str, qos: QoS, pid: u16) -> Publish {
     }
 }
 
+/// The violation the strict decoder of version `v` finds in `bytes`.
+fn violation(bytes: &'static [u8], v: Version) -> Violation {
+    *Packet::decode(&Bytes::from_static(bytes), &DecodeOptions::new(v)).unwrap_err().violation().unwrap()
+}
+
 type Script = fn(&mut H);
 
 /// The exchange that shows each behaviour mutant, and the configuration to run it on.

@@ -1,6 +1,6 @@
 //! Exchanges for the CONNECT, CONNACK, DISCONNECT and AUTH mutants (issue 14).
 
-use super::{H, Script, props, q};
+use super::{H, Script, props, q, violation};
 use bytes::Bytes;
 use mqttspec_broker::Config;
 use mqttspec_broker::auth::{Credential, Users};
@@ -52,10 +52,6 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "unsupported-auth-method-accepted" => (connects, Config::default()),
         _ => return None,
     })
-}
-
-fn violation(bytes: &'static [u8], v: Version) -> Violation {
-    *Packet::decode(&Bytes::from_static(bytes), &DecodeOptions::new(v)).unwrap_err().violation().unwrap()
 }
 
 /// CONNECTs refused on a decoding fault: a 3.1.1 one with fixed-header flags 0001, a
@@ -229,10 +225,7 @@ fn connects(h: &mut H) {
         }
     });
     h.connect_with(5, w);
-    let bad = *Packet::decode(&Bytes::from_static(&[0x30, 0x02, 0x00, 0x00]), &DecodeOptions::new(h.v))
-        .unwrap_err()
-        .violation()
-        .unwrap();
+    let bad = violation(&[0x30, 0x02, 0x00, 0x00], h.v);
     h.connect(6, "err");
     h.feed(Input::Invalid(6, bad));
     h.packet(6, Packet::PingReq);

@@ -1,7 +1,7 @@
 //! Exchanges for the mutants of sessions, Wills and Keep Alive: queueing while offline,
 //! resumption, Session Present, Clean Start, take-over, expiry, Will delays and retain.
 
-use super::{H, Script, msg, props, q};
+use super::{H, Script, msg, props, q, violation};
 use bytes::Bytes;
 use mqttspec_broker::Config;
 use mqttspec_broker::core::Input;
@@ -95,10 +95,7 @@ fn wills(h: &mut H) {
     h.feed(Input::Lost(3));
     let c = will(h, "error", false, 0);
     h.connect_with(4, c);
-    let bad = *Packet::decode(&Bytes::from_static(&[0x30, 0x02, 0x00, 0x00]), &DecodeOptions::new(h.v))
-        .unwrap_err()
-        .violation()
-        .unwrap();
+    let bad = violation(&[0x30, 0x02, 0x00, 0x00], h.v);
     h.feed(Input::Invalid(4, bad));
     let c = will(h, "delayed", false, 5);
     h.connect_with(5, c.clone());
