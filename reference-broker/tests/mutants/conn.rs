@@ -136,11 +136,7 @@ fn enhanced_auth(h: &mut H) {
     h.connect_with(1, c);
     // The proof is wrong whatever the server's nonce: the authentication fails.
     let last = "c=biws,r=clientnonce,p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    let properties = props([
-        Property::AuthenticationMethod("SCRAM-SHA-256".into()),
-        Property::AuthenticationData(Bytes::from_static(last.as_bytes())),
-    ]);
-    h.packet(1, Packet::Auth(Auth { reason_code: ReasonCode::CONTINUE_AUTHENTICATION, properties }));
+    h.packet(1, scram_auth(ReasonCode::CONTINUE_AUTHENTICATION, last.into()));
     h.packet(1, Packet::PingReq);
 }
 
