@@ -179,15 +179,13 @@ type Script = fn(&mut H);
 
 /// The exchange that shows each behaviour mutant, and the configuration to run it on.
 fn script(id: &str) -> Option<(Script, Config)> {
-    let areas: [fn(&str) -> Option<(Script, Config)>; 5] =
-        [flows::script, sessions::script, retain::script, subscriptions::script, features::script];
-    if let Some(found) = areas.into_iter().find_map(|area| area(id)) {
-        return Some(found);
-    }
-    if problems::drives(id) {
-        return Some((problems::script, problems::config()));
-    }
-    conn::script(id)
+    flows::script(id)
+        .or_else(|| sessions::script(id))
+        .or_else(|| retain::script(id))
+        .or_else(|| subscriptions::script(id))
+        .or_else(|| features::script(id))
+        .or_else(|| problems::drives(id).then(|| (problems::script as Script, problems::config())))
+        .or_else(|| conn::script(id))
 }
 
 fn transcript(s: Script, config: Config, mutant: Option<&Mutant>, v: Version) -> Vec<String> {
