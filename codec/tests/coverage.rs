@@ -3,8 +3,8 @@
 //! The table below is the single source of `codec/STATEMENTS.md`; this test checks it
 //! against `spec/*.yaml` (nothing missing, nothing invented), checks that each
 //! statement enforced by a [`Rule`] is the one that rule cites, that each has its test
-//! in `tests/statements.rs`, and that the committed Markdown is current. Run with
-//! `UPDATE_STATEMENTS=1` to rewrite the Markdown.
+//! in its module of `tests/statements.rs` (`tests/statements/<module>.rs`), and that the
+//! committed Markdown is current. Run with `UPDATE_STATEMENTS=1` to rewrite the Markdown.
 
 use mqttspec_codec::{Rule, Version};
 use serde::Deserialize;
@@ -201,10 +201,8 @@ fn check_version(file: &str, table: &[(&str, How)], version: Version, module: &s
     assert!(missing.is_empty(), "{file}: codec statements without coverage: {missing:?}");
     assert!(extra.is_empty(), "{file}: listed but not codec statements: {extra:?}");
 
-    let src =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/statements.rs")).unwrap();
-    let module_src = src.split(&format!("mod {module} {{")).nth(1).expect("module present");
-    let module_src = module_src.split("\nmod ").next().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/statements/{module}.rs"));
+    let module_src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 
     let mut rows = Vec::new();
     for (id, how) in table {

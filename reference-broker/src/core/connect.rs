@@ -185,7 +185,11 @@ impl Broker {
         // MQTT-3.2.2-1 (5.0): bits 7-1 of the Connect Acknowledge Flags are 0.
         if self.mutant(M::ConnackReservedFlagsSet) {
             let flags = Some(0x02 | u8::from(session_present));
-            self.send_tampered(conn, &connack, &mqttspec_codec::Tamper { connack_flags: flags, ..Default::default() });
+            self.send_tampered(
+                conn,
+                &connack,
+                &mqttspec_codec::Tamper { connack_flags: flags, ..Default::default() },
+            );
         } else if !self.mutant(M::ConnackMissing) {
             self.send(conn, connack);
         }

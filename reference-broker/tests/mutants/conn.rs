@@ -1,6 +1,6 @@
 //! Exchanges for the CONNECT, CONNACK, DISCONNECT and AUTH mutants (issue 14).
 
-use super::{H, Script, props, q};
+use super::{H, Script, props, q, violation};
 use bytes::Bytes;
 use mqttspec_broker::Config;
 use mqttspec_broker::auth::{Credential, Users};
@@ -16,6 +16,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
     let anonymous_refused = Config { allow_anonymous: false, ..Config::default() };
     let short_ids = Config { max_client_id_length: Some(23), ..Config::default() };
     let imposed = Config { server_keep_alive: Some(1), ..Config::default() };
+    let no_retain = Config { retain_available: false, ..Config::default() };
     Some(match id {
         "connack-before-version-known" | "connack-code-unchecked" | "disconnect-before-connack" => {
             (refusals, Config::default())
@@ -39,12 +40,18 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "auth-rejection-kept-open"
         | "server-auth-omits-method" => (enhanced_auth, scram),
         "success-connack-without-method" | "reauth-failure-kept-open" => (reauthentication, scram),
+        "retained-will-accepted" => (connects, no_retain),
+        "refused-connection-kept-open" | "refusal-session-present" => (connects, anonymous_refused),
+        "second-connect-ignored"
+        | "assigned-id-not-reported"
+        | "assigned-id-reused"
+        | "protocol-error-ignored"
+        | "connack-missing"
+        | "connack-reserved-flags-set"
+        | "auth-method-advertised"
+        | "unsupported-auth-method-accepted" => (connects, Config::default()),
         _ => return None,
     })
-}
-
-fn violation(bytes: &'static [u8], v: Version) -> Violation {
-    *Packet::decode(&Bytes::from_static(bytes), &DecodeOptions::new(v)).unwrap_err().violation().unwrap()
 }
 
 /// CONNECTs refused on a decoding fault: a 3.1.1 one with fixed-header flags 0001, a
@@ -129,11 +136,7 @@ fn enhanced_auth(h: &mut H) {
     h.connect_with(1, c);
     // The proof is wrong whatever the server's nonce: the authentication fails.
     let last = "c=biws,r=clientnonce,p=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    let properties = props([
-        Property::AuthenticationMethod("SCRAM-SHA-256".into()),
-        Property::AuthenticationData(Bytes::from_static(last.as_bytes())),
-    ]);
-    h.packet(1, Packet::Auth(Auth { reason_code: ReasonCode::CONTINUE_AUTHENTICATION, properties }));
+    h.packet(1, scram_auth(ReasonCode::CONTINUE_AUTHENTICATION, last.into()));
     h.packet(1, Packet::PingReq);
 }
 
@@ -190,4 +193,36 @@ fn reauthentication(h: &mut H) {
     let again = scram_auth(ReasonCode::RE_AUTHENTICATE, "n,,n=alice,r=two".into());
     answer(h, again, "n=alice,r=two", "wrong");
     h.packet(1, Packet::PingReq);
+}
+
+/// CONNECT edge cases: a second CONNECT, assigned identifiers, refusals, errors.
+fn connects(h: &mut H) {
+    h.connect(1, "a");
+    h.packet(1, h.client("a"));
+    h.connect(2, "");
+    h.connect(3, "");
+    let mut bad = h.client("auth");
+    if h.v.is_v5() {
+        bad.properties = props([Property::AuthenticationMethod("X-UNKNOWN".into())]);
+    } else {
+        bad.username = Some("nobody".into());
+    }
+    h.connect_with(4, bad);
+    h.packet(4, h.client("again"));
+    let mut w = h.client("w");
+    w.will = Some(Will {
+        retain: true,
+        ..Will {
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: Properties::new(),
+            topic: "w".into(),
+            payload: Bytes::new(),
+        }
+    });
+    h.connect_with(5, w);
+    let bad = violation(&[0x30, 0x02, 0x00, 0x00], h.v);
+    h.connect(6, "err");
+    h.feed(Input::Invalid(6, bad));
+    h.packet(6, Packet::PingReq);
 }

@@ -40,10 +40,54 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "user-property-value-latin1"
         | "response-topic-latin1"
         | "content-type-latin1" => deliveries,
+        "deliver-at-published-qos"
+        | "deliver-at-granted-qos"
+        | "downgrade-to-qos-0"
+        | "qos2-redelivered-on-duplicate"
+        | "dup-on-first-send"
+        | "qos0-with-dup"
+        | "resend-on-ping"
+        | "packet-id-reused"
+        | "puback-wrong-id"
+        | "puback-missing"
+        | "pubrec-wrong-id"
+        | "pubrec-missing"
+        | "pubcomp-wrong-id"
+        | "pubcomp-missing"
+        | "pubrel-wrong-id"
+        | "pubrel-missing"
+        | "pingresp-missing"
+        | "receive-maximum-ignored" => flows,
         "unauthorised-publish-ignored" | "refused-qos2-id-held" => return Some((refusals, acl)),
         _ => return None,
     };
     Some((s, Config::default()))
+}
+
+/// QoS flows in both directions: downgrades, identifiers, acknowledgements, DUP,
+/// duplicates, the send window, PINGREQ.
+fn flows(h: &mut H) {
+    let mut s = h.client("s");
+    if h.v.is_v5() {
+        s.properties = props([Property::ReceiveMaximum(1)]);
+    }
+    h.connect_with(1, s);
+    h.sub(1, "t", q(QoS::AtLeastOnce));
+    h.connect(2, "s2");
+    h.sub(2, "u", q(QoS::ExactlyOnce));
+    h.connect(3, "p");
+    h.publish(3, msg("t", "q2", QoS::ExactlyOnce, 8));
+    h.publish(3, Publish { dup: true, ..msg("t", "q2", QoS::ExactlyOnce, 8) });
+    h.packet(3, Packet::PubRel(Ack::new(8)));
+    h.publish(3, msg("t", "q1", QoS::AtLeastOnce, 7));
+    h.publish(3, msg("t", "q0", QoS::AtMostOnce, 0));
+    h.publish(3, msg("u", "u0", QoS::AtMostOnce, 0));
+    h.publish(3, msg("u", "u1", QoS::ExactlyOnce, 10));
+    h.publish(3, msg("u", "u2", QoS::ExactlyOnce, 11));
+    h.packet(2, Packet::PubRec(Ack::new(1)));
+    h.packet(2, Packet::PubComp(Ack::new(1)));
+    h.packet(1, Packet::PingReq);
+    h.packet(1, Packet::PubAck(Ack::new(1)));
 }
 
 /// Two persistent subscribers (QoS 1 with Receive Maximum 2, and QoS 2) take messages

@@ -130,7 +130,8 @@ pub fn coverage(
         let uncited: Vec<&str> =
             testable.iter().copied().filter(|id| !cited.contains(*id) && !argued(id)).collect();
         let _ = writeln!(out, "  not cited: {}", uncited.join(" "));
-        let argued: Vec<&str> = testable.iter().copied().filter(|id| !cited.contains(*id) && argued(id)).collect();
+        let argued: Vec<&str> =
+            testable.iter().copied().filter(|id| !cited.contains(*id) && argued(id)).collect();
         if !argued.is_empty() {
             let _ = writeln!(out, "  argued untestable (spec/UNTESTABLE.md): {}", argued.join(" "));
         }
