@@ -1,0 +1,574 @@
+//! Carrying out one session against a broker: a connection per client slot, a
+//! reader task per connection decoding every byte the broker sends with the strict
+//! codec (as a client reads it), acknowledgements sent as a client owes them, and the
+//! invariants of [`super::oracle`] checked on every packet. No fixed sleeps: after an
+//! operation the session waits for the answer it calls for (CONNACK, SUBACK, PUBACK,
+//! PUBCOMP, PINGRESP) or the close, then for a short quiet spell that adapts to the
+//! broker's latency, for deliveries to the other clients.
+
+use super::oracle::{Check, Finding, Observer};
+use super::session::{self, Names, Op};
+use crate::net::connector::{Connector, Transport};
+use crate::version::Version;
+use bytes::{Bytes, BytesMut};
+use mqttspec_codec::{Ack, DecodeOptions, Frame, Packet, Role, check_frame};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+/// What a client slot saw in the window of one operation.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// A packet the strict codec accepted, and its size in bytes.
+    Packet(Packet, usize),
+    /// The broker closed the connection.
+    Closed,
+    /// Bytes the strict codec refuses.
+    Malformed(String),
+}
+
+/// How one session went.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Per operation: what each slot saw before the next operation.
+    pub windows: Vec<Vec<(usize, Seen)>>,
+    /// Invariants the broker broke.
+    pub findings: Vec<Finding>,
+    /// Packets sent.
+    pub sent: u64,
+    /// Packets received.
+    pub received: u64,
+    /// A connection could not be opened (the broker may be down).
+    pub unreachable: Option<String>,
+    /// Per operation: the bytes a fault or seed sent.
+    pub raws: Vec<Option<Vec<u8>>>,
+}
+
+/// Timing of a run: how long to wait for an answer, and the quiet spell after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Longest wait for an answer the protocol calls for.
+    pub patience: Duration,
+    /// Smoothed answer latency, in microseconds.
+    pub latency_us: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing { patience: Duration::from_secs(2), latency_us: 2000.0 }
+    }
+}
+
+impl Timing {
+    fn quiet(&self) -> Duration {
+        Duration::from_micros((self.latency_us * 2.0).clamp(1500.0, 40_000.0) as u64)
+    }
+
+    fn observe(&mut self, d: Duration) {
+        self.latency_us = self.latency_us * 0.9 + d.as_micros() as f64 * 0.1;
+    }
+}
+
+type Event = (usize, u64, Seen);
+
+struct Conn {
+    writer: WriteHalf<Box<dyn Transport>>,
+    reader: JoinHandle<()>,
+    generation: u64,
+    /// The version the broker answers in: that of the last CONNECT sent (0 while
+    /// unknown: a CONNECT of an undefined level may be answered in either).
+    level: Arc<AtomicU8>,
+}
+
+/// The protocol level a CONNECT declares (5: 5.0; 3 or 4: 3.1.1 framing; 0: other).
+fn connect_level(bytes: &[u8]) -> Option<u8> {
+    if bytes.first()? >> 4 != 1 {
+        return None;
+    }
+    let mut at = 1;
+    while *bytes.get(at)? & 0x80 != 0 {
+        at += 1;
+    }
+    let name_len = usize::from(u16::from_be_bytes([*bytes.get(at + 1)?, *bytes.get(at + 2)?]));
+    let name = bytes.get(at + 3..at + 3 + name_len)?;
+    let level = *bytes.get(at + 3 + name_len)?;
+    let known = matches!((name, level), (b"MQTT", 4 | 5) | (b"MQIsdp", 3));
+    Some(if known { level } else { 0 })
+}
+
+fn version_of(level: u8) -> Option<Version> {
+    match level {
+        5 => Some(Version::V5),
+        3 | 4 => Some(Version::V311),
+        _ => None,
+    }
+}
+
+async fn read_loop(
+    mut r: ReadHalf<Box<dyn Transport>>,
+    slot: usize,
+    generation: u64,
+    level: Arc<AtomicU8>,
+    tx: mpsc::UnboundedSender<Event>,
+) {
+    let mut buf = BytesMut::with_capacity(4096);
+    loop {
+        let known = version_of(level.load(Ordering::Relaxed));
+        let framing = known.unwrap_or(Version::V5).codec();
+        match check_frame(&buf, 16 << 20, framing) {
+            Ok(Frame::Complete { len, .. }) => {
+                let frame = buf.split_to(len).freeze();
+                let decode = |v: Version| {
+                    Packet::decode(&frame, &DecodeOptions::new(v.codec()).with_role(Role::Client))
+                };
+                let decoded = match known {
+                    Some(v) => decode(v),
+                    // Either version's answer is acceptable.
+                    None => decode(Version::V5).or_else(|_| decode(Version::V311)),
+                };
+                let seen = match decoded {
+                    Ok(p) => Seen::Packet(p, len),
+                    Err(e) => Seen::Malformed(format!("{e} in {}", crate::net::client::hex(&frame))),
+                };
+                let stop = matches!(seen, Seen::Malformed(_));
+                if tx.send((slot, generation, seen)).is_err() || stop {
+                    return;
+                }
+                continue;
+            }
+            Ok(Frame::Incomplete { .. }) => {}
+            Err(v) => {
+                let _ = tx.send((
+                    slot,
+                    generation,
+                    Seen::Malformed(format!("{v} in {}", crate::net::client::hex(&buf))),
+                ));
+                return;
+            }
+        }
+        match r.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => {
+                let _ = tx.send((slot, generation, Seen::Closed));
+                return;
+            }
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A session being carried out.
+struct Exec<'a> {
+    connector: &'a Connector,
+    version: Version,
+    names: &'a Names,
+    conns: Vec<Option<Conn>>,
+    generation: u64,
+    tx: mpsc::UnboundedSender<Event>,
+    rx: mpsc::UnboundedReceiver<Event>,
+    observer: Observer,
+    out: Outcome,
+}
+
+/// What an operation waits for on its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Nothing,
+    Kind(&'static str),
+}
+
+fn kind(p: &Packet) -> &'static str {
+    crate::format::matching::kind_name(p)
+}
+
+impl Exec<'_> {
+    async fn open(&mut self, slot: usize) -> bool {
+        if let Some(c) = self.conns[slot].take() {
+            c.reader.abort();
+        }
+        let stream = match tokio::time::timeout(Duration::from_secs(5), self.connector.connect()).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                self.out.unreachable = Some(e);
+                return false;
+            }
+            Err(_) => {
+                self.out.unreachable = Some(format!("{:?}: no connection within 5 s", self.connector));
+                return false;
+            }
+        };
+        let (r, writer) = tokio::io::split(stream);
+        self.generation += 1;
+        // Until a CONNECT declares one, the broker cannot know the version.
+        let level = Arc::new(AtomicU8::new(0));
+        let reader = tokio::spawn(read_loop(r, slot, self.generation, level.clone(), self.tx.clone()));
+        self.conns[slot] = Some(Conn { writer, reader, generation: self.generation, level });
+        self.observer.opened(slot);
+        true
+    }
+
+    async fn write(&mut self, slot: usize, bytes: &[u8]) {
+        if let Some(c) = self.conns[slot].as_mut() {
+            if let Some(level) = connect_level(bytes) {
+                // A CONNECT the broker must refuse may be refused before its level is
+                // read: the answer's version is then the broker's guess.
+                let refused = refusal(bytes, self.version).is_some();
+                c.level.store(if refused { 0 } else { level }, Ordering::Relaxed);
+            }
+            self.out.sent += 1;
+            if c.writer.write_all(bytes).await.is_err() {
+                // The broker closed: its Closed event says so.
+            }
+        }
+    }
+
+    async fn send(&mut self, slot: usize, p: &Packet) {
+        if let Ok(b) = p.to_bytes(self.version.codec()) {
+            self.observer.sending(slot, p);
+            self.write(slot, &b).await;
+        }
+    }
+
+    fn close(&mut self, slot: usize) {
+        if let Some(c) = self.conns[slot].take() {
+            c.reader.abort();
+        }
+        self.observer.closed(slot);
+    }
+
+    /// Operation `i` uses packet identifier `i + 1`: unique in the session, and the
+    /// same in the scenario a finding becomes.
+    fn pid(i: usize) -> u16 {
+        (i % 65535) as u16 + 1
+    }
+
+    /// Handles one event: checks, acknowledges, records. Returns the kind it was.
+    async fn event(&mut self, i: usize, (slot, generation, seen): Event) -> Option<&'static str> {
+        let current = self.conns[slot].as_ref().map(|c| c.generation);
+        if current != Some(generation) {
+            return None;
+        }
+        self.out.received += 1;
+        let what = match &seen {
+            Seen::Packet(p, len) => {
+                if let Some(f) = self.observer.received(i, slot, p, *len) {
+                    self.out.findings.push(f);
+                }
+                match p {
+                    Packet::Publish(pb) if pb.packet_id.is_some() => {
+                        let ack = Ack::new(pb.packet_id.unwrap_or(0));
+                        let reply = if pb.qos == mqttspec_codec::QoS::AtLeastOnce {
+                            Packet::PubAck(ack)
+                        } else {
+                            Packet::PubRec(ack)
+                        };
+                        self.send(slot, &reply).await;
+                    }
+                    Packet::PubRel(a) => self.send(slot, &Packet::PubComp(Ack::new(a.packet_id))).await,
+                    Packet::PubRec(a) if !a.reason_code.is_error() => {
+                        self.send(slot, &Packet::PubRel(Ack::new(a.packet_id))).await
+                    }
+                    _ => {}
+                }
+                Some(kind(p))
+            }
+            Seen::Closed => {
+                self.close(slot);
+                Some("closed")
+            }
+            Seen::Malformed(why) => {
+                self.out.findings.push(Finding::malformed(i, slot, self.version, why));
+                self.close(slot);
+                Some("closed")
+            }
+        };
+        self.out.windows[i].push((slot, seen));
+        what
+    }
+
+    /// Waits for `want` on `slot` (or its close), then for quiet.
+    async fn settle(&mut self, i: usize, slot: usize, want: Want, timing: &mut Timing) -> bool {
+        let start = Instant::now();
+        let mut met = want == Want::Nothing || self.conns[slot].is_none();
+        let mut deadline = if met { start + timing.quiet() } else { start + timing.patience };
+        loop {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Err(_) | Ok(None) => return met,
+                Ok(Some(ev)) => {
+                    let ev_slot = ev.0;
+                    let got = self.event(i, ev).await;
+                    let gone = self.conns[slot].is_none();
+                    if !met && (gone || ev_slot == slot && (got == Some("closed") || got == want_kind(want)))
+                    {
+                        met = true;
+                        timing.observe(start.elapsed());
+                    }
+                    if met {
+                        deadline = Instant::now() + timing.quiet();
+                    }
+                }
+            }
+        }
+    }
+
+    async fn op(&mut self, i: usize, op: &Op, timing: &mut Timing) {
+        let slot = op.slot();
+        // What already arrived (a close above all) counts before this operation.
+        while let Ok(ev) = self.rx.try_recv() {
+            self.event(i.saturating_sub(1), ev).await;
+        }
+        self.observer.step(slot);
+        let open = self.conns[slot].is_some();
+        match op {
+            Op::Drop { .. } => {
+                if let Some(mut c) = self.conns[slot].take() {
+                    let _ = c.writer.shutdown().await;
+                    self.conns[slot] = Some(c);
+                    self.out.sent += 1;
+                }
+                // The broker's close ends the window (or patience does).
+                if open {
+                    self.settle(i, slot, Want::Kind("closed"), timing).await;
+                }
+                self.close(slot);
+            }
+            Op::Fault { base, tamper, .. } => {
+                if !open && !self.open(slot).await {
+                    return;
+                }
+                let pid = Self::pid(i);
+                let Some(p) = session::packet(base, i, pid, self.names, self.version) else { return };
+                let len = p.encoded_len(self.version.codec()).unwrap_or(0);
+                let t = session::tamper(tamper, len);
+                let Ok(bytes) = t.encode(&p, self.version.codec()) else { return };
+                self.raw(i, slot, &bytes, timing).await;
+            }
+            Op::Seed { bytes, .. } => {
+                if !open && !self.open(slot).await {
+                    return;
+                }
+                self.raw(i, slot, bytes, timing).await;
+            }
+            _ => {
+                if matches!(op, Op::Connect { .. }) {
+                    if !open && !self.open(slot).await {
+                        return;
+                    }
+                } else if !open {
+                    return;
+                }
+                let pid = Self::pid(i);
+                let Some(p) = session::packet(op, i, pid, self.names, self.version) else { return };
+                self.observer.intend(i, op, &p);
+                let want = match op {
+                    Op::Connect { .. } => Want::Kind("connack"),
+                    Op::Subscribe { .. } => Want::Kind("suback"),
+                    Op::Unsubscribe { .. } => Want::Kind("unsuback"),
+                    Op::Publish { qos: 1, .. } => Want::Kind("puback"),
+                    Op::Publish { qos: 2, .. } => Want::Kind("pubcomp"),
+                    Op::Ping { .. } => Want::Kind("pingresp"),
+                    _ => Want::Nothing,
+                };
+                self.send(slot, &p).await;
+                if matches!(op, Op::Disconnect { .. }) {
+                    if let Some(mut c) = self.conns[slot].take() {
+                        let _ = c.writer.shutdown().await;
+                        self.conns[slot] = Some(c);
+                    }
+                    self.settle(i, slot, Want::Kind("closed"), timing).await;
+                    self.close(slot);
+                } else {
+                    self.settle(i, slot, want, timing).await;
+                }
+            }
+        }
+    }
+
+    /// Sends bytes that may break the spec. When the strict codec, reading as a
+    /// server, refuses a whole packet, the broker must not carry on: a PINGREQ sent
+    /// after it must find the connection closed, not answered.
+    async fn raw(&mut self, i: usize, slot: usize, bytes: &[u8], timing: &mut Timing) {
+        let refused = refusal(bytes, self.version);
+        self.observer.raw(slot);
+        self.out.raws[i] = Some(bytes.to_vec());
+        self.write(slot, bytes).await;
+        self.settle(i, slot, Want::Nothing, timing).await;
+        let Some(v) = refused else { return };
+        if self.conns[slot].is_none() {
+            return;
+        }
+        self.write(slot, &[0xC0, 0x00]).await;
+        let before = self.out.windows[i].len();
+        self.settle(i, slot, Want::Kind("pingresp"), timing).await;
+        let answered = self.out.windows[i][before..]
+            .iter()
+            .any(|(s, seen)| *s == slot && matches!(seen, Seen::Packet(Packet::PingResp, _)));
+        if answered {
+            self.out.findings.push(Finding::accepted(i, slot, self.version, &v, bytes));
+        }
+    }
+}
+
+fn want_kind(w: Want) -> Option<&'static str> {
+    match w {
+        Want::Nothing => None,
+        Want::Kind(k) => Some(k),
+    }
+}
+
+/// The rule a whole packet breaks, as a server reads it; `None` when the bytes are
+/// not exactly one whole packet, or break nothing the codec checks.
+pub fn refusal(bytes: &[u8], version: Version) -> Option<mqttspec_codec::Violation> {
+    match check_frame(bytes, 16 << 20, version.codec()) {
+        Ok(Frame::Complete { len, .. }) if len == bytes.len() => {}
+        Ok(_) => return None,
+        // A broken fixed header: the broker cannot even frame it.
+        Err(v) => return Some(v),
+    }
+    let opts = DecodeOptions::new(version.codec()).with_role(Role::Server);
+    let b = Bytes::copy_from_slice(bytes);
+    match Packet::decode(&b, &opts) {
+        Err(mqttspec_codec::DecodeError::Invalid(v)) => Some(v),
+        _ => None,
+    }
+}
+
+/// Runs `ops` in `version` against `connector`.
+pub async fn run(
+    connector: &Connector,
+    version: Version,
+    names: &Names,
+    ops: &[Op],
+    timing: &mut Timing,
+) -> Outcome {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut exec = Exec {
+        connector,
+        version,
+        names,
+        conns: (0..session::CLIENTS).map(|_| None).collect(),
+        generation: 0,
+        tx,
+        rx,
+        observer: Observer::new(version, names),
+        out: Outcome::default(),
+    };
+    for (i, op) in ops.iter().enumerate() {
+        exec.out.windows.push(Vec::new());
+        exec.out.raws.push(None);
+        exec.op(i, op, timing).await;
+        if exec.out.unreachable.is_some() {
+            break;
+        }
+    }
+    for slot in 0..session::CLIENTS {
+        if let Some(mut c) = exec.conns[slot].take() {
+            let _ = c.writer.shutdown().await;
+            c.reader.abort();
+        }
+    }
+    exec.out
+}
+
+/// Whether the broker still answers a fresh CONNECT with a CONNACK.
+pub async fn alive(
+    connector: &Connector,
+    version: Version,
+    id: &str,
+    patience: Duration,
+    login: Option<&crate::net::connector::Login>,
+) -> Result<(), String> {
+    let attempt = async {
+        let mut s = connector.connect().await?;
+        let mut c = mqttspec_codec::Connect::new(version.codec(), id);
+        if let Some(l) = login {
+            l.apply(&mut c);
+        }
+        let bytes = Packet::Connect(Box::new(c)).to_bytes(version.codec()).map_err(|e| e.to_string())?;
+        s.write_all(&bytes).await.map_err(|e| e.to_string())?;
+        let mut buf = [0u8; 64];
+        let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 || buf[0] >> 4 != 2 {
+            return Err(format!(
+                "answered a CONNECT with {} instead of CONNACK",
+                crate::net::client::hex(&buf[..n])
+            ));
+        }
+        let _ = s.write_all(&[0xE0, 0x00]).await;
+        Ok(())
+    };
+    match tokio::time::timeout(patience, attempt).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no CONNACK within {patience:?}")),
+    }
+}
+
+/// Per-slot packet counters, for the signature of a session.
+pub fn signature(out: &Outcome, ops: &[Op]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |x: u64| h = (h ^ x).wrapping_mul(0x100_0000_01b3);
+    let mut seen: HashMap<(u8, u64), ()> = HashMap::new();
+    for (i, w) in out.windows.iter().enumerate() {
+        let op_kind = ops.get(i).map_or(0, op_code);
+        for (_, s) in w {
+            let f = match s {
+                Seen::Packet(p, _) => features(p),
+                Seen::Closed => 0xC105ED,
+                Seen::Malformed(_) => 0xBAD,
+            };
+            seen.insert((op_kind, f), ());
+        }
+        if w.is_empty() {
+            seen.insert((op_kind, 0), ());
+        }
+    }
+    let mut keys: Vec<_> = seen.into_keys().collect();
+    keys.sort_unstable();
+    for (a, b) in keys {
+        mix(u64::from(a));
+        mix(b);
+    }
+    h
+}
+
+fn op_code(op: &Op) -> u8 {
+    match op {
+        Op::Connect { clean, will, .. } => 1 + u8::from(*clean) * 2 + u8::from(will.is_some()) * 4,
+        Op::Subscribe { qos, .. } => 10 + qos,
+        Op::Unsubscribe { .. } => 14,
+        Op::Publish { qos, retain, .. } => 20 + qos + u8::from(*retain) * 4,
+        Op::Ping { .. } => 30,
+        Op::Disconnect { .. } => 31,
+        Op::Drop { .. } => 32,
+        Op::Fault { tamper, .. } => 40 + (format!("{tamper:?}").len() % 16) as u8,
+        Op::Seed { bytes, .. } => 60 + bytes.first().map_or(0, |b| b >> 4),
+    }
+}
+
+/// Packet type, flags and reason codes: what tells one answer from another.
+fn features(p: &Packet) -> u64 {
+    let (t, f, code): (u64, u64, u64) = match p {
+        Packet::ConnAck(c) => (2, u64::from(c.session_present), u64::from(c.code.0)),
+        Packet::Publish(x) => (3, u64::from(x.dup) << 3 | (x.qos as u64) << 1 | u64::from(x.retain), 0),
+        Packet::PubAck(a) => (4, 0, u64::from(a.reason_code.0)),
+        Packet::PubRec(a) => (5, 0, u64::from(a.reason_code.0)),
+        Packet::PubRel(a) => (6, 0, u64::from(a.reason_code.0)),
+        Packet::PubComp(a) => (7, 0, u64::from(a.reason_code.0)),
+        Packet::SubAck(s) => (9, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
+        Packet::UnsubAck(s) => (11, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
+        Packet::PingResp => (13, 0, 0),
+        Packet::Disconnect(d) => (14, 0, u64::from(d.reason_code.0)),
+        Packet::Auth(a) => (15, 0, u64::from(a.reason_code.0)),
+        _ => (1, 0, 0),
+    };
+    t << 48 | f << 40 | code
+}
+
+/// A finding of the liveness check.
+pub fn dead(op: usize, version: Version, why: String) -> Finding {
+    Finding::new(Check::Liveness, op, 0, version, Vec::new(), why)
+}

@@ -1,0 +1,230 @@
+//! A finding as a scenario in the corpus format: the session's operations as steps,
+//! what a conforming broker (the embedded reference broker) sends after each as the
+//! expectations, and at the operation where the target broke the invariant the
+//! check that tells them apart — the field the statement decides (QoS, DUP), the
+//! close a refused packet calls for, or nothing where nothing may arrive. The
+//! result loads with the normal loader; [`super::verify`] runs it against both.
+
+use super::exec::{Outcome, Seen};
+use super::oracle::{Check, Finding};
+use super::session::{FILTERS, Names, Op, TOPICS, payload};
+use crate::version::Version;
+use mqttspec_codec::Packet;
+use serde_json::{Value, json};
+
+/// A scenario's text, and the number (1-based) of the step that checks the finding.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// YAML text.
+    pub yaml: String,
+    /// The step that should fail on the target.
+    pub check_step: usize,
+    /// The first step of the operation where the finding showed: a failure on the
+    /// target between it and `check_step` is the finding's.
+    pub window_start: usize,
+}
+
+fn client(c: usize) -> String {
+    format!("c{c}")
+}
+
+fn text(b: &[u8]) -> Value {
+    match std::str::from_utf8(b) {
+        Ok(s) => json!(s),
+        Err(_) => json!({"hex": hex(b)}),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The steps an operation becomes (its index `i`, packet identifier `i + 1`).
+fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Option<&[u8]>) -> Vec<Value> {
+    let pid = (i % 65535) + 1;
+    let topic = |t: usize| format!("{{{{prefix}}}}/{}", TOPICS[t % TOPICS.len()]);
+    let filter = |f: usize| format!("{{{{prefix}}}}/{}", FILTERS[f % FILTERS.len()]);
+    let c = client(op.slot());
+    let _ = names;
+    match op {
+        Op::Connect { c: slot, id, clean, expiry, will, max_packet } => {
+            let mut step = json!({"client": c, "clean-start": clean});
+            if id != slot && ops.iter().any(|o| o.slot() == *id) {
+                step["client-id"] = json!(format!("{{{{id:{}}}}}", client(*id)));
+            }
+            if let Some(w) = will {
+                step["will"] = json!({"topic": topic(w.topic), "payload": format!("w{i}"), "qos": w.qos, "retain": w.retain});
+            }
+            if v == Version::V5 {
+                let mut props = json!({"topic-alias-maximum": 4});
+                if *expiry > 0 {
+                    props["session-expiry-interval"] = json!(expiry);
+                }
+                if let Some(m) = max_packet {
+                    props["maximum-packet-size"] = json!(m);
+                }
+                step["properties"] = props;
+            }
+            vec![json!({"connect": step})]
+        }
+        Op::Subscribe { filter: f, qos, .. } => vec![json!({"send": {"client": c, "packet": {"subscribe":
+            {"packet-id": pid, "filters": [{"filter": filter(*f), "qos": qos}]}}}})],
+        Op::Unsubscribe { filter: f, .. } => vec![json!({"send": {"client": c, "packet": {"unsubscribe":
+            {"packet-id": pid, "filters": [filter(*f)]}}}})],
+        Op::Publish { topic: t, qos, retain, pad, .. } => {
+            let mut p = json!({"topic": topic(*t), "qos": qos, "retain": retain, "payload": text(&payload('m', i, *pad))});
+            if *qos > 0 {
+                p["packet-id"] = json!(pid);
+            }
+            vec![json!({"send": {"client": c, "packet": {"publish": p}}})]
+        }
+        Op::Ping { .. } => vec![json!({"send": {"client": c, "packet": {"pingreq": {}}}})],
+        Op::Disconnect { .. } => vec![json!({"disconnect": {"client": c}})],
+        Op::Drop { .. } => vec![json!({"drop": {"client": c}})],
+        Op::Fault { .. } | Op::Seed { .. } => {
+            vec![json!({"send-raw": {"client": c, "hex": hex(bytes.unwrap_or_default())}})]
+        }
+    }
+}
+
+/// A loose expectation of `p`: its kind, and for a PUBLISH its topic and payload.
+fn loose(p: &Packet, prefix: &str) -> Value {
+    match p {
+        Packet::Publish(pb) => {
+            let topic = pb.topic.to_string();
+            let mut f = json!({"payload": text(&pb.payload)});
+            if let Some(rest) = topic.strip_prefix(prefix) {
+                f["topic"] = json!(format!("{{{{prefix}}}}{rest}"));
+            }
+            json!({"publish": f})
+        }
+        other => json!({crate::format::matching::kind_name(other): {}}),
+    }
+}
+
+/// Builds the scenario of `finding`, from the minimised `ops`, the reference
+/// broker's run of them (`reference`, under `ref_names`) and the raw bytes each
+/// fault or seed sent (`raws`).
+pub fn write(
+    id: &str,
+    finding: &Finding,
+    ops: &[Op],
+    raws: &[Option<Vec<u8>>],
+    reference: &Outcome,
+    ref_names: &Names,
+    target: &str,
+) -> Option<Written> {
+    let v = finding.version;
+    let known: Vec<String> = finding.statements.iter().filter(|s| s.starts_with("MQTT-")).cloned().collect();
+    let mut statements = known;
+    if finding.check == Check::AcceptedMalformed {
+        statements.push(if v == Version::V5 { "MQTT-4.13.1-1".into() } else { "MQTT-4.8.0-1".into() });
+    }
+    if statements.is_empty() {
+        return None;
+    }
+    let mut steps: Vec<Value> = Vec::new();
+    let mut check_step = 0;
+    let mut window_start = 1;
+    for (i, op) in ops.iter().enumerate() {
+        if i == finding.op {
+            window_start = steps.len() + 1;
+        }
+        let mut own = op_steps(i, op, ops, ref_names, v, raws.get(i).and_then(|r| r.as_deref()));
+        let window: Vec<&(usize, Seen)> =
+            reference.windows.get(i).map(|w| w.iter().collect()).unwrap_or_default();
+        // A connect step expects the CONNACK itself.
+        let mut skip_connack = false;
+        if let Op::Connect { c, .. } = op {
+            let first = window.iter().find(|(s, _)| s == c).map(|(_, seen)| seen);
+            match first {
+                Some(Seen::Packet(Packet::ConnAck(ca), _)) if ca.code.0 != 0 => {
+                    own[0]["connect"]["expect"] = json!([{"connack": {"reason-code": ca.code.0}}]);
+                }
+                Some(Seen::Closed) => own[0]["connect"]["expect"] = json!(["closed"]),
+                _ => {}
+            }
+            skip_connack = true;
+        }
+        steps.extend(own);
+        for slot in 0..super::session::CLIENTS {
+            let mine: Vec<&Seen> = window.iter().filter(|(s, _)| *s == slot).map(|(_, seen)| seen).collect();
+            let mine: Vec<&Seen> =
+                mine.into_iter().skip(usize::from(skip_connack && slot == op.slot())).collect();
+            let is_check = i == finding.op && slot == finding.slot;
+            let c = client(slot);
+            for (k, seen) in mine.iter().enumerate() {
+                match seen {
+                    Seen::Closed => {
+                        if is_check && finding.check == Check::AcceptedMalformed {
+                            check_step = steps.len() + 1;
+                        }
+                        steps.push(json!({"expect-closed": {"client": c}}));
+                    }
+                    Seen::Malformed(_) => return None,
+                    Seen::Packet(p, _) => {
+                        let mut want = loose(p, &ref_names.prefix);
+                        let capture = matches!(p, Packet::Publish(pb) if pb.packet_id.is_some())
+                            || matches!(p, Packet::PubRec(_) | Packet::PubRel(_));
+                        if let (true, Packet::Publish(pb)) = (is_check, p) {
+                            if finding.payload.as_ref() == Some(&pb.payload) {
+                                match finding.check {
+                                    Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
+                                    Check::Flow => want["publish"]["dup"] = json!(false),
+                                    _ => {}
+                                }
+                                check_step = steps.len() + 1;
+                            }
+                        }
+                        let name = format!("p{i}s{slot}n{k}");
+                        let mut step = json!({"client": c, "packet": want});
+                        if capture {
+                            step["capture"] = json!({&name: "packet-id"});
+                        }
+                        steps.push(json!({"expect": step}));
+                        let reply = match p {
+                            Packet::Publish(pb) if pb.qos as u8 == 1 => Some("puback"),
+                            Packet::Publish(pb) if pb.qos as u8 == 2 => Some("pubrec"),
+                            Packet::PubRec(a) if !a.reason_code.is_error() => Some("pubrel"),
+                            Packet::PubRel(_) => Some("pubcomp"),
+                            _ => None,
+                        };
+                        if let Some(r) = reply {
+                            let pid = format!("{{{{{name}}}}}");
+                            steps.push(json!({"send": {"client": c, "packet": {r: {"packet-id": pid}}}}));
+                        }
+                    }
+                }
+            }
+            let nothing_expected =
+                matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
+            if is_check && nothing_expected {
+                check_step = steps.len() + 1;
+                steps.push(json!({"expect-nothing": {"client": c}}));
+            }
+            if is_check && finding.check == Check::AcceptedMalformed && check_step == 0 {
+                check_step = steps.len() + 1;
+                steps.push(json!({"expect-closed": {"client": c}}));
+            }
+        }
+    }
+    if check_step == 0 {
+        return None;
+    }
+    let title = format!("fuzz finding: {}", finding.message.chars().take(100).collect::<String>());
+    let doc = json!({
+        "id": id,
+        "title": title,
+        "description": format!(
+            "Found by `mqttspec fuzz` against {target} and minimised; the expectations are what the reference broker sends, and step {check_step} checks the finding: {}",
+            finding.message
+        ),
+        "statements": statements,
+        "level": "must",
+        "versions": [v.as_str()],
+        "tags": ["fuzz"],
+        "steps": steps,
+    });
+    let yaml = serde_yaml::to_string(&doc).ok()?;
+    Some(Written { yaml, check_step, window_start })
+}
