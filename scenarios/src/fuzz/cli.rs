@@ -57,6 +57,10 @@ pub struct FuzzArgs {
     /// Scenario directory (seeds, and the profile's deviations).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// Run the embedded broker as this statement mutant (builds with `mutants`).
+    #[cfg(feature = "mutants")]
+    #[arg(long)]
+    pub mutant: Option<String>,
 }
 
 /// `90s`, `10m`, `1h`, `500ms` or plain seconds.
@@ -105,6 +109,17 @@ pub async fn command(
         fault_rate: args.fault_rate,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         ..FuzzOptions::default()
+    };
+    #[cfg(feature = "mutants")]
+    let opts = match args.mutant {
+        Some(id) if mqttspec_broker::mutants::find(&id).is_some() => FuzzOptions {
+            embedded: Some(std::sync::Arc::new(move |c: &mut mqttspec_broker::Config| {
+                c.mutant = Some(id.clone())
+            })),
+            ..opts
+        },
+        Some(id) => return Err(AppError::Usage(format!("--mutant {id}: no such mutant"))),
+        None => opts,
     };
     let label = resolved.label.clone();
     let outcome =

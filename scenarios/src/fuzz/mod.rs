@@ -195,7 +195,13 @@ pub async fn fuzz(
         pool: Vec::new(),
         findings: BTreeMap::new(),
     }));
-    let run_tag = format!("{:x}", opts.seed & 0xFFFF);
+    // Unique per invocation, so that no retained message or persistent session of an
+    // earlier run (or of another finding's minimisation) leaks into a session.
+    let run_id = crate::run::default_run_id();
+    let hash = run_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let run_tag = format!("{:06x}", hash & 0xFF_FFFF);
     let deadline = Instant::now() + opts.duration;
     let progress = report::Progress::new(opts.progress);
     let mut workers = Vec::new();
@@ -290,9 +296,18 @@ pub async fn fuzz(
     let budget = if interrupted { opts.minimise_budget.min(20) } else { opts.minimise_budget };
     std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
     let mut reports = Vec::new();
+    let names_used = std::sync::atomic::AtomicU64::new(0);
     for (k, f) in found.into_iter().enumerate() {
-        let ctx =
-            Ctx { endpoint: &endpoint, reference: &reference_ep, target, opts: &opts, catalogue, label };
+        let ctx = Ctx {
+            endpoint: &endpoint,
+            reference: &reference_ep,
+            target,
+            opts: &opts,
+            catalogue,
+            label,
+            tag: &run_tag,
+            names: &names_used,
+        };
         reports.push(ctx.finish(k, f, budget).await);
     }
     for b in brokers {
@@ -316,13 +331,22 @@ struct Ctx<'a> {
     opts: &'a FuzzOptions,
     catalogue: &'a Catalogue,
     label: &'a str,
+    tag: &'a str,
+    names: &'a std::sync::atomic::AtomicU64,
 }
 
 impl Ctx<'_> {
+    /// Fresh names for one more run (`who`: `m` minimising, `v` the target, `r` the
+    /// reference broker).
+    fn fresh(&self, who: char, login: Option<Login>) -> Names {
+        let n = self.names.fetch_add(1, Ordering::Relaxed);
+        Names::new(&format!("{}{who}", self.tag), n, login)
+    }
+
     /// Whether `ops` still shows a finding of `key` on the target.
     async fn reproduces(&self, key: &str, f: &Finding, ops: &[Op], n: &mut u64) -> bool {
         *n += 1;
-        let names = Names::new(&format!("m{:x}", self.opts.seed & 0xFFFF), *n, self.endpoint.login());
+        let names = self.fresh('m', self.endpoint.login());
         let mut timing = Timing::default();
         let c = self.endpoint.connector(f.version);
         let out = exec::run(c, f.version, &names, ops, &mut timing).await;
@@ -370,13 +394,13 @@ impl Ctx<'_> {
     async fn finish(&self, k: usize, f: Found, budget: usize) -> FindingReport {
         let ops = self.minimise(&f, budget).await;
         // The finding as the minimised session shows it (its step and payload).
-        let names = Names::new(&format!("v{:x}", self.opts.seed & 0xFFFF), k as u64, self.endpoint.login());
+        let names = self.fresh('v', self.endpoint.login());
         let mut timing = Timing::default();
         let v = f.finding.version;
         let out = exec::run(self.endpoint.connector(v), v, &names, &ops, &mut timing).await;
         let key = f.finding.key();
         let finding = out.findings.iter().find(|g| g.key() == key).cloned().unwrap_or(f.finding.clone());
-        let ref_names = Names::new(&format!("r{:x}", self.opts.seed & 0xFFFF), k as u64, None);
+        let ref_names = self.fresh('r', None);
         let reference =
             exec::run(self.reference.connector(v), v, &ref_names, &ops, &mut Timing::default()).await;
         let mut rep = FindingReport::new(&finding, &ops);
@@ -394,7 +418,12 @@ impl Ctx<'_> {
                 "no scenario: the finding cites no catalogue statement, or has no step to check".into();
             return rep;
         };
-        let path = self.opts.out.join(format!("{}.yaml", id.trim_start_matches("fuzz/")));
+        // Under `fuzz/` of the output directory, as in a corpus: `--corpus OUT` loads it.
+        let path = self.opts.out.join(format!("{id}.yaml"));
+        if let Err(e) = std::fs::create_dir_all(self.opts.out.join("fuzz")) {
+            rep.verification = format!("{}: {e}", self.opts.out.display());
+            return rep;
+        }
         if let Err(e) = std::fs::write(&path, &written.yaml) {
             rep.verification = format!("{}: {e}", path.display());
             return rep;

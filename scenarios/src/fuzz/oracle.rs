@@ -12,7 +12,7 @@
 
 use super::session::{self, Names, Op};
 use crate::version::Version;
-use mqttspec_broker::fuzzing::flows::{Flows, client_ack, server_flow};
+use mqttspec_broker::fuzzing::flows::{Flow, Flows, client_ack, server_flow};
 use mqttspec_codec::Packet;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -326,6 +326,11 @@ impl Observer {
         let id = view.identity?;
         let session = self.sessions.entry(id).or_default();
         if let Err(e) = server_flow(&mut session.flows, p, resuming) {
+            // Followed as sent, so that one fault is not reported again by the
+            // acknowledgements after it.
+            if let Some(pid) = pb.packet_id {
+                session.flows.insert(pid, Flow::Published { qos: pb.qos });
+            }
             let mut f = fail(Check::Flow, e)?;
             f.payload = Some(pb.payload.clone());
             return Some(f);

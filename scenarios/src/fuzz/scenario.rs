@@ -102,6 +102,23 @@ fn loose(p: &Packet, prefix: &str) -> Value {
     }
 }
 
+/// The expectation of `p`, and whether it is the one that checks the finding: the
+/// field the finding's statement decides, as the reference broker sent it.
+fn expectation(p: &Packet, is_check: bool, finding: &Finding, prefix: &str) -> (Value, bool) {
+    let mut want = loose(p, prefix);
+    if let (true, Packet::Publish(pb)) = (is_check, p) {
+        if finding.payload.as_ref() == Some(&pb.payload) {
+            match finding.check {
+                Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
+                Check::Flow => want["publish"]["dup"] = json!(false),
+                _ => {}
+            }
+            return (want, true);
+        }
+    }
+    (want, false)
+}
+
 /// Builds the scenario of `finding`, from the minimised `ops`, the reference
 /// broker's run of them (`reference`, under `ref_names`) and the raw bytes each
 /// fault or seed sent (`raws`).
@@ -126,7 +143,23 @@ pub fn write(
     let mut steps: Vec<Value> = Vec::new();
     let mut check_step = 0;
     let mut window_start = 1;
+    // Which clients have a connection, as the session's run had them: an operation
+    // on a closed one was skipped there (all but a connect, fault or seed, which
+    // open one).
+    let mut open = [false; super::session::CLIENTS];
     for (i, op) in ops.iter().enumerate() {
+        let slot = op.slot();
+        let slot_of_op = slot;
+        match op {
+            Op::Connect { .. } => open[slot] = true,
+            Op::Fault { .. } | Op::Seed { .. } if !open[slot] => {
+                steps.push(json!({"open": {"client": client(slot)}}));
+                open[slot] = true;
+            }
+            _ if !open[slot] => continue,
+            Op::Disconnect { .. } | Op::Drop { .. } => open[slot] = false,
+            _ => {}
+        }
         if i == finding.op {
             window_start = steps.len() + 1;
         }
@@ -149,13 +182,41 @@ pub fn write(
         steps.extend(own);
         for slot in 0..super::session::CLIENTS {
             let mine: Vec<&Seen> = window.iter().filter(|(s, _)| *s == slot).map(|(_, seen)| seen).collect();
-            let mine: Vec<&Seen> =
+            let mut mine: Vec<&Seen> =
                 mine.into_iter().skip(usize::from(skip_connack && slot == op.slot())).collect();
+            // `disconnect` and `drop` wait for the close themselves.
+            if slot == slot_of_op && matches!(op, Op::Disconnect { .. } | Op::Drop { .. }) {
+                mine.retain(|s| !matches!(s, Seen::Closed));
+            }
             let is_check = i == finding.op && slot == finding.slot;
             let c = client(slot);
+            // Several answers with no QoS 2 exchange among them: in any order, as a
+            // broker may send them (a delivery to oneself and the PUBACK race). Their
+            // deliveries go unacknowledged: an identifier cannot be captured there.
+            let unordered = mine.len() > 1
+                && mine.iter().all(|s| match s {
+                    Seen::Packet(Packet::PubRel(_) | Packet::PubRec(_) | Packet::PubComp(_), _) => false,
+                    Seen::Packet(Packet::Publish(pb), _) => pb.qos as u8 <= 1,
+                    Seen::Packet(..) => true,
+                    _ => false,
+                });
+            if unordered {
+                let mut wants = Vec::new();
+                for seen in &mine {
+                    let Seen::Packet(p, _) = seen else { continue };
+                    let (want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                    if checks {
+                        check_step = steps.len() + 1;
+                    }
+                    wants.push(want);
+                }
+                steps.push(json!({"expect-unordered": {"client": c, "packets": wants}}));
+                mine.clear();
+            }
             for (k, seen) in mine.iter().enumerate() {
                 match seen {
                     Seen::Closed => {
+                        open[slot] = false;
                         if is_check && finding.check == Check::AcceptedMalformed {
                             check_step = steps.len() + 1;
                         }
@@ -163,18 +224,12 @@ pub fn write(
                     }
                     Seen::Malformed(_) => return None,
                     Seen::Packet(p, _) => {
-                        let mut want = loose(p, &ref_names.prefix);
+                        let (want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                        // The identifiers of our own PUBLISHes are known (step index + 1).
                         let capture = matches!(p, Packet::Publish(pb) if pb.packet_id.is_some())
-                            || matches!(p, Packet::PubRec(_) | Packet::PubRel(_));
-                        if let (true, Packet::Publish(pb)) = (is_check, p) {
-                            if finding.payload.as_ref() == Some(&pb.payload) {
-                                match finding.check {
-                                    Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
-                                    Check::Flow => want["publish"]["dup"] = json!(false),
-                                    _ => {}
-                                }
-                                check_step = steps.len() + 1;
-                            }
+                            || matches!(p, Packet::PubRel(_));
+                        if checks {
+                            check_step = steps.len() + 1;
                         }
                         let name = format!("p{i}s{slot}n{k}");
                         let mut step = json!({"client": c, "packet": want});
@@ -190,7 +245,10 @@ pub fn write(
                             _ => None,
                         };
                         if let Some(r) = reply {
-                            let pid = format!("{{{{{name}}}}}");
+                            let pid = match p {
+                                Packet::PubRec(a) => json!(a.packet_id),
+                                _ => json!(format!("{{{{{name}}}}}")),
+                            };
                             steps.push(json!({"send": {"client": c, "packet": {r: {"packet-id": pid}}}}));
                         }
                     }
