@@ -83,6 +83,9 @@ struct Conn {
     /// The version the broker answers in: that of the last CONNECT sent (0 while
     /// unknown: a CONNECT of an undefined level may be answered in either).
     level: Arc<AtomicU8>,
+    /// Bytes that were not exactly one whole packet went out: where the broker's
+    /// packets start is unknown, and so is the version of its answers.
+    desync: bool,
 }
 
 /// The protocol level a CONNECT declares (5: 5.0; 3 or 4: 3.1.1 framing; 0: other).
@@ -206,14 +209,18 @@ impl Exec<'_> {
         // Until a CONNECT declares one, the broker cannot know the version.
         let level = Arc::new(AtomicU8::new(0));
         let reader = tokio::spawn(read_loop(r, slot, self.generation, level.clone(), self.tx.clone()));
-        self.conns[slot] = Some(Conn { writer, reader, generation: self.generation, level });
+        self.conns[slot] = Some(Conn { writer, reader, generation: self.generation, level, desync: false });
         self.observer.opened(slot);
         true
     }
 
     async fn write(&mut self, slot: usize, bytes: &[u8]) {
         if let Some(c) = self.conns[slot].as_mut() {
-            if let Some(level) = connect_level(bytes) {
+            let whole = matches!(check_frame(bytes, 16 << 20, self.version.codec()), Ok(Frame::Complete { len, .. }) if len == bytes.len());
+            c.desync |= !whole;
+            if c.desync {
+                c.level.store(0, Ordering::Relaxed);
+            } else if let Some(level) = connect_level(bytes) {
                 // A CONNECT the broker must refuse may be refused before its level is
                 // read: the answer's version is then the broker's guess.
                 let refused = refusal(bytes, self.version).is_some();
@@ -392,7 +399,10 @@ impl Exec<'_> {
     /// server, refuses a whole packet, the broker must not carry on: a PINGREQ sent
     /// after it must find the connection closed, not answered.
     async fn raw(&mut self, i: usize, slot: usize, bytes: &[u8], timing: &mut Timing) {
-        let refused = refusal(bytes, self.version);
+        // After bytes that were not one whole packet, where this one starts for the
+        // broker is unknown: it is not judged.
+        let desync = self.conns[slot].as_ref().is_some_and(|c| c.desync);
+        let refused = if desync { None } else { refusal(bytes, self.version) };
         self.observer.raw(slot);
         self.out.raws[i] = Some(bytes.to_vec());
         self.write(slot, bytes).await;

@@ -222,6 +222,9 @@ impl Observer {
     /// A well-formed operation is about to be sent.
     pub(super) fn intend(&mut self, i: usize, op: &Op, p: &Packet) {
         match (op, p) {
+            // A second CONNECT on a connection is a protocol error and changes nothing
+            // (nor does one a partial packet before it swallowed).
+            (Op::Connect { .. }, _) if self.slots[op.slot()].connected => {}
             (Op::Connect { id, max_packet, will, .. }, _) => {
                 self.intended_identity[op.slot()] = Some(*id);
                 self.slots[op.slot()].max_packet =
