@@ -39,9 +39,10 @@ async fn finds(mutant: &str) {
     let out = scratch(mutant);
     let m = mqttspec_broker::mutants::find(mutant).expect("a mutant of that id");
     let opts = options(7, Some(mutant), &out, 10);
-    let summary = fuzz(&Target::Embedded, "embedded", None, &corpus, &catalogue, opts, std::future::pending())
-        .await
-        .expect("the fuzzer runs");
+    let summary =
+        fuzz(&Target::Embedded, "embedded", None, &corpus, &catalogue, opts, std::future::pending())
+            .await
+            .expect("the fuzzer runs");
     let broken = |v: &str| if v == "5.0" { m.v5 } else { m.v311 };
     let hit: Vec<_> = summary
         .findings
@@ -59,13 +60,23 @@ async fn finds(mutant: &str) {
             .iter()
             .find(|l| l.path == std::path::Path::new(path))
             .unwrap_or_else(|| panic!("{path} is not in the loaded corpus"));
-        assert!(loaded.scenario.statements.all().iter().any(|s| m.v311.contains(&s.as_str()) || m.v5.contains(&s.as_str())));
+        assert!(
+            loaded
+                .scenario
+                .statements
+                .all()
+                .iter()
+                .any(|s| m.v311.contains(&s.as_str()) || m.v5.contains(&s.as_str()))
+        );
         let v = loaded.scenario.versions[0];
         let mut on_mutant = RunOptions::default();
         let id = mutant.to_string();
-        on_mutant.embedded = Some(Arc::new(move |c: &mut mqttspec_broker::Config| c.mutant = Some(id.clone())));
+        on_mutant.embedded =
+            Some(Arc::new(move |c: &mut mqttspec_broker::Config| c.mutant = Some(id.clone())));
         let bad = run_all(std::slice::from_ref(loaded), &[v], &Target::Embedded, &on_mutant).await.unwrap();
-        let good = run_all(std::slice::from_ref(loaded), &[v], &Target::Embedded, &RunOptions::default()).await.unwrap();
+        let good = run_all(std::slice::from_ref(loaded), &[v], &Target::Embedded, &RunOptions::default())
+            .await
+            .unwrap();
         assert_eq!(bad[0].verdict, Verdict::Fail, "{path} on {mutant}: {:?}", bad[0].message);
         assert_eq!(good[0].verdict, Verdict::Pass, "{path} on the clean broker: {:?}", good[0].message);
         assert!(f.steps < 12, "{path}: not minimised ({} steps)", f.steps);
@@ -93,10 +104,17 @@ async fn the_clean_reference_broker_yields_no_violation() {
     let catalogue = Catalogue::builtin();
     let corpus = load_dir(&mqttspec::default_corpus(), &catalogue).expect("corpus loads");
     let out = scratch("clean");
-    let summary =
-        fuzz(&Target::Embedded, "embedded", None, &corpus, &catalogue, options(11, None, &out, 15), std::future::pending())
-            .await
-            .expect("the fuzzer runs");
+    let summary = fuzz(
+        &Target::Embedded,
+        "embedded",
+        None,
+        &corpus,
+        &catalogue,
+        options(11, None, &out, 15),
+        std::future::pending(),
+    )
+    .await
+    .expect("the fuzzer runs");
     assert!(summary.sessions > 100, "too few sessions to say anything: {}", summary.text());
     assert!(summary.findings.is_empty(), "{}", summary.text());
     // The seeds reached deep state: more than a handful of distinct answers.

@@ -66,7 +66,7 @@ impl Default for Timing {
 
 impl Timing {
     fn quiet(&self) -> Duration {
-        Duration::from_micros((self.latency_us * 2.0).clamp(1500.0, 40_000.0) as u64)
+        Duration::from_micros((self.latency_us * 1.5).clamp(500.0, 20_000.0) as u64)
     }
 
     fn observe(&mut self, d: Duration) {
@@ -175,6 +175,8 @@ struct Exec<'a> {
     rx: mpsc::UnboundedReceiver<Event>,
     observer: Observer,
     out: Outcome,
+    /// Acknowledgements owed, sent once what already arrived is judged.
+    acks: Vec<(usize, Packet)>,
 }
 
 /// What an operation waits for on its slot.
@@ -273,11 +275,11 @@ impl Exec<'_> {
                         } else {
                             Packet::PubRec(ack)
                         };
-                        self.send(slot, &reply).await;
+                        self.acks.push((slot, reply));
                     }
-                    Packet::PubRel(a) => self.send(slot, &Packet::PubComp(Ack::new(a.packet_id))).await,
+                    Packet::PubRel(a) => self.acks.push((slot, Packet::PubComp(Ack::new(a.packet_id)))),
                     Packet::PubRec(a) if !a.reason_code.is_error() => {
-                        self.send(slot, &Packet::PubRel(Ack::new(a.packet_id))).await
+                        self.acks.push((slot, Packet::PubRel(Ack::new(a.packet_id))))
                     }
                     _ => {}
                 }
@@ -297,17 +299,37 @@ impl Exec<'_> {
         what
     }
 
+    /// Sends the acknowledgements owed.
+    async fn flush(&mut self) {
+        for (slot, p) in std::mem::take(&mut self.acks) {
+            self.send(slot, &p).await;
+        }
+    }
+
     /// Waits for `want` on `slot` (or its close), then for quiet.
     async fn settle(&mut self, i: usize, slot: usize, want: Want, timing: &mut Timing) -> bool {
         let start = Instant::now();
         let mut met = want == Want::Nothing || self.conns[slot].is_none();
         let mut deadline = if met { start + timing.quiet() } else { start + timing.patience };
         loop {
+            self.flush().await;
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Err(_) | Ok(None) => return met,
                 Ok(Some(ev)) => {
                     let ev_slot = ev.0;
                     let got = self.event(i, ev).await;
+                    // Whatever else already arrived was sent before our acknowledgements
+                    // could reach the broker: judged before they go.
+                    let mut more = None;
+                    while let Ok(ev) = self.rx.try_recv() {
+                        let s = ev.0;
+                        let g = self.event(i, ev).await;
+                        if s == slot && (g == Some("closed") || g == want_kind(want)) {
+                            more = g;
+                        }
+                    }
+                    let got = more.or(got);
+                    let ev_slot = if more.is_some() { slot } else { ev_slot };
                     let gone = self.conns[slot].is_none();
                     if !met && (gone || ev_slot == slot && (got == Some("closed") || got == want_kind(want)))
                     {
@@ -328,6 +350,7 @@ impl Exec<'_> {
         while let Ok(ev) = self.rx.try_recv() {
             self.event(i.saturating_sub(1), ev).await;
         }
+        self.flush().await;
         self.observer.step(slot);
         let open = self.conns[slot].is_some();
         match op {
@@ -466,6 +489,7 @@ pub async fn run(
         rx,
         observer: Observer::new(version, names),
         out: Outcome::default(),
+        acks: Vec::new(),
     };
     for (i, op) in ops.iter().enumerate() {
         exec.out.windows.push(Vec::new());
