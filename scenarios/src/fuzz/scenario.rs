@@ -147,11 +147,20 @@ pub fn write(
     // on a closed one was skipped there (all but a connect, fault or seed, which
     // open one).
     let mut open = [false; super::session::CLIENTS];
+    // Identifiers of the QoS 1/2 deliveries each client's session received: a reused
+    // one must differ from these (over-strict where a flow completed, which the
+    // reference broker's run of the scenario then shows).
+    let mut delivered: Vec<Vec<Value>> = vec![Vec::new(); super::session::CLIENTS];
     for (i, op) in ops.iter().enumerate() {
         let slot = op.slot();
         let slot_of_op = slot;
         match op {
-            Op::Connect { .. } => open[slot] = true,
+            Op::Connect { clean, .. } => {
+                open[slot] = true;
+                if *clean {
+                    delivered[slot].clear();
+                }
+            }
             Op::Fault { .. } | Op::Seed { .. } if !open[slot] => {
                 steps.push(json!({"open": {"client": client(slot)}}));
                 open[slot] = true;
@@ -213,6 +222,12 @@ pub fn write(
                 steps.push(json!({"expect-unordered": {"client": c, "packets": wants}}));
                 mine.clear();
             }
+            // An identifier reused in flight: every delivery of the window is read
+            // before any is acknowledged, and the reusing one must differ from those.
+            let reuse = is_check
+                && finding.check == Check::Flow
+                && finding.message.contains("reuses packet identifier");
+            let mut deferred = Vec::new();
             for (k, seen) in mine.iter().enumerate() {
                 match seen {
                     Seen::Closed => {
@@ -224,7 +239,11 @@ pub fn write(
                     }
                     Seen::Malformed(_) => return None,
                     Seen::Packet(p, _) => {
-                        let (want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                        let (mut want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                        if checks && reuse {
+                            want["publish"].as_object_mut().map(|m| m.remove("dup"));
+                            want["publish"]["packet-id"] = json!({"none-of": delivered[slot].clone()});
+                        }
                         // The identifiers of our own PUBLISHes are known (step index + 1).
                         let capture = matches!(p, Packet::Publish(pb) if pb.packet_id.is_some())
                             || matches!(p, Packet::PubRel(_));
@@ -235,6 +254,9 @@ pub fn write(
                         let mut step = json!({"client": c, "packet": want});
                         if capture {
                             step["capture"] = json!({&name: "packet-id"});
+                            if matches!(p, Packet::Publish(_)) {
+                                delivered[slot].push(json!(format!("{{{{{name}}}}}")));
+                            }
                         }
                         steps.push(json!({"expect": step}));
                         let reply = match p {
@@ -249,11 +271,13 @@ pub fn write(
                                 Packet::PubRec(a) => json!(a.packet_id),
                                 _ => json!(format!("{{{{{name}}}}}")),
                             };
-                            steps.push(json!({"send": {"client": c, "packet": {r: {"packet-id": pid}}}}));
+                            let ack = json!({"send": {"client": c, "packet": {r: {"packet-id": pid}}}});
+                            if reuse { deferred.push(ack) } else { steps.push(ack) }
                         }
                     }
                 }
             }
+            steps.extend(deferred);
             let nothing_expected =
                 matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
             if is_check && nothing_expected {
