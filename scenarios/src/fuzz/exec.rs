@@ -83,6 +83,8 @@ struct Conn {
     /// The version the broker answers in: that of the last CONNECT sent (0 while
     /// unknown: a CONNECT of an undefined level may be answered in either).
     level: Arc<AtomicU8>,
+    /// Our side is shut down (DISCONNECT or drop): nothing more goes out.
+    shut: bool,
     /// Bytes that were not exactly one whole packet went out: where the broker's
     /// packets start is unknown, and so is the version of its answers.
     desync: bool,
@@ -211,13 +213,16 @@ impl Exec<'_> {
         // Until a CONNECT declares one, the broker cannot know the version.
         let level = Arc::new(AtomicU8::new(0));
         let reader = tokio::spawn(read_loop(r, slot, self.generation, level.clone(), self.tx.clone()));
-        self.conns[slot] = Some(Conn { writer, reader, generation: self.generation, level, desync: false });
+        self.conns[slot] =
+            Some(Conn { writer, reader, generation: self.generation, level, desync: false, shut: false });
         self.observer.opened(slot);
         true
     }
 
-    async fn write(&mut self, slot: usize, bytes: &[u8]) {
-        if let Some(c) = self.conns[slot].as_mut() {
+    /// Writes to `slot`; whether the bytes went out on a connection still ours to
+    /// write on.
+    async fn write(&mut self, slot: usize, bytes: &[u8]) -> bool {
+        if let Some(c) = self.conns[slot].as_mut().filter(|c| !c.shut) {
             let whole = matches!(check_frame(bytes, 16 << 20, self.version.codec()), Ok(Frame::Complete { len, .. }) if len == bytes.len());
             c.desync |= !whole;
             if c.desync {
@@ -229,16 +234,17 @@ impl Exec<'_> {
                 c.level.store(if refused { 0 } else { level }, Ordering::Relaxed);
             }
             self.out.sent += 1;
-            if c.writer.write_all(bytes).await.is_err() {
-                // The broker closed: its Closed event says so.
-            }
+            // A failure means the broker closed: its Closed event says so.
+            return c.writer.write_all(bytes).await.is_ok();
         }
+        false
     }
 
     async fn send(&mut self, slot: usize, p: &Packet) {
         if let Ok(b) = p.to_bytes(self.version.codec()) {
-            self.observer.sending(slot, p);
-            self.write(slot, &b).await;
+            if self.write(slot, &b).await {
+                self.observer.sending(slot, p);
+            }
         }
     }
 
@@ -357,6 +363,7 @@ impl Exec<'_> {
             Op::Drop { .. } => {
                 if let Some(mut c) = self.conns[slot].take() {
                     let _ = c.writer.shutdown().await;
+                    c.shut = true;
                     self.conns[slot] = Some(c);
                     self.out.sent += 1;
                 }
@@ -407,6 +414,7 @@ impl Exec<'_> {
                 if matches!(op, Op::Disconnect { .. }) {
                     if let Some(mut c) = self.conns[slot].take() {
                         let _ = c.writer.shutdown().await;
+                        c.shut = true;
                         self.conns[slot] = Some(c);
                     }
                     self.settle(i, slot, Want::Kind("closed"), timing).await;
@@ -502,6 +510,7 @@ pub async fn run(
     for slot in 0..session::CLIENTS {
         if let Some(mut c) = exec.conns[slot].take() {
             let _ = c.writer.shutdown().await;
+            c.shut = true;
             c.reader.abort();
         }
     }
