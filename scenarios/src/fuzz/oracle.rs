@@ -170,6 +170,8 @@ pub struct Observer {
     prefix: String,
     slots: Vec<SlotView>,
     sessions: HashMap<usize, SessionView>,
+    /// The slot each identity last connected on.
+    owner: HashMap<usize, usize>,
     /// Published payloads and their QoS.
     published: HashMap<bytes::Bytes, u8>,
     /// A connection of each slot is open and its CONNECT is pending.
@@ -185,6 +187,7 @@ impl Observer {
             prefix: names.prefix.clone(),
             slots: (0..session::CLIENTS).map(|_| SlotView::default()).collect(),
             sessions: HashMap::new(),
+            owner: HashMap::new(),
             published: HashMap::new(),
             intended_identity: vec![None; session::CLIENTS],
             names_ids: names.ids.clone(),
@@ -197,6 +200,10 @@ impl Observer {
 
     pub(super) fn closed(&mut self, slot: usize) {
         self.slots[slot].connected = false;
+    }
+
+    fn stale(&self, slot: usize) -> bool {
+        self.slots[slot].identity.is_some_and(|id| self.owner.get(&id) != Some(&slot))
     }
 
     /// A new operation starts on `slot`: a resumption's resends are over.
@@ -278,6 +285,7 @@ impl Observer {
                     view.identity = self.intended_identity[slot];
                     view.resuming = c.session_present;
                     if let Some(id) = view.identity {
+                        self.owner.insert(id, slot);
                         let s = self.sessions.entry(id).or_default();
                         if !c.session_present {
                             s.flows.clear();
@@ -296,6 +304,9 @@ impl Observer {
                 }
                 None
             }
+            // What still reaches a connection whose session another one took over
+            // belongs to the old session, whose state the oracle no longer follows.
+            Packet::Publish(_) | Packet::PubRel(_) if self.stale(slot) => None,
             Packet::Publish(pb) => self.delivered(i, slot, pb, p),
             Packet::PubRel(a) => {
                 let resuming = self.slots[slot].resuming;
@@ -338,8 +349,9 @@ impl Observer {
         let session = self.sessions.entry(id).or_default();
         // On resumption a DUP PUBLISH may be the resend of one whose PUBACK or PUBREC
         // the broker never read (it went out as the connection closed).
+        // Likewise a PUBLISH resent after a PUBREC of ours the broker never read.
         if let (true, true, Some(pid)) = (resuming, pb.dup, pb.packet_id) {
-            session.flows.entry(pid).or_insert(Flow::Published { qos: pb.qos });
+            session.flows.insert(pid, Flow::Published { qos: pb.qos });
         }
         if let Err(e) = server_flow(&mut session.flows, p, resuming) {
             // Followed as sent, so that one fault is not reported again by the
