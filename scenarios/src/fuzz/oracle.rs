@@ -353,7 +353,17 @@ impl Observer {
         if let (true, true, Some(pid)) = (resuming, pb.dup, pb.packet_id) {
             session.flows.insert(pid, Flow::Published { qos: pb.qos });
         }
-        if let Err(e) = server_flow(&mut session.flows, p, resuming) {
+        // DUP on a packet identifier with nothing in flight is a first transmission,
+        // whatever the state of the connection.
+        let first_with_dup = pb.dup && pb.packet_id.is_some_and(|pid| !session.flows.contains_key(&pid));
+        let checked = if first_with_dup {
+            Err(format!(
+                "MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.3.2-1 MQTT-4.3.3-1 (3.1.1): {p:?} has DUP set on its first transmission"
+            ))
+        } else {
+            server_flow(&mut session.flows, p, resuming)
+        };
+        if let Err(e) = checked {
             // Followed as sent, so that one fault is not reported again by the
             // acknowledgements after it.
             if let Some(pid) = pb.packet_id {
