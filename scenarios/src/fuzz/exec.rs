@@ -615,3 +615,27 @@ fn features(p: &Packet) -> u64 {
 pub fn dead(op: usize, version: Version, why: String) -> Finding {
     Finding::new(Check::Liveness, op, 0, version, Vec::new(), why)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connect_declares_its_level_only_with_a_known_name() {
+        // 10 len | 00 04 "MQTT" | level 5 | flags | keep alive ...
+        assert_eq!(connect_level(&[0x10, 0x0d, 0, 4, b'M', b'Q', b'T', b'T', 5, 2, 0, 60]), Some(5));
+        assert_eq!(connect_level(&[0x10, 0x0d, 0, 4, b'M', b'Q', b'T', b'X', 5, 2, 0, 60]), Some(0));
+        assert_eq!(connect_level(&[0x10, 0x0d, 0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 3]), Some(3));
+        assert_eq!(connect_level(&[0x30, 0x02, 0, 0]), None);
+        assert_eq!(connect_level(&[0x10]), None);
+    }
+
+    #[test]
+    fn only_a_whole_refused_packet_is_a_refusal() {
+        // PINGREQ with a payload byte: whole, and refused.
+        assert!(refusal(&[0xC0, 0x01, 0xFF], Version::V5).is_some());
+        // A well-formed PINGREQ, and a truncated PUBLISH: neither.
+        assert!(refusal(&[0xC0, 0x00], Version::V5).is_none());
+        assert!(refusal(&[0x30, 0x05, 0x00], Version::V311).is_none());
+    }
+}

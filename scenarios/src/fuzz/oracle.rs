@@ -413,3 +413,21 @@ impl Observer {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_ids_are_read_for_the_version() {
+        let text = "MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.3.2-1 MQTT-4.3.3-1 (3.1.1): Publish has DUP";
+        assert_eq!(ids_in(text, Version::V5), ["MQTT-4.3.2-2", "MQTT-4.3.3-2"]);
+        assert_eq!(ids_in(text, Version::V311), ["MQTT-4.3.2-1", "MQTT-4.3.3-1"]);
+        assert_eq!(ids_in("MQTT-4.5.0-1 (both): delivered", Version::V311), ["MQTT-4.5.0-1"]);
+        assert_eq!(
+            ids_in("MQTT-4.3.3-4 (5.0) / MQTT-4.3.3-1 (3.1.1): PubRel", Version::V311),
+            ["MQTT-4.3.3-1"]
+        );
+        assert!(ids_in("§2.2.3 (malformed packet): x", Version::V311).is_empty());
+    }
+}
