@@ -8,11 +8,11 @@
 
 use super::oracle::{Check, Finding, Observer};
 use super::session::{self, Names, Op};
+use super::wire::{connect_level, refusal, version_of};
 use crate::net::connector::{Connector, Transport};
 use crate::version::Version;
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use mqttspec_codec::{Ack, DecodeOptions, Frame, Packet, Role, check_frame};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -88,30 +88,6 @@ struct Conn {
     /// Bytes that were not exactly one whole packet went out: where the broker's
     /// packets start is unknown, and so is the version of its answers.
     desync: bool,
-}
-
-/// The protocol level a CONNECT declares (5: 5.0; 3 or 4: 3.1.1 framing; 0: other).
-fn connect_level(bytes: &[u8]) -> Option<u8> {
-    if bytes.first()? >> 4 != 1 {
-        return None;
-    }
-    let mut at = 1;
-    while *bytes.get(at)? & 0x80 != 0 {
-        at += 1;
-    }
-    let name_len = usize::from(u16::from_be_bytes([*bytes.get(at + 1)?, *bytes.get(at + 2)?]));
-    let name = bytes.get(at + 3..at + 3 + name_len)?;
-    let level = *bytes.get(at + 3 + name_len)?;
-    let known = matches!((name, level), (b"MQTT", 4 | 5) | (b"MQIsdp", 3));
-    Some(if known { level } else { 0 })
-}
-
-fn version_of(level: u8) -> Option<Version> {
-    match level {
-        5 => Some(Version::V5),
-        3 | 4 => Some(Version::V311),
-        _ => None,
-    }
 }
 
 async fn read_loop(
@@ -461,23 +437,6 @@ fn want_kind(w: Want) -> Option<&'static str> {
     }
 }
 
-/// The rule a whole packet breaks, as a server reads it; `None` when the bytes are
-/// not exactly one whole packet, or break nothing the codec checks.
-pub fn refusal(bytes: &[u8], version: Version) -> Option<mqttspec_codec::Violation> {
-    match check_frame(bytes, 16 << 20, version.codec()) {
-        Ok(Frame::Complete { len, .. }) if len == bytes.len() => {}
-        Ok(_) => return None,
-        // A broken fixed header: the broker cannot even frame it.
-        Err(v) => return Some(v),
-    }
-    let opts = DecodeOptions::new(version.codec()).with_role(Role::Server);
-    let b = Bytes::copy_from_slice(bytes);
-    match Packet::decode(&b, &opts) {
-        Err(mqttspec_codec::DecodeError::Invalid(v)) => Some(v),
-        _ => None,
-    }
-}
-
 /// Runs `ops` in `version` against `connector`.
 pub async fn run(
     connector: &Connector,
@@ -517,125 +476,7 @@ pub async fn run(
     exec.out
 }
 
-/// Whether the broker still answers a fresh CONNECT with a CONNACK.
-pub async fn alive(
-    connector: &Connector,
-    version: Version,
-    id: &str,
-    patience: Duration,
-    login: Option<&crate::net::connector::Login>,
-) -> Result<(), String> {
-    let attempt = async {
-        let mut s = connector.connect().await?;
-        let mut c = mqttspec_codec::Connect::new(version.codec(), id);
-        if let Some(l) = login {
-            l.apply(&mut c);
-        }
-        let bytes = Packet::Connect(Box::new(c)).to_bytes(version.codec()).map_err(|e| e.to_string())?;
-        s.write_all(&bytes).await.map_err(|e| e.to_string())?;
-        let mut buf = [0u8; 64];
-        let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
-        if n == 0 || buf[0] >> 4 != 2 {
-            return Err(format!(
-                "answered a CONNECT with {} instead of CONNACK",
-                crate::net::client::hex(&buf[..n])
-            ));
-        }
-        let _ = s.write_all(&[0xE0, 0x00]).await;
-        Ok(())
-    };
-    match tokio::time::timeout(patience, attempt).await {
-        Ok(r) => r,
-        Err(_) => Err(format!("no CONNACK within {patience:?}")),
-    }
-}
-
-/// Per-slot packet counters, for the signature of a session.
-pub fn signature(out: &Outcome, ops: &[Op]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |x: u64| h = (h ^ x).wrapping_mul(0x100_0000_01b3);
-    let mut seen: HashMap<(u8, u64), ()> = HashMap::new();
-    for (i, w) in out.windows.iter().enumerate() {
-        let op_kind = ops.get(i).map_or(0, op_code);
-        for (_, s) in w {
-            let f = match s {
-                Seen::Packet(p, _) => features(p),
-                Seen::Closed => 0xC105ED,
-                Seen::Malformed(_) => 0xBAD,
-            };
-            seen.insert((op_kind, f), ());
-        }
-        if w.is_empty() {
-            seen.insert((op_kind, 0), ());
-        }
-    }
-    let mut keys: Vec<_> = seen.into_keys().collect();
-    keys.sort_unstable();
-    for (a, b) in keys {
-        mix(u64::from(a));
-        mix(b);
-    }
-    h
-}
-
-fn op_code(op: &Op) -> u8 {
-    match op {
-        Op::Connect { clean, will, .. } => 1 + u8::from(*clean) * 2 + u8::from(will.is_some()) * 4,
-        Op::Subscribe { qos, .. } => 10 + qos,
-        Op::Unsubscribe { .. } => 14,
-        Op::Publish { qos, retain, .. } => 20 + qos + u8::from(*retain) * 4,
-        Op::Ping { .. } => 30,
-        Op::Disconnect { .. } => 31,
-        Op::Drop { .. } => 32,
-        Op::Fault { tamper, .. } => 40 + (format!("{tamper:?}").len() % 16) as u8,
-        Op::Seed { bytes, .. } => 60 + bytes.first().map_or(0, |b| b >> 4),
-    }
-}
-
-/// Packet type, flags and reason codes: what tells one answer from another.
-fn features(p: &Packet) -> u64 {
-    let (t, f, code): (u64, u64, u64) = match p {
-        Packet::ConnAck(c) => (2, u64::from(c.session_present), u64::from(c.code.0)),
-        Packet::Publish(x) => (3, u64::from(x.dup) << 3 | (x.qos as u64) << 1 | u64::from(x.retain), 0),
-        Packet::PubAck(a) => (4, 0, u64::from(a.reason_code.0)),
-        Packet::PubRec(a) => (5, 0, u64::from(a.reason_code.0)),
-        Packet::PubRel(a) => (6, 0, u64::from(a.reason_code.0)),
-        Packet::PubComp(a) => (7, 0, u64::from(a.reason_code.0)),
-        Packet::SubAck(s) => (9, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
-        Packet::UnsubAck(s) => (11, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
-        Packet::PingResp => (13, 0, 0),
-        Packet::Disconnect(d) => (14, 0, u64::from(d.reason_code.0)),
-        Packet::Auth(a) => (15, 0, u64::from(a.reason_code.0)),
-        _ => (1, 0, 0),
-    };
-    t << 48 | f << 40 | code
-}
-
 /// A finding of the liveness check.
 pub fn dead(op: usize, version: Version, why: String) -> Finding {
     Finding::new(Check::Liveness, op, 0, version, Vec::new(), why)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_connect_declares_its_level_only_with_a_known_name() {
-        // 10 len | 00 04 "MQTT" | level 5 | flags | keep alive ...
-        assert_eq!(connect_level(&[0x10, 0x0d, 0, 4, b'M', b'Q', b'T', b'T', 5, 2, 0, 60]), Some(5));
-        assert_eq!(connect_level(&[0x10, 0x0d, 0, 4, b'M', b'Q', b'T', b'X', 5, 2, 0, 60]), Some(0));
-        assert_eq!(connect_level(&[0x10, 0x0d, 0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 3]), Some(3));
-        assert_eq!(connect_level(&[0x30, 0x02, 0, 0]), None);
-        assert_eq!(connect_level(&[0x10]), None);
-    }
-
-    #[test]
-    fn only_a_whole_refused_packet_is_a_refusal() {
-        // PINGREQ with a payload byte: whole, and refused.
-        assert!(refusal(&[0xC0, 0x01, 0xFF], Version::V5).is_some());
-        // A well-formed PINGREQ, and a truncated PUBLISH: neither.
-        assert!(refusal(&[0xC0, 0x00], Version::V5).is_none());
-        assert!(refusal(&[0x30, 0x05, 0x00], Version::V311).is_none());
-    }
 }

@@ -7,7 +7,9 @@
 //! are kept and mutated (black-box feedback). A finding is deduplicated by check and
 //! statement, minimised by delta debugging against the target, written by
 //! [`scenario`] as a corpus scenario, and verified: it must fail on the target and
-//! pass on the reference broker. [`report`] holds the progress line and the summary.
+//! pass on the reference broker. [`report`] holds the progress line and the summary,
+//! [`signature`] the feedback signature, [`wire`] the wire facts the runner needs,
+//! [`cli`] the command.
 
 pub mod cli;
 pub mod exec;
@@ -15,6 +17,8 @@ pub mod oracle;
 pub mod report;
 pub mod scenario;
 pub mod session;
+pub mod signature;
+pub mod wire;
 
 use crate::format::catalogue::Catalogue;
 use crate::format::load::Loaded;
@@ -178,7 +182,7 @@ pub async fn fuzz(
     let reference_ep = Endpoint { remote: Remote::single(Connector::Tcp(reference.local_addr())) };
     brokers.push(reference);
     for v in &opts.versions {
-        exec::alive(
+        wire::alive(
             endpoint.connector(*v),
             *v,
             "mqttspecfuzzprobe",
@@ -241,7 +245,7 @@ pub async fn fuzz(
                 let mut findings = out.findings.clone();
                 if out.unreachable.is_some() || n % 8 == 0 || !findings.is_empty() {
                     let probe = format!("{}live", names.prefix);
-                    if let Err(e) = exec::alive(
+                    if let Err(e) = wire::alive(
                         endpoint.connector(version),
                         version,
                         &probe,
@@ -257,7 +261,7 @@ pub async fn fuzz(
                         ));
                     }
                 }
-                let sig = exec::signature(&out, &ops);
+                let sig = signature::signature(&out, &ops);
                 let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
                 if g.signatures.insert(sig) {
                     g.pool.push((version, ops.clone()));
@@ -353,7 +357,7 @@ impl Ctx<'_> {
         if f.check == Check::Liveness {
             let probe = format!("{}live", names.prefix);
             let login = self.endpoint.login();
-            return exec::alive(c, f.version, &probe, Duration::from_secs(5), login.as_ref()).await.is_err();
+            return wire::alive(c, f.version, &probe, Duration::from_secs(5), login.as_ref()).await.is_err();
         }
         out.findings.iter().any(|g| g.key() == key)
     }
