@@ -181,8 +181,12 @@ pub async fn fuzz(
         .map_err(|e| e.to_string())?;
     let reference_ep = Endpoint { remote: Remote::single(Connector::Tcp(reference.local_addr())) };
     brokers.push(reference);
+    // Versions the broker refuses (a 3.1.1-only broker answers a 5.0 CONNECT with
+    // 3.1.1's 0x01, as 3.1.1 tells it to) are not fuzzed.
+    let mut opts = opts;
+    let mut accepted = Vec::new();
     for v in &opts.versions {
-        wire::alive(
+        let code = wire::alive(
             endpoint.connector(*v),
             *v,
             "mqttspecfuzzprobe",
@@ -191,7 +195,20 @@ pub async fn fuzz(
         )
         .await
         .map_err(|e| format!("{label} does not answer a CONNECT in {}: {e}", v.as_str()))?;
+        if code == 0 {
+            accepted.push(*v);
+        } else {
+            eprintln!(
+                "{label} refuses a {} CONNECT (code 0x{code:02x}): not fuzzed in {}",
+                v.as_str(),
+                v.as_str()
+            );
+        }
     }
+    if accepted.is_empty() {
+        return Err(format!("{label} accepts a CONNECT in none of the versions asked for"));
+    }
+    opts.versions = accepted;
     let seeds = Arc::new(corpus_seeds(corpus));
     let counters = Arc::new(Counters::default());
     let shared = Arc::new(Mutex::new(Shared {

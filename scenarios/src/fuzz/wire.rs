@@ -50,14 +50,14 @@ pub fn refusal(bytes: &[u8], version: Version) -> Option<mqttspec_codec::Violati
     }
 }
 
-/// Whether the broker still answers a fresh CONNECT with a CONNACK.
+/// Whether the broker still answers a fresh CONNECT with a CONNACK; its code.
 pub async fn alive(
     connector: &Connector,
     version: Version,
     id: &str,
     patience: Duration,
     login: Option<&crate::net::connector::Login>,
-) -> Result<(), String> {
+) -> Result<u8, String> {
     let attempt = async {
         let mut s = connector.connect().await?;
         let mut c = mqttspec_codec::Connect::new(version.codec(), id);
@@ -75,7 +75,7 @@ pub async fn alive(
             ));
         }
         let _ = s.write_all(&[0xE0, 0x00]).await;
-        Ok(())
+        Ok(if n >= 4 { buf[3] } else { 0xFF })
     };
     match tokio::time::timeout(patience, attempt).await {
         Ok(r) => r,
