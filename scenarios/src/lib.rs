@@ -16,12 +16,14 @@
 //! | [`report`] | what a run says: terminal summary, coverage, JUnit, the cross-broker matrix (by case and by statement), the diff of two runs |
 //! | [`app`] | the commands as library calls (`run`, `matrix`): resolve, check, run, stop, report; exit statuses |
 //! | [`tools`] | load generation and fuzzing seeds |
+//! | [`fuzz`] | `mqttspec fuzz`: the network fuzzer, its oracles, minimised findings as scenarios |
 //! | `mutation` | (feature `mutants`) proving scenarios against statement mutants of the reference broker |
 //!
 //! Each layer uses only the ones above it in this table.
 
 pub mod app;
 pub mod format;
+pub mod fuzz;
 #[cfg(feature = "mutants")]
 pub mod mutation;
 pub mod net;

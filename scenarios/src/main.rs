@@ -108,6 +108,9 @@ enum Command {
         #[arg(long)]
         corpus: Option<PathBuf>,
     },
+    /// Fuzz a broker over the network: stateful sessions, spec-judged findings
+    /// written as minimised scenarios (exits 1 when anything was found).
+    Fuzz(mqttspec::fuzz::cli::FuzzArgs),
     /// List the scenarios with their statements.
     List {
         /// Scenario folder (default: the corpus compiled into the binary).
@@ -196,8 +199,8 @@ fn main() -> ExitCode {
     };
     // The broker shuts down gracefully on its own signal. Anything else is cut short,
     // which drops (and so stops and removes) the brokers a run started.
-    // `run` handles its own interrupt: it writes the reports of what finished first.
-    let serves = matches!(cli.command, Command::Broker { .. } | Command::Run(_));
+    // `run` and `fuzz` handle their own interrupt: they write what they have first.
+    let serves = matches!(cli.command, Command::Broker { .. } | Command::Run(_) | Command::Fuzz(_));
     let status = runtime.block_on(async move {
         if serves {
             return command(cli).await;
@@ -295,6 +298,7 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             let all_killed = runs.iter().all(|r| r.outcome == Outcome::Killed);
             Ok(if all_killed { ExitStatus::Passed } else { ExitStatus::Failed })
         }
+        Command::Fuzz(args) => mqttspec::fuzz::cli::command(args, &app::load_profiles(None)?, shutdown_signal()).await,
         Command::List { corpus } => {
             let mut text = String::new();
             for l in app::load_corpus(corpus.as_deref(), &catalogue)? {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 /// What the client side knows of one outgoing QoS 1/2 flow of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Flow {
+pub enum Flow {
     /// A PUBLISH of this QoS was sent and not yet acknowledged.
     Published { qos: QoS },
     /// The client sent PUBREC; a PUBREL is owed until PUBCOMP.
@@ -17,10 +17,10 @@ pub(super) enum Flow {
 /// The client's view of a session's outgoing flows, by packet identifier. Observable
 /// exactly: a session can only end while its client is away, and the next CONNACK
 /// says so (Session Present 0).
-pub(super) type Flows = HashMap<u16, Flow>;
+pub type Flows = HashMap<u16, Flow>;
 
 /// Updates a session's flows for an acknowledgement the client sends.
-pub(super) fn client_ack(flows: &mut Flows, packet: &Packet) {
+pub fn client_ack(flows: &mut Flows, packet: &Packet) {
     match packet {
         Packet::PubAck(a) => {
             if matches!(flows.get(&a.packet_id), Some(Flow::Published { qos: QoS::AtLeastOnce, .. })) {
@@ -46,7 +46,7 @@ pub(super) fn client_ack(flows: &mut Flows, packet: &Packet) {
 
 /// Checks one packet the broker sends on a session against its flows and records it.
 /// `resuming`: the packet is part of the answer to a CONNACK with Session Present 1.
-pub(super) fn server_flow(flows: &mut Flows, packet: &Packet, resuming: bool) -> Result<(), String> {
+pub fn server_flow(flows: &mut Flows, packet: &Packet, resuming: bool) -> Result<(), String> {
     match packet {
         Packet::Publish(p) if p.qos != QoS::AtMostOnce => {
             let pid = p.packet_id.unwrap_or(0);

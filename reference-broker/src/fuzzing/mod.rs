@@ -24,7 +24,7 @@
 //! and the messages owed to absent sessions in [`owed`]. Routing is checked with
 //! [`naive_topic`], a matcher written apart from the broker's [`crate::topic`].
 
-mod flows;
+pub mod flows;
 mod input;
 pub mod naive_topic;
 mod oracle;

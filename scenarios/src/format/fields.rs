@@ -301,6 +301,9 @@ pub enum NumMatch {
     OneOf(Vec<u64>),
     /// Inclusive range.
     Range([u64; 2]),
+    /// None of these (literals or `{{capture}}` templates): e.g. a packet identifier
+    /// that must differ from one still in flight.
+    NoneOf(Vec<Num>),
 }
 
 /// A string or bytes: text (with templates), raw hex, or a matcher.

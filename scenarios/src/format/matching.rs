@@ -29,6 +29,13 @@ fn check_num(vars: &Vars, what: &str, want: &Option<Num>, got: Option<u64>) -> R
         (Num::Template(t), Some(g)) => vars.expand(t)?.parse::<u64>().ok() == Some(g),
         (Num::Match(NumMatch::OneOf(vs)), Some(g)) => vs.contains(&g),
         (Num::Match(NumMatch::Range([lo, hi])), Some(g)) => (*lo..=*hi).contains(&g),
+        (Num::Match(NumMatch::NoneOf(vs)), Some(g)) => {
+            let mut taken = Vec::with_capacity(vs.len());
+            for v in vs {
+                taken.push(vars.num(v, what)?);
+            }
+            !taken.contains(&g)
+        }
     };
     if ok {
         Ok(())

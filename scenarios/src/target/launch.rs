@@ -52,6 +52,19 @@ pub(super) enum Running {
 }
 
 impl Launched {
+    /// How a started process ended, if it has (a crash, to `mqttspec fuzz`); `None`
+    /// while it runs, and for containers.
+    pub fn exited(&mut self) -> Option<String> {
+        if let Running::Process { groups, .. } = &mut self.running {
+            for g in groups.iter_mut() {
+                if let Ok(Some(status)) = g.child.try_wait() {
+                    return Some(status.to_string());
+                }
+            }
+        }
+        None
+    }
+
     /// Stops the broker and removes what it left (scratch directory, container).
     pub async fn stop(self) {
         match self.running {

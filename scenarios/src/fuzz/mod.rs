@@ -1,0 +1,492 @@
+//! `mqttspec fuzz`: a stateful network fuzzer for any broker `run` can reach, judged
+//! by the spec rather than by crashes alone.
+//!
+//! Many sessions run at once on tokio ([`session`] generates them from a seed,
+//! [`exec`] carries them out with no fixed sleeps), every packet the broker sends is
+//! checked by [`oracle`], and sessions whose answers have a signature not seen before
+//! are kept and mutated (black-box feedback). A finding is deduplicated by check and
+//! statement, minimised by delta debugging against the target, written by
+//! [`scenario`] as a corpus scenario, and verified: it must fail on the target and
+//! pass on the reference broker. [`report`] holds the progress line and the summary,
+//! [`signature`] the feedback signature, [`wire`] the wire facts the runner needs,
+//! [`cli`] the command.
+
+pub mod cli;
+pub mod exec;
+pub mod oracle;
+pub mod report;
+pub mod scenario;
+pub mod session;
+pub mod signature;
+pub mod wire;
+
+use crate::format::catalogue::Catalogue;
+use crate::format::load::Loaded;
+use crate::net::connector::{Connector, Login, Remote, Target};
+use crate::run::{EmbeddedConfig, RunOptions, Verdict, run_all};
+use crate::target::profile::Profile;
+use crate::version::Version;
+use bytes::Bytes;
+use exec::Timing;
+use oracle::{Check, Finding};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use report::{Counters, FindingReport, Summary};
+use session::{Gen, Names, Op};
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What a fuzz run does.
+#[derive(Clone)]
+pub struct FuzzOptions {
+    /// How long to generate sessions.
+    pub duration: Duration,
+    /// The RNG seed.
+    pub seed: u64,
+    /// Sessions run at once.
+    pub sessions: usize,
+    /// Where findings go.
+    pub out: PathBuf,
+    /// Versions sessions use (taken in turn).
+    pub versions: Vec<Version>,
+    /// Faults per operation.
+    pub fault_rate: f64,
+    /// Stop after this many sessions (tests).
+    pub max_sessions: Option<u64>,
+    /// Show a live progress line.
+    pub progress: bool,
+    /// Applied to the embedded broker under test (a mutant, say).
+    pub embedded: Option<EmbeddedConfig>,
+    /// Delta-debugging runs per finding at most.
+    pub minimise_budget: usize,
+}
+
+impl std::fmt::Debug for FuzzOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuzzOptions")
+            .field("duration", &self.duration)
+            .field("seed", &self.seed)
+            .field("sessions", &self.sessions)
+            .field("out", &self.out)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for FuzzOptions {
+    fn default() -> Self {
+        FuzzOptions {
+            duration: Duration::from_secs(60),
+            seed: 1,
+            sessions: 16,
+            out: PathBuf::from("fuzz-findings"),
+            versions: Version::ALL.to_vec(),
+            fault_rate: 0.05,
+            max_sessions: None,
+            progress: false,
+            embedded: None,
+            minimise_budget: 120,
+        }
+    }
+}
+
+/// A finding with the session that showed it.
+#[derive(Debug, Clone)]
+struct Found {
+    finding: Finding,
+    ops: Vec<Op>,
+}
+
+/// A broker the fuzzer talks to: per version, how to connect; and how to log in.
+#[derive(Debug, Clone)]
+struct Endpoint {
+    remote: Remote,
+}
+
+impl Endpoint {
+    fn connector(&self, v: Version) -> &Connector {
+        self.remote.connector(v)
+    }
+
+    fn login(&self) -> Option<Login> {
+        self.remote.login.clone()
+    }
+}
+
+/// Whether a profile already lists a deviation of `f`'s statement.
+fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding) -> bool {
+    let Some(p) = profile else { return false };
+    let v = f.version;
+    p.deviations.iter().filter(|d| d.versions.is_empty() || d.versions.contains(&v)).any(|d| {
+        corpus
+            .iter()
+            .filter(|l| l.scenario.id == d.scenario)
+            .any(|l| l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s)))
+    })
+}
+
+/// Every packet the scenario corpus sends, encoded, as seeds per version.
+pub fn corpus_seeds(corpus: &[Loaded]) -> BTreeMap<Version, Vec<Bytes>> {
+    let mut out: BTreeMap<Version, Vec<Bytes>> = BTreeMap::new();
+    let mut seen = HashSet::new();
+    for l in corpus {
+        for (v, sent) in crate::tools::seeds::packets_by_version(l) {
+            for bytes in sent {
+                if bytes.len() <= 512 && seen.insert((v, bytes.clone())) {
+                    out.entry(v).or_default().push(bytes);
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Shared {
+    signatures: HashSet<u64>,
+    pool: Vec<(Version, Vec<Op>)>,
+    findings: BTreeMap<String, Found>,
+}
+
+/// Runs the fuzzer against `target` until the duration is over, `max_sessions` ran,
+/// or `stop` resolves; then minimises, writes and verifies what it found.
+pub async fn fuzz(
+    target: &Target,
+    label: &str,
+    profile: Option<&Profile>,
+    corpus: &[Loaded],
+    catalogue: &Catalogue,
+    opts: FuzzOptions,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<Summary, String> {
+    let started = Instant::now();
+    let mut brokers = Vec::new();
+    let endpoint = match target {
+        Target::Embedded => {
+            let mut config = mqttspec_broker::Config::default();
+            if let Some(change) = &opts.embedded {
+                change(&mut config);
+            }
+            let b =
+                mqttspec_broker::BrokerHandle::start(config, loopback()).await.map_err(|e| e.to_string())?;
+            let ep = Endpoint { remote: Remote::single(Connector::Tcp(b.local_addr())) };
+            brokers.push(b);
+            ep
+        }
+        Target::Remote(r) => Endpoint { remote: r.clone() },
+    };
+    let reference = mqttspec_broker::BrokerHandle::start(mqttspec_broker::Config::default(), loopback())
+        .await
+        .map_err(|e| e.to_string())?;
+    let reference_ep = Endpoint { remote: Remote::single(Connector::Tcp(reference.local_addr())) };
+    brokers.push(reference);
+    // Versions the broker refuses (a 3.1.1-only broker answers a 5.0 CONNECT with
+    // 3.1.1's 0x01, as 3.1.1 tells it to) are not fuzzed.
+    let mut opts = opts;
+    let mut accepted = Vec::new();
+    for v in &opts.versions {
+        let code = wire::alive(
+            endpoint.connector(*v),
+            *v,
+            "mqttspecfuzzprobe",
+            Duration::from_secs(5),
+            endpoint.login().as_ref(),
+        )
+        .await
+        .map_err(|e| format!("{label} does not answer a CONNECT in {}: {e}", v.as_str()))?;
+        if code == 0 {
+            accepted.push(*v);
+        } else {
+            eprintln!(
+                "{label} refuses a {} CONNECT (code 0x{code:02x}): not fuzzed in {}",
+                v.as_str(),
+                v.as_str()
+            );
+        }
+    }
+    if accepted.is_empty() {
+        return Err(format!("{label} accepts a CONNECT in none of the versions asked for"));
+    }
+    opts.versions = accepted;
+    let seeds = Arc::new(corpus_seeds(corpus));
+    let counters = Arc::new(Counters::default());
+    let shared = Arc::new(Mutex::new(Shared {
+        signatures: HashSet::new(),
+        pool: Vec::new(),
+        findings: BTreeMap::new(),
+    }));
+    // Unique per invocation, so that no retained message or persistent session of an
+    // earlier run (or of another finding's minimisation) leaks into a session.
+    let run_id = crate::run::default_run_id();
+    let hash = run_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let run_tag = format!("{:06x}", hash & 0xFF_FFFF);
+    let deadline = Instant::now() + opts.duration;
+    let progress = report::Progress::new(opts.progress);
+    let mut workers = Vec::new();
+    for w in 0..opts.sessions.max(1) {
+        let (endpoint, seeds, counters, shared, opts) =
+            (endpoint.clone(), seeds.clone(), counters.clone(), shared.clone(), opts.clone());
+        let (profile, corpus, run_tag) = (profile.cloned(), corpus.to_vec(), run_tag.clone());
+        workers.push(tokio::spawn(async move {
+            let mut rng =
+                SmallRng::seed_from_u64(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(w as u64));
+            let mut timing = Timing::default();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let total = counters.sessions.fetch_add(1, Ordering::Relaxed);
+                if opts.max_sessions.is_some_and(|m| total >= m) {
+                    break;
+                }
+                let version = opts.versions[(n as usize + w) % opts.versions.len()];
+                n += 1;
+                let parent = {
+                    let g = shared.lock().unwrap_or_else(|p| p.into_inner());
+                    let same: Vec<&(Version, Vec<Op>)> =
+                        g.pool.iter().filter(|(v, _)| *v == version).collect();
+                    (!same.is_empty() && rand::Rng::random_bool(&mut rng, 0.5))
+                        .then(|| same[rand::Rng::random_range(&mut rng, 0..same.len())].1.clone())
+                };
+                let seeds = seeds.get(&version).map_or(&[][..], Vec::as_slice);
+                let mut generator = Gen { rng: &mut rng, version, fault_rate: opts.fault_rate, seeds };
+                let ops = match parent {
+                    Some(p) => generator.mutate(&p),
+                    None => generator.session(),
+                };
+                let names = Names::new(&format!("{run_tag}w{w}"), n, endpoint.login());
+                let out = exec::run(endpoint.connector(version), version, &names, &ops, &mut timing).await;
+                counters.sent.fetch_add(out.sent, Ordering::Relaxed);
+                counters.received.fetch_add(out.received, Ordering::Relaxed);
+                let mut findings = out.findings.clone();
+                if out.unreachable.is_some() || n % 8 == 0 || !findings.is_empty() {
+                    let probe = format!("{}live", names.prefix);
+                    if let Err(e) = wire::alive(
+                        endpoint.connector(version),
+                        version,
+                        &probe,
+                        Duration::from_secs(5),
+                        endpoint.login().as_ref(),
+                    )
+                    .await
+                    {
+                        findings.push(exec::dead(
+                            ops.len().saturating_sub(1),
+                            version,
+                            format!("after this session the broker no longer answers a CONNECT: {e}"),
+                        ));
+                    }
+                }
+                let sig = signature::signature(&out, &ops);
+                let mut g = shared.lock().unwrap_or_else(|p| p.into_inner());
+                if g.signatures.insert(sig) {
+                    g.pool.push((version, ops.clone()));
+                    if g.pool.len() > 4096 {
+                        g.pool.swap_remove(0);
+                    }
+                }
+                counters.signatures.store(g.signatures.len() as u64, Ordering::Relaxed);
+                for f in findings {
+                    if known(profile.as_ref(), &corpus, &f) {
+                        continue;
+                    }
+                    g.findings.entry(f.key()).or_insert_with(|| Found { finding: f, ops: ops.clone() });
+                }
+                counters.findings.store(g.findings.len() as u64, Ordering::Relaxed);
+                let dead = g.findings.values().any(|f| f.finding.check == Check::Liveness);
+                drop(g);
+                if dead {
+                    break;
+                }
+            }
+        }));
+    }
+    let all_done = futures_util::future::join_all(workers);
+    let ticker = progress.tick(counters.clone(), started);
+    tokio::pin!(stop);
+    let interrupted = tokio::select! {
+        _ = all_done => false,
+        _ = &mut stop => true,
+    };
+    ticker.abort();
+    let fuzz_secs = started.elapsed().as_secs_f64();
+    progress.finish();
+    let found: Vec<Found> =
+        shared.lock().unwrap_or_else(|p| p.into_inner()).findings.values().cloned().collect();
+    let budget = if interrupted { opts.minimise_budget.min(20) } else { opts.minimise_budget };
+    std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    let mut reports = Vec::new();
+    let names_used = std::sync::atomic::AtomicU64::new(0);
+    for (k, f) in found.into_iter().enumerate() {
+        let ctx = Ctx {
+            endpoint: &endpoint,
+            reference: &reference_ep,
+            target,
+            opts: &opts,
+            catalogue,
+            label,
+            tag: &run_tag,
+            names: &names_used,
+        };
+        reports.push(ctx.finish(k, f, budget).await);
+    }
+    for b in brokers {
+        b.shutdown().await;
+    }
+    let summary = report::summary(label, &opts, fuzz_secs, &counters, reports, interrupted);
+    let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    let path = opts.out.join("summary.json");
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(summary)
+}
+
+fn loopback() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+struct Ctx<'a> {
+    endpoint: &'a Endpoint,
+    reference: &'a Endpoint,
+    target: &'a Target,
+    opts: &'a FuzzOptions,
+    catalogue: &'a Catalogue,
+    label: &'a str,
+    tag: &'a str,
+    names: &'a std::sync::atomic::AtomicU64,
+}
+
+impl Ctx<'_> {
+    /// Fresh names for one more run (`who`: `m` minimising, `v` the target, `r` the
+    /// reference broker).
+    fn fresh(&self, who: char, login: Option<Login>) -> Names {
+        let n = self.names.fetch_add(1, Ordering::Relaxed);
+        Names::new(&format!("{}{who}", self.tag), n, login)
+    }
+
+    /// Whether `ops` still shows a finding of `key` on the target.
+    async fn reproduces(&self, key: &str, f: &Finding, ops: &[Op], n: &mut u64) -> bool {
+        *n += 1;
+        let names = self.fresh('m', self.endpoint.login());
+        let mut timing = Timing::default();
+        let c = self.endpoint.connector(f.version);
+        let out = exec::run(c, f.version, &names, ops, &mut timing).await;
+        if f.check == Check::Liveness {
+            let probe = format!("{}live", names.prefix);
+            let login = self.endpoint.login();
+            return wire::alive(c, f.version, &probe, Duration::from_secs(5), login.as_ref()).await.is_err();
+        }
+        out.findings.iter().any(|g| g.key() == key)
+    }
+
+    /// Delta debugging over the operations: drop chunks while the finding stays.
+    async fn minimise(&self, f: &Found, budget: usize) -> Vec<Op> {
+        let key = f.finding.key();
+        let mut ops = f.ops.clone();
+        let mut runs = 0u64;
+        if f.finding.check == Check::Liveness {
+            return ops;
+        }
+        let mut chunk = ops.len().div_ceil(2);
+        while chunk >= 1 && (runs as usize) < budget {
+            let mut i = 0;
+            let mut removed = false;
+            while i < ops.len() && (runs as usize) < budget {
+                let mut candidate = ops.clone();
+                candidate.drain(i..(i + chunk).min(ops.len()));
+                if !candidate.is_empty() && self.reproduces(&key, &f.finding, &candidate, &mut runs).await {
+                    ops = candidate;
+                    removed = true;
+                } else {
+                    i += chunk;
+                }
+            }
+            if !removed {
+                if chunk == 1 {
+                    break;
+                }
+                chunk = chunk.div_ceil(2);
+            }
+        }
+        ops
+    }
+
+    /// Minimises, writes the scenario, and verifies it against both brokers.
+    async fn finish(&self, k: usize, f: Found, budget: usize) -> FindingReport {
+        let ops = self.minimise(&f, budget).await;
+        // The finding as the minimised session shows it (its step and payload).
+        let names = self.fresh('v', self.endpoint.login());
+        let mut timing = Timing::default();
+        let v = f.finding.version;
+        let out = exec::run(self.endpoint.connector(v), v, &names, &ops, &mut timing).await;
+        let key = f.finding.key();
+        let finding = out.findings.iter().find(|g| g.key() == key).cloned().unwrap_or(f.finding.clone());
+        let ref_names = self.fresh('r', None);
+        let reference =
+            exec::run(self.reference.connector(v), v, &ref_names, &ops, &mut Timing::default()).await;
+        let mut rep = FindingReport::new(&finding, &ops);
+        if !reference.findings.is_empty() {
+            rep.verification =
+                format!("the reference broker shows it too: {}", reference.findings[0].message);
+            return rep;
+        }
+        let slug: String = format!("{:?}", finding.check).to_lowercase();
+        let id = format!("fuzz/{k:02}-{slug}-{}", if v == Version::V5 { "v5" } else { "v311" });
+        let Some(written) =
+            scenario::write(&id, &finding, &ops, &reference.raws, &reference, &ref_names, self.label)
+        else {
+            rep.verification =
+                "no scenario: the finding cites no catalogue statement, or has no step to check".into();
+            return rep;
+        };
+        // Under `fuzz/` of the output directory, as in a corpus: `--corpus OUT` loads it.
+        let path = self.opts.out.join(format!("{id}.yaml"));
+        if let Err(e) = std::fs::create_dir_all(self.opts.out.join("fuzz")) {
+            rep.verification = format!("{}: {e}", self.opts.out.display());
+            return rep;
+        }
+        if let Err(e) = std::fs::write(&path, &written.yaml) {
+            rep.verification = format!("{}: {e}", path.display());
+            return rep;
+        }
+        rep.scenario = Some(path.display().to_string());
+        rep.verification = self.verify(&path, &written, v).await;
+        rep.confirmed = rep.verification.starts_with("confirmed");
+        rep
+    }
+
+    async fn verify(&self, path: &std::path::Path, w: &scenario::Written, v: Version) -> String {
+        let loaded = match crate::format::load::parse(&w.yaml, path, self.catalogue) {
+            Ok(l) => l,
+            Err(e) => return format!("the scenario does not load: {e}"),
+        };
+        let mut on_target = RunOptions { probe: false, ..RunOptions::default() };
+        on_target.embedded = self.opts.embedded.clone();
+        let target = run_all(std::slice::from_ref(&loaded), &[v], self.target, &on_target).await;
+        let clean =
+            run_all(std::slice::from_ref(&loaded), &[v], &Target::Embedded, &RunOptions::default()).await;
+        let (Ok(target), Ok(clean)) = (target, clean) else { return "the scenario could not be run".into() };
+        let (t, c) = (&target[0], &clean[0]);
+        if c.verdict != Verdict::Pass {
+            return format!(
+                "unconfirmed: fails on the reference broker too: {}",
+                c.message.clone().unwrap_or_default()
+            );
+        }
+        if t.verdict != Verdict::Fail {
+            return format!("unconfirmed: {} on the target", t.verdict.label());
+        }
+        let msg = t.message.clone().unwrap_or_default();
+        let at = msg
+            .split(": step ")
+            .nth(1)
+            .and_then(|s| s.split(':').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        match at {
+            Some(n) if n >= w.window_start && n <= w.check_step => {
+                format!("confirmed: fails on the target at step {n}, passes on the reference broker")
+            }
+            _ => format!("unconfirmed: fails on the target elsewhere than the finding's steps: {msg}"),
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The invariants a network fuzz session checks on every packet the broker sends,
+//! each finding citing the statement it breaks. They hold in every state, so they
+//! need no model of the broker: every byte decodes strictly (the codec names the
+//! statement); no PUBLISH reaches a session without a matching granted subscription
+//! (MQTT-4.5.0-1 (both)); none above the QoS it was published at or granted with
+//! (MQTT-3.8.4-6 (3.1.1), MQTT-3.8.4-8 (5.0)); the outgoing QoS 1/2 flows of each
+//! session are legal — identifiers not reused in flight, DUP only on resends, PUBREL
+//! only after PUBREC — judged by the same code as the in-process `broker` fuzz target
+//! ([`mqttspec_broker::fuzzing::flows`]); nothing above the client's Maximum Packet
+//! Size (MQTT-3.1.2-24 (5.0)); a packet the codec refuses is not carried on from
+//! (the statement the codec names); and the broker still answers a fresh CONNECT.
+
+use super::session::{self, Names, Op};
+use crate::version::Version;
+use mqttspec_broker::fuzzing::flows::{Flow, Flows, client_ack, server_flow};
+use mqttspec_codec::Packet;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Which invariant a finding breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// The broker sent bytes the strict codec refuses.
+    Malformed,
+    /// The broker carried on after a packet the codec refuses.
+    AcceptedMalformed,
+    /// A PUBLISH without a matching subscription.
+    NoSubscription,
+    /// A PUBLISH above the QoS published or granted.
+    QosAbove,
+    /// An illegal outgoing QoS 1/2 flow (identifier reuse, DUP, PUBREL).
+    Flow,
+    /// A packet above the client's Maximum Packet Size.
+    MaxPacketSize,
+    /// The broker no longer answers a fresh CONNECT.
+    Liveness,
+    /// The broker process exited.
+    Crash,
+}
+
+/// One broken invariant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Which invariant.
+    pub check: Check,
+    /// Index of the operation in whose window it showed.
+    pub op: usize,
+    /// The client slot.
+    pub slot: usize,
+    /// The version of the session.
+    #[serde(serialize_with = "version_text")]
+    pub version: Version,
+    /// The statements broken, in that version.
+    pub statements: Vec<String>,
+    /// What happened.
+    pub message: String,
+    /// The PUBLISH payload concerned, if any (to point the scenario at it).
+    #[serde(skip)]
+    pub payload: Option<bytes::Bytes>,
+    /// The QoS the PUBLISH should have had at most.
+    #[serde(skip)]
+    pub max_qos: Option<u8>,
+}
+
+fn version_text<S: serde::Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_str())
+}
+
+impl Finding {
+    pub(super) fn new(
+        check: Check,
+        op: usize,
+        slot: usize,
+        version: Version,
+        statements: Vec<String>,
+        message: String,
+    ) -> Finding {
+        Finding { check, op, slot, version, statements, message, payload: None, max_qos: None }
+    }
+
+    pub(super) fn malformed(op: usize, slot: usize, version: Version, why: &str) -> Finding {
+        let ids = ids_in(why, version);
+        Finding::new(
+            Check::Malformed,
+            op,
+            slot,
+            version,
+            ids,
+            format!("the broker sent what the strict codec refuses: {why}"),
+        )
+    }
+
+    pub(super) fn accepted(
+        op: usize,
+        slot: usize,
+        version: Version,
+        v: &mqttspec_codec::Violation,
+        bytes: &[u8],
+    ) -> Finding {
+        let ids = match v.statement() {
+            Some(s) => vec![s.to_string()],
+            None => vec![v.citation().to_string()],
+        };
+        let message = format!(
+            "the broker answered a PINGREQ after a packet it must refuse ({v}): {}",
+            crate::net::client::hex(bytes)
+        );
+        Finding::new(Check::AcceptedMalformed, op, slot, version, ids, message)
+    }
+
+    /// Statement and check: what findings are deduplicated by.
+    pub fn key(&self) -> String {
+        format!(
+            "{:?} {} {}",
+            self.check,
+            self.statements.join(" "),
+            if self.version == Version::V5 { "5.0" } else { "3.1.1" }
+        )
+    }
+}
+
+/// The statement IDs a message cites for `version`: groups like
+/// `MQTT-a MQTT-b (5.0), MQTT-c (3.1.1): text`, or bare IDs.
+pub fn ids_in(text: &str, version: Version) -> Vec<String> {
+    let head = text.split(": ").next().unwrap_or("");
+    let tag = if version == Version::V5 { "(5.0)" } else { "(3.1.1)" };
+    let mut out = Vec::new();
+    for group in head.split([',', '/']) {
+        let applies = group.contains(tag) || group.contains("(both)") || !group.contains('(');
+        if applies {
+            out.extend(group.split_whitespace().filter(|w| w.starts_with("MQTT-")).map(str::to_string));
+        }
+    }
+    if out.is_empty() {
+        out.extend(
+            text.split_whitespace()
+                .filter(|w| w.starts_with("MQTT-"))
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '.').to_string()),
+        );
+        out.truncate(1);
+    }
+    out
+}
+
+#[derive(Debug, Default)]
+struct SlotView {
+    identity: Option<usize>,
+    connected: bool,
+    resuming: bool,
+    max_packet: Option<u32>,
+    pending_subs: HashMap<u16, (String, u8)>,
+    aliases: HashMap<u16, String>,
+}
+
+#[derive(Debug, Default)]
+struct SessionView {
+    /// Every filter ever asked for or granted, with the highest QoS (an
+    /// over-approximation: a delivery outside it is certainly wrong).
+    ever: HashMap<String, u8>,
+    flows: Flows,
+    /// A fault or seed was sent as this identity: routing is not judged.
+    tainted: bool,
+}
+
+/// Follows the session as its clients see it.
+#[derive(Debug)]
+pub struct Observer {
+    version: Version,
+    prefix: String,
+    slots: Vec<SlotView>,
+    sessions: HashMap<usize, SessionView>,
+    /// The slot each identity last connected on.
+    owner: HashMap<usize, usize>,
+    /// Published payloads and their QoS.
+    published: HashMap<bytes::Bytes, u8>,
+    /// A connection of each slot is open and its CONNECT is pending.
+    intended_identity: Vec<Option<usize>>,
+    names_ids: Vec<String>,
+}
+
+impl Observer {
+    /// A fresh observer.
+    pub fn new(version: Version, names: &Names) -> Observer {
+        Observer {
+            version,
+            prefix: names.prefix.clone(),
+            slots: (0..session::CLIENTS).map(|_| SlotView::default()).collect(),
+            sessions: HashMap::new(),
+            owner: HashMap::new(),
+            published: HashMap::new(),
+            intended_identity: vec![None; session::CLIENTS],
+            names_ids: names.ids.clone(),
+        }
+    }
+
+    pub(super) fn opened(&mut self, slot: usize) {
+        self.slots[slot] = SlotView::default();
+    }
+
+    pub(super) fn closed(&mut self, slot: usize) {
+        self.slots[slot].connected = false;
+    }
+
+    fn stale(&self, slot: usize) -> bool {
+        self.slots[slot].identity.is_some_and(|id| self.owner.get(&id) != Some(&slot))
+    }
+
+    /// A new operation starts on `slot`: a resumption's resends are over.
+    pub(super) fn step(&mut self, slot: usize) {
+        self.slots[slot].resuming = false;
+    }
+
+    /// Raw bytes go out on `slot`: what they do to routing is unknown.
+    pub(super) fn raw(&mut self, slot: usize) {
+        let identity = self.slots[slot].identity.or(self.intended_identity[slot]);
+        match identity {
+            Some(id) => self.sessions.entry(id).or_default().tainted = true,
+            // Before any CONNECT the bytes may be one, as any identity.
+            None => self.sessions.values_mut().for_each(|s| s.tainted = true),
+        }
+        if identity.is_none() {
+            for id in 0..session::CLIENTS {
+                self.sessions.entry(id).or_default().tainted = true;
+            }
+        }
+    }
+
+    /// A well-formed operation is about to be sent.
+    pub(super) fn intend(&mut self, i: usize, op: &Op, p: &Packet) {
+        match (op, p) {
+            // A second CONNECT on a connection is a protocol error and changes nothing
+            // (nor does one a partial packet before it swallowed).
+            (Op::Connect { .. }, _) if self.slots[op.slot()].connected => {}
+            (Op::Connect { id, max_packet, will, .. }, _) => {
+                self.intended_identity[op.slot()] = Some(*id);
+                self.slots[op.slot()].max_packet =
+                    if self.version == Version::V5 { *max_packet } else { None };
+                if let Some(w) = will {
+                    self.published.insert(session::payload('w', i, 0), w.qos);
+                }
+            }
+            (Op::Subscribe { qos, .. }, Packet::Subscribe(s)) => {
+                let filter = s.filters[0].filter.to_string();
+                self.slots[op.slot()].pending_subs.insert(s.packet_id, (filter.clone(), *qos));
+                if let Some(id) = self.slots[op.slot()].identity {
+                    let e = self.sessions.entry(id).or_default().ever.entry(filter).or_insert(0);
+                    *e = (*e).max(*qos);
+                }
+            }
+            (Op::Publish { qos, .. }, Packet::Publish(pb)) => {
+                self.published.insert(pb.payload.clone(), *qos);
+            }
+            _ => {}
+        }
+    }
+
+    /// A packet goes out on `slot` (acknowledgements update the flows).
+    pub(super) fn sending(&mut self, slot: usize, p: &Packet) {
+        if let Some(id) = self.slots[slot].identity {
+            client_ack(&mut self.sessions.entry(id).or_default().flows, p);
+        }
+    }
+
+    /// Checks a packet the broker sent on `slot` in the window of operation `i`.
+    pub(super) fn received(&mut self, i: usize, slot: usize, p: &Packet, len: usize) -> Option<Finding> {
+        let v = self.version;
+        let fail = |check, text: String| Some(Finding::new(check, i, slot, v, ids_in(&text, v), text));
+        if let Some(max) = self.slots[slot].max_packet {
+            if len as u64 > u64::from(max) {
+                return fail(
+                    Check::MaxPacketSize,
+                    format!(
+                        "MQTT-3.1.2-24 (5.0): a {len}-byte {} went to a client whose Maximum Packet Size is {max}",
+                        crate::format::matching::kind_name(p)
+                    ),
+                );
+            }
+        }
+        match p {
+            Packet::ConnAck(c) => {
+                let view = &mut self.slots[slot];
+                if !c.code.is_error() && !view.connected {
+                    view.connected = true;
+                    view.identity = self.intended_identity[slot];
+                    view.resuming = c.session_present;
+                    if let Some(id) = view.identity {
+                        self.owner.insert(id, slot);
+                        let s = self.sessions.entry(id).or_default();
+                        if !c.session_present {
+                            s.flows.clear();
+                        }
+                    }
+                }
+                None
+            }
+            Packet::SubAck(s) => {
+                let view = &mut self.slots[slot];
+                let (filter, _) = view.pending_subs.remove(&s.packet_id)?;
+                let granted = s.codes.first().map_or(0x80, |c| c.0);
+                if let (Some(id), true) = (view.identity, granted <= 2) {
+                    let e = self.sessions.entry(id).or_default().ever.entry(filter).or_insert(0);
+                    *e = (*e).max(granted);
+                }
+                None
+            }
+            // What still reaches a connection whose session another one took over
+            // belongs to the old session, whose state the oracle no longer follows.
+            Packet::Publish(_) | Packet::PubRel(_) if self.stale(slot) => None,
+            Packet::Publish(pb) => self.delivered(i, slot, pb, p),
+            Packet::PubRel(a) => {
+                let resuming = self.slots[slot].resuming;
+                let id = self.slots[slot].identity?;
+                let tainted = self.sessions.get(&id).is_some_and(|s| s.tainted);
+                let flows = &mut self.sessions.entry(id).or_default().flows;
+                // On resumption a PUBREL may answer a PUBREC of ours whose PUBCOMP the
+                // broker never read (it went out as the connection closed); raw bytes
+                // may have carried a PUBREC the oracle cannot follow.
+                if (resuming || tainted) && !flows.contains_key(&a.packet_id) {
+                    flows.insert(a.packet_id, Flow::Received);
+                    return None;
+                }
+                server_flow(flows, p, resuming).err().and_then(|e| fail(Check::Flow, e))
+            }
+            _ => None,
+        }
+    }
+
+    fn delivered(
+        &mut self,
+        i: usize,
+        slot: usize,
+        pb: &mqttspec_codec::Publish,
+        p: &Packet,
+    ) -> Option<Finding> {
+        let v = self.version;
+        let fail = |check, text: String| Some(Finding::new(check, i, slot, v, ids_in(&text, v), text));
+        let view = &mut self.slots[slot];
+        let topic = match pb.properties.topic_alias() {
+            Some(a) if pb.topic.is_empty() => view.aliases.get(&a).cloned().unwrap_or_default(),
+            Some(a) => {
+                view.aliases.insert(a, pb.topic.to_string());
+                pb.topic.to_string()
+            }
+            None => pb.topic.to_string(),
+        };
+        let resuming = view.resuming;
+        let id = view.identity?;
+        let session = self.sessions.entry(id).or_default();
+        // On resumption a DUP PUBLISH may be the resend of one whose PUBACK or PUBREC
+        // the broker never read (it went out as the connection closed).
+        // Likewise a PUBLISH resent after a PUBREC of ours the broker never read.
+        if let (true, true, Some(pid)) = (resuming, pb.dup, pb.packet_id) {
+            session.flows.insert(pid, Flow::Published { qos: pb.qos });
+        }
+        // DUP on a packet identifier with nothing in flight is a first transmission,
+        // whatever the state of the connection.
+        let first_with_dup = pb.dup && pb.packet_id.is_some_and(|pid| !session.flows.contains_key(&pid));
+        let checked = if first_with_dup {
+            Err(format!(
+                "MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.3.2-1 MQTT-4.3.3-1 (3.1.1): {p:?} has DUP set on its first transmission"
+            ))
+        } else {
+            server_flow(&mut session.flows, p, resuming)
+        };
+        if let Err(e) = checked {
+            // Followed as sent, so that one fault is not reported again by the
+            // acknowledgements after it.
+            if let Some(pid) = pb.packet_id {
+                session.flows.insert(pid, Flow::Published { qos: pb.qos });
+            }
+            let mut f = fail(Check::Flow, e)?;
+            f.payload = Some(pb.payload.clone());
+            return Some(f);
+        }
+        if session.tainted || topic.is_empty() {
+            return None;
+        }
+        let who = &self.names_ids[id];
+        let granted = session
+            .ever
+            .iter()
+            .filter(|(f, _)| mqttspec_broker::topic::matches(f, &topic))
+            .map(|(_, q)| *q)
+            .max();
+        let Some(granted) = granted else {
+            return fail(
+                Check::NoSubscription,
+                format!(
+                    "MQTT-4.5.0-1 (both): PUBLISH to {topic:?} delivered to {who:?}, which never subscribed to a matching filter"
+                ),
+            );
+        };
+        let qos = pb.qos as u8;
+        let published = self.published.get(&pb.payload).copied();
+        let allowed = published.map_or(granted, |q| q.min(granted));
+        if qos > allowed && topic.starts_with(&self.prefix) {
+            let mut f = Finding::new(
+                Check::QosAbove,
+                i,
+                slot,
+                v,
+                ids_in(if v == Version::V5 { "MQTT-3.8.4-8" } else { "MQTT-3.8.4-6" }, v),
+                format!(
+                    "PUBLISH to {topic:?} delivered at QoS {qos}, above min(published {}, granted {granted})",
+                    published.map_or("?".into(), |q| q.to_string())
+                ),
+            );
+            f.payload = Some(pb.payload.clone());
+            f.max_qos = Some(allowed);
+            return Some(f);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_ids_are_read_for_the_version() {
+        let text = "MQTT-4.3.2-2 MQTT-4.3.3-2 (5.0), MQTT-4.3.2-1 MQTT-4.3.3-1 (3.1.1): Publish has DUP";
+        assert_eq!(ids_in(text, Version::V5), ["MQTT-4.3.2-2", "MQTT-4.3.3-2"]);
+        assert_eq!(ids_in(text, Version::V311), ["MQTT-4.3.2-1", "MQTT-4.3.3-1"]);
+        assert_eq!(ids_in("MQTT-4.5.0-1 (both): delivered", Version::V311), ["MQTT-4.5.0-1"]);
+        assert_eq!(
+            ids_in("MQTT-4.3.3-4 (5.0) / MQTT-4.3.3-1 (3.1.1): PubRel", Version::V311),
+            ["MQTT-4.3.3-1"]
+        );
+        assert!(ids_in("§2.2.3 (malformed packet): x", Version::V311).is_empty());
+    }
+}

@@ -1,0 +1,312 @@
+//! A finding as a scenario in the corpus format: the session's operations as steps,
+//! what a conforming broker (the embedded reference broker) sends after each as the
+//! expectations, and at the operation where the target broke the invariant the
+//! check that tells them apart — the field the statement decides (QoS, DUP), the
+//! close a refused packet calls for, or nothing where nothing may arrive. The
+//! result loads with the normal loader; [`super::verify`] runs it against both.
+
+use super::exec::{Outcome, Seen};
+use super::oracle::{Check, Finding};
+use super::session::{FILTERS, Names, Op, TOPICS, payload};
+use crate::version::Version;
+use mqttspec_codec::Packet;
+use serde_json::{Value, json};
+
+/// A scenario's text, and the number (1-based) of the step that checks the finding.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// YAML text.
+    pub yaml: String,
+    /// The step that should fail on the target.
+    pub check_step: usize,
+    /// The first step of the operation where the finding showed: a failure on the
+    /// target between it and `check_step` is the finding's.
+    pub window_start: usize,
+}
+
+fn client(c: usize) -> String {
+    format!("c{c}")
+}
+
+fn text(b: &[u8]) -> Value {
+    match std::str::from_utf8(b) {
+        Ok(s) => json!(s),
+        Err(_) => json!({"hex": hex(b)}),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The steps an operation becomes (its index `i`, packet identifier `i + 1`).
+fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Option<&[u8]>) -> Vec<Value> {
+    let pid = (i % 65535) + 1;
+    let topic = |t: usize| format!("{{{{prefix}}}}/{}", TOPICS[t % TOPICS.len()]);
+    let filter = |f: usize| format!("{{{{prefix}}}}/{}", FILTERS[f % FILTERS.len()]);
+    let c = client(op.slot());
+    let _ = names;
+    match op {
+        Op::Connect { c: slot, id, clean, expiry, will, max_packet } => {
+            let mut step = json!({"client": c, "clean-start": clean});
+            if id != slot && ops.iter().any(|o| o.slot() == *id) {
+                step["client-id"] = json!(format!("{{{{id:{}}}}}", client(*id)));
+            }
+            if let Some(w) = will {
+                step["will"] = json!({"topic": topic(w.topic), "payload": format!("w{i}"), "qos": w.qos, "retain": w.retain});
+            }
+            if v == Version::V5 {
+                let mut props = json!({"topic-alias-maximum": 4});
+                if *expiry > 0 {
+                    props["session-expiry-interval"] = json!(expiry);
+                }
+                if let Some(m) = max_packet {
+                    props["maximum-packet-size"] = json!(m);
+                }
+                step["properties"] = props;
+            }
+            vec![json!({"connect": step})]
+        }
+        Op::Subscribe { filter: f, qos, .. } => vec![json!({"send": {"client": c, "packet": {"subscribe":
+            {"packet-id": pid, "filters": [{"filter": filter(*f), "qos": qos}]}}}})],
+        Op::Unsubscribe { filter: f, .. } => vec![json!({"send": {"client": c, "packet": {"unsubscribe":
+            {"packet-id": pid, "filters": [filter(*f)]}}}})],
+        Op::Publish { topic: t, qos, retain, pad, .. } => {
+            let mut p = json!({"topic": topic(*t), "qos": qos, "retain": retain, "payload": text(&payload('m', i, *pad))});
+            if *qos > 0 {
+                p["packet-id"] = json!(pid);
+            }
+            vec![json!({"send": {"client": c, "packet": {"publish": p}}})]
+        }
+        Op::Ping { .. } => vec![json!({"send": {"client": c, "packet": {"pingreq": {}}}})],
+        Op::Disconnect { .. } => vec![json!({"disconnect": {"client": c}})],
+        Op::Drop { .. } => vec![json!({"drop": {"client": c}})],
+        Op::Fault { .. } | Op::Seed { .. } => {
+            vec![json!({"send-raw": {"client": c, "hex": hex(bytes.unwrap_or_default())}})]
+        }
+    }
+}
+
+/// A loose expectation of `p`: its kind, and for a PUBLISH its topic and payload.
+fn loose(p: &Packet, prefix: &str) -> Value {
+    match p {
+        Packet::Publish(pb) => {
+            let topic = pb.topic.to_string();
+            let mut f = json!({"payload": text(&pb.payload)});
+            if let Some(rest) = topic.strip_prefix(prefix) {
+                f["topic"] = json!(format!("{{{{prefix}}}}{rest}"));
+            }
+            json!({"publish": f})
+        }
+        other => json!({crate::format::matching::kind_name(other): {}}),
+    }
+}
+
+/// The expectation of `p`, and whether it is the one that checks the finding: the
+/// field the finding's statement decides, as the reference broker sent it.
+fn expectation(p: &Packet, is_check: bool, finding: &Finding, prefix: &str) -> (Value, bool) {
+    let mut want = loose(p, prefix);
+    if let (true, Packet::Publish(pb)) = (is_check, p) {
+        if finding.payload.as_ref() == Some(&pb.payload) {
+            match finding.check {
+                Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
+                Check::Flow => want["publish"]["dup"] = json!(false),
+                _ => {}
+            }
+            return (want, true);
+        }
+    }
+    (want, false)
+}
+
+/// Builds the scenario of `finding`, from the minimised `ops`, the reference
+/// broker's run of them (`reference`, under `ref_names`) and the raw bytes each
+/// fault or seed sent (`raws`).
+pub fn write(
+    id: &str,
+    finding: &Finding,
+    ops: &[Op],
+    raws: &[Option<Vec<u8>>],
+    reference: &Outcome,
+    ref_names: &Names,
+    target: &str,
+) -> Option<Written> {
+    let v = finding.version;
+    let known: Vec<String> = finding.statements.iter().filter(|s| s.starts_with("MQTT-")).cloned().collect();
+    let mut statements = known;
+    if finding.check == Check::AcceptedMalformed {
+        statements.push(if v == Version::V5 { "MQTT-4.13.1-1".into() } else { "MQTT-4.8.0-1".into() });
+    }
+    if statements.is_empty() {
+        return None;
+    }
+    let mut steps: Vec<Value> = Vec::new();
+    let mut check_step = 0;
+    let mut window_start = 1;
+    // Which clients have a connection, as the session's run had them: an operation
+    // on a closed one was skipped there (all but a connect, fault or seed, which
+    // open one).
+    let mut open = [false; super::session::CLIENTS];
+    // Identifiers of the QoS 1/2 deliveries each client's session received: a reused
+    // one must differ from these (over-strict where a flow completed, which the
+    // reference broker's run of the scenario then shows).
+    let mut delivered: Vec<Vec<Value>> = vec![Vec::new(); super::session::CLIENTS];
+    for (i, op) in ops.iter().enumerate() {
+        let slot = op.slot();
+        let slot_of_op = slot;
+        match op {
+            Op::Connect { clean, .. } => {
+                open[slot] = true;
+                if *clean {
+                    delivered[slot].clear();
+                }
+            }
+            Op::Fault { .. } | Op::Seed { .. } if !open[slot] => {
+                steps.push(json!({"open": {"client": client(slot)}}));
+                open[slot] = true;
+            }
+            _ if !open[slot] => continue,
+            Op::Disconnect { .. } | Op::Drop { .. } => open[slot] = false,
+            _ => {}
+        }
+        if i == finding.op {
+            window_start = steps.len() + 1;
+        }
+        let mut own = op_steps(i, op, ops, ref_names, v, raws.get(i).and_then(|r| r.as_deref()));
+        let window: Vec<&(usize, Seen)> =
+            reference.windows.get(i).map(|w| w.iter().collect()).unwrap_or_default();
+        // A connect step expects the CONNACK itself.
+        let mut skip_connack = false;
+        if let Op::Connect { c, .. } = op {
+            let first = window.iter().find(|(s, _)| s == c).map(|(_, seen)| seen);
+            match first {
+                Some(Seen::Packet(Packet::ConnAck(ca), _)) if ca.code.0 != 0 => {
+                    own[0]["connect"]["expect"] = json!([{"connack": {"reason-code": ca.code.0}}]);
+                }
+                Some(Seen::Closed) => own[0]["connect"]["expect"] = json!(["closed"]),
+                _ => {}
+            }
+            skip_connack = true;
+        }
+        steps.extend(own);
+        for slot in 0..super::session::CLIENTS {
+            let mine: Vec<&Seen> = window.iter().filter(|(s, _)| *s == slot).map(|(_, seen)| seen).collect();
+            let mut mine: Vec<&Seen> =
+                mine.into_iter().skip(usize::from(skip_connack && slot == op.slot())).collect();
+            // `disconnect` and `drop` wait for the close themselves.
+            if slot == slot_of_op && matches!(op, Op::Disconnect { .. } | Op::Drop { .. }) {
+                mine.retain(|s| !matches!(s, Seen::Closed));
+            }
+            let is_check = i == finding.op && slot == finding.slot;
+            let c = client(slot);
+            // Several answers with no QoS 2 exchange among them: in any order, as a
+            // broker may send them (a delivery to oneself and the PUBACK race). Their
+            // deliveries go unacknowledged: an identifier cannot be captured there.
+            let unordered = mine.len() > 1
+                && mine.iter().all(|s| match s {
+                    Seen::Packet(Packet::PubRel(_) | Packet::PubRec(_) | Packet::PubComp(_), _) => false,
+                    Seen::Packet(Packet::Publish(pb), _) => pb.qos as u8 <= 1,
+                    Seen::Packet(..) => true,
+                    _ => false,
+                });
+            if unordered {
+                let mut wants = Vec::new();
+                for seen in &mine {
+                    let Seen::Packet(p, _) = seen else { continue };
+                    let (want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                    if checks {
+                        check_step = steps.len() + 1;
+                    }
+                    wants.push(want);
+                }
+                steps.push(json!({"expect-unordered": {"client": c, "packets": wants}}));
+                mine.clear();
+            }
+            // An identifier reused in flight: every delivery of the window is read
+            // before any is acknowledged, and the reusing one must differ from those.
+            let reuse = is_check
+                && finding.check == Check::Flow
+                && finding.message.contains("reuses packet identifier");
+            let mut deferred = Vec::new();
+            for (k, seen) in mine.iter().enumerate() {
+                match seen {
+                    Seen::Closed => {
+                        open[slot] = false;
+                        if is_check && finding.check == Check::AcceptedMalformed {
+                            check_step = steps.len() + 1;
+                        }
+                        steps.push(json!({"expect-closed": {"client": c}}));
+                    }
+                    Seen::Malformed(_) => return None,
+                    Seen::Packet(p, _) => {
+                        let (mut want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
+                        if checks && reuse {
+                            want["publish"].as_object_mut().map(|m| m.remove("dup"));
+                            want["publish"]["packet-id"] = json!({"none-of": delivered[slot].clone()});
+                        }
+                        // The identifiers of our own PUBLISHes are known (step index + 1).
+                        let capture = matches!(p, Packet::Publish(pb) if pb.packet_id.is_some())
+                            || matches!(p, Packet::PubRel(_));
+                        if checks {
+                            check_step = steps.len() + 1;
+                        }
+                        let name = format!("p{i}s{slot}n{k}");
+                        let mut step = json!({"client": c, "packet": want});
+                        if capture {
+                            step["capture"] = json!({&name: "packet-id"});
+                            if matches!(p, Packet::Publish(_)) {
+                                delivered[slot].push(json!(format!("{{{{{name}}}}}")));
+                            }
+                        }
+                        steps.push(json!({"expect": step}));
+                        let reply = match p {
+                            Packet::Publish(pb) if pb.qos as u8 == 1 => Some("puback"),
+                            Packet::Publish(pb) if pb.qos as u8 == 2 => Some("pubrec"),
+                            Packet::PubRec(a) if !a.reason_code.is_error() => Some("pubrel"),
+                            Packet::PubRel(_) => Some("pubcomp"),
+                            _ => None,
+                        };
+                        if let Some(r) = reply {
+                            let pid = match p {
+                                Packet::PubRec(a) => json!(a.packet_id),
+                                _ => json!(format!("{{{{{name}}}}}")),
+                            };
+                            let ack = json!({"send": {"client": c, "packet": {r: {"packet-id": pid}}}});
+                            if reuse { deferred.push(ack) } else { steps.push(ack) }
+                        }
+                    }
+                }
+            }
+            steps.extend(deferred);
+            let nothing_expected =
+                matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
+            if is_check && nothing_expected {
+                check_step = steps.len() + 1;
+                steps.push(json!({"expect-nothing": {"client": c}}));
+            }
+            if is_check && finding.check == Check::AcceptedMalformed && check_step == 0 {
+                check_step = steps.len() + 1;
+                steps.push(json!({"expect-closed": {"client": c}}));
+            }
+        }
+    }
+    if check_step == 0 {
+        return None;
+    }
+    let title = format!("fuzz finding: {}", finding.message.chars().take(100).collect::<String>());
+    let doc = json!({
+        "id": id,
+        "title": title,
+        "description": format!(
+            "Found by `mqttspec fuzz` against {target} and minimised; the expectations are what the reference broker sends, and step {check_step} checks the finding: {}",
+            finding.message
+        ),
+        "statements": statements,
+        "level": "must",
+        "versions": [v.as_str()],
+        "tags": ["fuzz"],
+        "steps": steps,
+    });
+    let yaml = serde_yaml::to_string(&doc).ok()?;
+    Some(Written { yaml, check_step, window_start })
+}
