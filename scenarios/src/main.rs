@@ -298,7 +298,9 @@ async fn command(cli: Cli) -> Result<ExitStatus, AppError> {
             let all_killed = runs.iter().all(|r| r.outcome == Outcome::Killed);
             Ok(if all_killed { ExitStatus::Passed } else { ExitStatus::Failed })
         }
-        Command::Fuzz(args) => mqttspec::fuzz::cli::command(args, &app::load_profiles(None)?, shutdown_signal()).await,
+        Command::Fuzz(args) => {
+            mqttspec::fuzz::cli::command(args, &app::load_profiles(None)?, shutdown_signal()).await
+        }
         Command::List { corpus } => {
             let mut text = String::new();
             for l in app::load_corpus(corpus.as_deref(), &catalogue)? {
