@@ -42,8 +42,10 @@ pub struct RunArgs {
     /// Only scenarios checking this statement ID.
     #[arg(long)]
     pub statement: Option<String>,
-    /// Cases run at once.
-    #[arg(long, default_value_t = 8)]
+    /// Cases run at once (a profile's `jobs` overrides it). Most of a case is protocol
+    /// time spent waiting, so many run side by side; a broker whose faults leak
+    /// between cases says so in its profile.
+    #[arg(long, default_value_t = 16)]
     pub jobs: usize,
     /// Multiply patience — how long to wait for what should happen — e.g. by 3 for
     /// a slow broker. Protocol time (keep alive, will delay, expiry, "nothing
