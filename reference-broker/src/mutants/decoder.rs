@@ -70,6 +70,9 @@ fn also(rule: Rule, v: Version) -> &'static [&'static str] {
         // MQTT-3.1.3-8 (3.1.1): the empty ClientId with CleanSession 0 is answered with
         // CONNACK 0x02 and the connection closed.
         (Rule::EmptyClientIdWithSession, Version::V3_1_1) => &["MQTT-3.1.3-8"], // (3.1.1)
+        // MQTT-4.8.0-1 (3.1.1): bytes after a packet's last field are a protocol
+        // violation, and a protocol violation closes the connection.
+        (Rule::TrailingBytes, Version::V3_1_1) => &["MQTT-4.8.0-1"], // (3.1.1)
         // MQTT-4.7.1-1 (3.1.1), MQTT-4.7.0-1 (5.0): no wildcard in a Topic Name.
         (Rule::TopicNameWildcard, Version::V3_1_1) => &["MQTT-4.7.1-1"], // (3.1.1)
         (Rule::TopicNameWildcard, _) => &["MQTT-4.7.0-1"], // (5.0)
