@@ -328,12 +328,12 @@ pub fn write_matrix(
     catalogue: &Catalogue,
     baseline: Option<&[crate::report::diff::Side]>,
 ) -> Result<Vec<PathBuf>, AppError> {
-    use crate::report::{matrix, matrix_html};
+    use crate::report::matrix_html;
     std::fs::create_dir_all(out).map_err(|e| AppError::Write(format!("{}: {e}", out.display())))?;
     let json = serde_json::to_string_pretty(matrix).map_err(|e| AppError::Write(e.to_string()))?;
     let files = [
         ("matrix.html", matrix_html::html(matrix, catalogue, "mqttspec cross-broker matrix", baseline)),
-        ("matrix.md", matrix::markdown(matrix, catalogue, baseline)),
+        ("matrix.md", crate::report::matrix_md::markdown(matrix, catalogue, baseline)),
         ("matrix.json", json),
     ];
     let mut written = Vec::new();

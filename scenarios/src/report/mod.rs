@@ -4,6 +4,7 @@ pub mod by_statement;
 pub mod diff;
 pub mod matrix;
 pub mod matrix_html;
+pub mod matrix_md;
 pub mod run;
 
 use crate::format::catalogue::Catalogue;
