@@ -296,7 +296,9 @@ fn ctrl_c_leaves_the_reports_of_what_finished() {
 #[test]
 fn a_run_past_max_duration_stops_as_if_interrupted() {
     let dir = std::env::temp_dir().join(format!("mqttspec-deadline-{}", std::process::id()));
-    let (child, lines) = long_run(&dir, &["--max-duration", "2"]);
+    // Long enough for some cases on a loaded machine (loading the corpus alone takes
+    // 0.4 s in a debug build), far too short for the 70 s the corpus takes one at a time.
+    let (child, lines) = long_run(&dir, &["--max-duration", "8"]);
     let out = child.wait_with_output().unwrap();
     let stderr: Vec<String> = lines.iter().collect();
     check_partial_reports(&dir, out, Some(&stderr.join("\n")));
