@@ -98,6 +98,42 @@ pub fn load_profiles(dir: Option<&Path>) -> Result<Vec<(String, Profile)>, AppEr
     .map_err(AppError::Usage)
 }
 
+/// How the runner's clients reach a target: TLS trust and a login — the flags `run`
+/// and `fuzz` share.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TargetAccess {
+    /// CA certificate(s) (PEM) that sign a TLS target's certificate.
+    #[arg(long)]
+    pub ca: Option<PathBuf>,
+    /// Accept any TLS certificate.
+    #[arg(long)]
+    pub insecure: bool,
+    /// User name every CONNECT carries unless the scenario sets its own (for
+    /// brokers that refuse anonymous clients); overrides a profile's login.
+    #[arg(long, requires = "password")]
+    pub username: Option<String>,
+    /// Password to go with --username (from MQTTSPEC_PASSWORD if set, which keeps it
+    /// out of the process list).
+    #[arg(long, env = "MQTTSPEC_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+}
+
+impl TargetAccess {
+    /// The TLS settings.
+    pub fn tls(&self) -> TlsOptions {
+        TlsOptions { ca: self.ca.clone(), insecure: self.insecure }
+    }
+
+    /// The login, if a user name was given; a password without one is a usage error.
+    pub fn login(&self) -> Result<Option<crate::net::connector::Login>, AppError> {
+        if self.username.is_none() && self.password.as_ref().is_some_and(|p| !p.is_empty()) {
+            return Err(AppError::Usage("--password (or MQTTSPEC_PASSWORD) needs --username".into()));
+        }
+        let login = self.username.clone().zip(self.password.clone());
+        Ok(login.map(|(username, password)| crate::net::connector::Login { username, password }))
+    }
+}
+
 /// A `--profile`: a file, or the name of a committed profile (`mosquitto`).
 pub fn profile_arg(
     text: &Path,

@@ -19,20 +19,8 @@ pub struct RunArgs {
     /// or `wss://host:port/path`.
     #[arg(long, default_value = "embedded")]
     pub target: String,
-    /// CA certificate(s) (PEM) that sign a TLS target's certificate.
-    #[arg(long)]
-    pub ca: Option<PathBuf>,
-    /// Accept any TLS certificate.
-    #[arg(long)]
-    pub insecure: bool,
-    /// User name every CONNECT carries unless the scenario sets its own (for
-    /// brokers that refuse anonymous clients); overrides a profile's login.
-    #[arg(long, requires = "password")]
-    pub username: Option<String>,
-    /// Password to go with --username (from MQTTSPEC_PASSWORD if set, which keeps it
-    /// out of the process list).
-    #[arg(long, env = "MQTTSPEC_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
+    #[command(flatten)]
+    pub access: app::TargetAccess,
     /// Only this version (3.1.1 or 5.0); both by default.
     #[arg(long)]
     pub version: Option<Version>,
@@ -138,15 +126,8 @@ pub async fn run(a: RunArgs, catalogue: &Catalogue) -> Result<ExitStatus, AppErr
         probe: !a.no_probe,
         ..RunOptions::default()
     };
-    let tls = mqttspec::net::connector::TlsOptions { ca: a.ca.clone(), insecure: a.insecure };
-    if a.username.is_none() && a.password.as_ref().is_some_and(|p| !p.is_empty()) {
-        return Err(AppError::Usage("--password (or MQTTSPEC_PASSWORD) needs --username".into()));
-    }
-    let login = a
-        .username
-        .clone()
-        .zip(a.password.clone())
-        .map(|(username, password)| mqttspec::net::connector::Login { username, password });
+    let tls = a.access.tls();
+    let login = a.access.login()?;
     let info = RunInfo {
         tool: format!("mqttspec {}", env!("CARGO_PKG_VERSION")),
         target: a.target.clone(),

@@ -6,7 +6,6 @@ use super::report::FindingReport;
 use super::{FuzzOptions, fuzz};
 use crate::app::{AppError, ExitStatus};
 use crate::format::catalogue::Catalogue;
-use crate::net::connector::{Login, TlsOptions};
 use crate::target::profile::Profile;
 use crate::target::resolve::resolve;
 use crate::version::Version;
@@ -42,18 +41,8 @@ pub struct FuzzArgs {
     /// Faults injected per operation (0 to 1).
     #[arg(long, default_value_t = 0.05)]
     pub fault_rate: f64,
-    /// CA certificate(s) (PEM) of a TLS target.
-    #[arg(long)]
-    pub ca: Option<PathBuf>,
-    /// Accept any TLS certificate.
-    #[arg(long)]
-    pub insecure: bool,
-    /// User name for every CONNECT (with --password).
-    #[arg(long, requires = "password")]
-    pub username: Option<String>,
-    /// Password to go with --username.
-    #[arg(long, requires = "username")]
-    pub password: Option<String>,
+    #[command(flatten)]
+    pub access: crate::app::TargetAccess,
     /// Scenario directory (seeds, and the profile's deviations).
     #[arg(long)]
     pub corpus: Option<PathBuf>,
@@ -91,9 +80,9 @@ pub async fn command(
     let corpus = crate::app::load_corpus(args.corpus.as_deref(), &catalogue)?;
     let explicit =
         args.profile.as_ref().map(|p| crate::app::profile_arg(p, profiles, &corpus)).transpose()?;
-    let tls = TlsOptions { ca: args.ca.clone(), insecure: args.insecure };
+    let tls = args.access.tls();
     let mut resolved = resolve(&args.target, &tls, profiles).await?;
-    let login = args.username.zip(args.password).map(|(username, password)| Login { username, password });
+    let login = args.access.login()?;
     if let crate::Target::Remote(remote) = &mut resolved.target {
         if login.is_some() {
             remote.login = login;

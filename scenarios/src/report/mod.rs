@@ -279,10 +279,11 @@ pub fn transcripts(results: &[CaseResult]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn result(id: &str, verdict: Verdict, message: &str) -> CaseResult {
+    /// A 5.0 result of `id` citing MQTT-3.1.2-3.
+    pub(crate) fn result(id: &str, verdict: Verdict, message: &str) -> CaseResult {
         CaseResult {
             id: id.into(),
             version: Version::V5,

@@ -272,16 +272,8 @@ mod tests {
 
     #[test]
     fn markdown_lists_every_case_that_did_not_pass() {
+        use crate::report::tests::result;
         use crate::run::Verdict;
-        let result = |id: &str, verdict, message: &str| CaseResult {
-            id: id.into(),
-            version: Version::V5,
-            statements: vec!["MQTT-3.1.2-3".into()],
-            verdict,
-            message: Some(message.into()),
-            millis: 1,
-            transcript: Vec::new(),
-        };
         let results = [
             result("a/ok", Verdict::Pass, ""),
             result("a/listed", Verdict::ExpectedFail, "known deviation: x"),
