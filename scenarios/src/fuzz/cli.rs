@@ -41,6 +41,10 @@ pub struct FuzzArgs {
     /// Faults injected per operation (0 to 1).
     #[arg(long, default_value_t = 0.05)]
     pub fault_rate: f64,
+    /// Share of sessions also run against the embedded reference broker, whose
+    /// answers they are compared with (0 to 1).
+    #[arg(long, default_value_t = 0.25)]
+    pub differential: f64,
     #[command(flatten)]
     pub access: crate::app::TargetAccess,
     /// Scenario directory (seeds, and the profile's deviations).
@@ -76,6 +80,9 @@ pub async fn command(
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err(AppError::Usage(format!("--fault-rate {}: expected 0 to 1", args.fault_rate)));
     }
+    if !(0.0..=1.0).contains(&args.differential) {
+        return Err(AppError::Usage(format!("--differential {}: expected 0 to 1", args.differential)));
+    }
     let catalogue = Catalogue::builtin();
     let corpus = crate::app::load_corpus(args.corpus.as_deref(), &catalogue)?;
     let explicit =
@@ -96,6 +103,7 @@ pub async fn command(
         out: args.out,
         versions: if args.versions.is_empty() { Version::ALL.to_vec() } else { args.versions },
         fault_rate: args.fault_rate,
+        differential: args.differential,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         ..FuzzOptions::default()
     };
@@ -116,16 +124,17 @@ pub async fn command(
     let crashed = resolved.launched.as_mut().and_then(|l| l.exited());
     resolved.stop().await;
     let mut summary = outcome.map_err(|e| AppError::Run(crate::run::RunError::Unreachable(e)))?;
-    if let Some(status) = crashed {
-        let mut f = super::oracle::Finding::new(
+    if let Some((status, output)) = crashed {
+        let f = super::oracle::Finding::new(
             super::oracle::Check::Crash,
             0,
             0,
             opts.versions[0],
             Vec::new(),
-            format!("the broker process exited during the run: {status}"),
+            format!(
+                "the broker process exited during the run: {status} (the session that was running is in the liveness finding); its last output:\n{output}"
+            ),
         );
-        f.message.push_str(" (its sessions are in the other findings' reports)");
         summary.findings.push(FindingReport::new(&f, &[]));
         let json = serde_json::to_string_pretty(&summary).map_err(|e| AppError::Write(e.to_string()))?;
         crate::app::write_file(&opts.out.join("summary.json"), &json)?;

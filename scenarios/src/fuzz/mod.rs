@@ -12,7 +12,9 @@
 //! [`cli`] the command.
 
 pub mod cli;
+pub mod differential;
 pub mod exec;
+mod minimise;
 pub mod oracle;
 pub mod report;
 pub mod scenario;
@@ -62,6 +64,9 @@ pub struct FuzzOptions {
     pub embedded: Option<EmbeddedConfig>,
     /// Delta-debugging runs per finding at most.
     pub minimise_budget: usize,
+    /// Share of sessions also run against the reference broker (the differential
+    /// oracle), 0 to 1.
+    pub differential: f64,
 }
 
 impl std::fmt::Debug for FuzzOptions {
@@ -88,6 +93,7 @@ impl Default for FuzzOptions {
             progress: false,
             embedded: None,
             minimise_budget: 120,
+            differential: 0.25,
         }
     }
 }
@@ -147,6 +153,7 @@ struct Shared {
     signatures: HashSet<u64>,
     pool: Vec<(Version, Vec<Op>)>,
     findings: BTreeMap<String, Found>,
+    informational: BTreeMap<String, differential::Informational>,
 }
 
 /// Runs the fuzzer against `target` until the duration is over, `max_sessions` ran,
@@ -215,6 +222,7 @@ pub async fn fuzz(
         signatures: HashSet::new(),
         pool: Vec::new(),
         findings: BTreeMap::new(),
+        informational: BTreeMap::new(),
     }));
     // Unique per invocation, so that no retained message or persistent session of an
     // earlier run (or of another finding's minimisation) leaks into a session.
@@ -229,11 +237,13 @@ pub async fn fuzz(
     for w in 0..opts.sessions.max(1) {
         let (endpoint, seeds, counters, shared, opts) =
             (endpoint.clone(), seeds.clone(), counters.clone(), shared.clone(), opts.clone());
+        let reference_ep = reference_ep.clone();
         let (profile, corpus, run_tag) = (profile.cloned(), corpus.to_vec(), run_tag.clone());
         workers.push(tokio::spawn(async move {
             let mut rng =
                 SmallRng::seed_from_u64(opts.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(w as u64));
             let mut timing = Timing::default();
+            let mut ref_timing = Timing::default();
             let mut n = 0u64;
             while Instant::now() < deadline {
                 let total = counters.sessions.fetch_add(1, Ordering::Relaxed);
@@ -256,11 +266,31 @@ pub async fn fuzz(
                     None => generator.session(),
                 };
                 let names = Names::new(&format!("{run_tag}w{w}"), n, endpoint.login());
-                let out = exec::run(endpoint.connector(version), version, &names, &ops, &mut timing).await;
+                let compared = rand::Rng::random_bool(&mut rng, opts.differential);
+                let on_target = exec::run(endpoint.connector(version), version, &names, &ops, &mut timing);
+                let (out, reference) = if compared {
+                    let ref_names = Names::new(&format!("{run_tag}d{w}"), n, None);
+                    let connector = reference_ep.connector(version);
+                    let on_reference = exec::run(connector, version, &ref_names, &ops, &mut ref_timing);
+                    let (out, reference) = tokio::join!(on_target, on_reference);
+                    (out, Some(reference))
+                } else {
+                    (on_target.await, None)
+                };
                 counters.sent.fetch_add(out.sent, Ordering::Relaxed);
                 counters.received.fetch_add(out.received, Ordering::Relaxed);
                 let mut findings = out.findings.clone();
-                if out.unreachable.is_some() || n % 8 == 0 || !findings.is_empty() {
+                let difference = reference.and_then(|r| differential::compare(&out, &r, &ops, version));
+                let mut informational = None;
+                match difference {
+                    Some(differential::Difference::Violation(f)) => findings.push(f),
+                    Some(differential::Difference::Informational(key, op)) => informational = Some((key, op)),
+                    None => {}
+                }
+                // Every eighth session, and any that found something, got no answer at
+                // all, or could not connect: does the broker still answer a CONNECT?
+                let silent = out.received == 0 && out.sent > 0;
+                if out.unreachable.is_some() || silent || n % 8 == 0 || !findings.is_empty() {
                     let probe = format!("{}live", names.prefix);
                     if let Err(e) = wire::alive(
                         endpoint.connector(version),
@@ -293,6 +323,16 @@ pub async fn fuzz(
                     }
                     g.findings.entry(f.key()).or_insert_with(|| Found { finding: f, ops: ops.clone() });
                 }
+                if let Some((key, op)) = informational {
+                    let entry = g.informational.entry(key.clone()).or_insert_with(|| differential::Informational {
+                        key,
+                        version: version.as_str().to_string(),
+                        count: 0,
+                        op,
+                        session: ops.iter().map(|o| format!("{o:?}")).collect(),
+                    });
+                    entry.count += 1;
+                }
                 counters.findings.store(g.findings.len() as u64, Ordering::Relaxed);
                 let dead = g.findings.values().any(|f| f.finding.check == Check::Liveness);
                 drop(g);
@@ -312,8 +352,10 @@ pub async fn fuzz(
     ticker.abort();
     let fuzz_secs = started.elapsed().as_secs_f64();
     progress.finish();
-    let found: Vec<Found> =
-        shared.lock().unwrap_or_else(|p| p.into_inner()).findings.values().cloned().collect();
+    let (found, informational): (Vec<Found>, Vec<differential::Informational>) = {
+        let g = shared.lock().unwrap_or_else(|p| p.into_inner());
+        (g.findings.values().cloned().collect(), g.informational.values().cloned().collect())
+    };
     let budget = if interrupted { opts.minimise_budget.min(20) } else { opts.minimise_budget };
     std::fs::create_dir_all(&opts.out).map_err(|e| format!("{}: {e}", opts.out.display()))?;
     let mut reports = Vec::new();
@@ -334,7 +376,9 @@ pub async fn fuzz(
     for b in brokers {
         b.shutdown().await;
     }
-    let summary = report::summary(label, &opts, fuzz_secs, &counters, reports, interrupted);
+    let mut summary = report::summary(label, &opts, fuzz_secs, &counters, reports, interrupted);
+    summary.informational = informational;
+    summary.informational.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     let json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     let path = opts.out.join("summary.json");
     std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -357,62 +401,14 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Fresh names for one more run (`who`: `m` minimising, `v` the target, `r` the
-    /// reference broker).
-    fn fresh(&self, who: char, login: Option<Login>) -> Names {
-        let n = self.names.fetch_add(1, Ordering::Relaxed);
-        Names::new(&format!("{}{who}", self.tag), n, login)
-    }
-
-    /// Whether `ops` still shows a finding of `key` on the target.
-    async fn reproduces(&self, key: &str, f: &Finding, ops: &[Op], n: &mut u64) -> bool {
-        *n += 1;
-        let names = self.fresh('m', self.endpoint.login());
-        let mut timing = Timing::default();
-        let c = self.endpoint.connector(f.version);
-        let out = exec::run(c, f.version, &names, ops, &mut timing).await;
-        if f.check == Check::Liveness {
-            let probe = format!("{}live", names.prefix);
-            let login = self.endpoint.login();
-            return wire::alive(c, f.version, &probe, Duration::from_secs(5), login.as_ref()).await.is_err();
-        }
-        out.findings.iter().any(|g| g.key() == key)
-    }
-
-    /// Delta debugging over the operations: drop chunks while the finding stays.
-    async fn minimise(&self, f: &Found, budget: usize) -> Vec<Op> {
-        let key = f.finding.key();
-        let mut ops = f.ops.clone();
-        let mut runs = 0u64;
-        if f.finding.check == Check::Liveness {
-            return ops;
-        }
-        let mut chunk = ops.len().div_ceil(2);
-        while chunk >= 1 && (runs as usize) < budget {
-            let mut i = 0;
-            let mut removed = false;
-            while i < ops.len() && (runs as usize) < budget {
-                let mut candidate = ops.clone();
-                candidate.drain(i..(i + chunk).min(ops.len()));
-                if !candidate.is_empty() && self.reproduces(&key, &f.finding, &candidate, &mut runs).await {
-                    ops = candidate;
-                    removed = true;
-                } else {
-                    i += chunk;
-                }
-            }
-            if !removed {
-                if chunk == 1 {
-                    break;
-                }
-                chunk = chunk.div_ceil(2);
-            }
-        }
-        ops
-    }
-
     /// Minimises, writes the scenario, and verifies it against both brokers.
     async fn finish(&self, k: usize, f: Found, budget: usize) -> FindingReport {
+        if f.finding.check == Check::Liveness {
+            // The broker is gone or wedged: nothing to minimise or verify against it.
+            let mut rep = FindingReport::new(&f.finding, &f.ops);
+            rep.verification = "no scenario: the broker stopped answering after this session".into();
+            return rep;
+        }
         let ops = self.minimise(&f, budget).await;
         // The finding as the minimised session shows it (its step and payload).
         let names = self.fresh('v', self.endpoint.login());
@@ -420,10 +416,14 @@ impl Ctx<'_> {
         let v = f.finding.version;
         let out = exec::run(self.endpoint.connector(v), v, &names, &ops, &mut timing).await;
         let key = f.finding.key();
-        let finding = out.findings.iter().find(|g| g.key() == key).cloned().unwrap_or(f.finding.clone());
         let ref_names = self.fresh('r', None);
         let reference =
             exec::run(self.reference.connector(v), v, &ref_names, &ops, &mut Timing::default()).await;
+        let again = match differential::compare(&out, &reference, &ops, v) {
+            Some(differential::Difference::Violation(g)) => Some(g),
+            _ => out.findings.iter().find(|g| g.key() == key).cloned(),
+        };
+        let finding = again.filter(|g| g.key() == key).unwrap_or(f.finding.clone());
         let mut rep = FindingReport::new(&finding, &ops);
         if !reference.findings.is_empty() {
             rep.verification =

@@ -37,6 +37,8 @@ pub enum Check {
     Liveness,
     /// The broker process exited.
     Crash,
+    /// The reference broker gave the answer a statement requires; the target did not.
+    Differential,
 }
 
 /// One broken invariant.

@@ -93,6 +93,9 @@ pub struct Summary {
     pub interrupted: bool,
     /// Distinct findings.
     pub findings: Vec<FindingReport>,
+    /// Differences from the reference broker that no statement decides, most
+    /// frequent first.
+    pub informational: Vec<super::differential::Informational>,
 }
 
 impl Summary {
@@ -123,6 +126,17 @@ impl Summary {
                 f.scenario.as_deref().map(|s| format!("{s}: ")).unwrap_or_default(),
                 f.verification
             ));
+        }
+        if !self.informational.is_empty() {
+            let sessions: u64 = self.informational.iter().map(|i| i.count).sum();
+            out.push_str(&format!(
+                "  {} informational differences from the reference broker ({} sessions; no statement decides them, see summary.json):\n",
+                self.informational.len(),
+                sessions
+            ));
+            for i in self.informational.iter().take(5) {
+                out.push_str(&format!("    [{}] {} ×{}\n", i.version, i.key, i.count));
+            }
         }
         out
     }
@@ -158,6 +172,7 @@ pub fn summary(
         signatures: c.signatures.load(Ordering::Relaxed),
         interrupted,
         findings,
+        informational: Vec::new(),
     }
 }
 

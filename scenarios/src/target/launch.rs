@@ -52,13 +52,14 @@ pub(super) enum Running {
 }
 
 impl Launched {
-    /// How a started process ended, if it has (a crash, to `mqttspec fuzz`); `None`
-    /// while it runs, and for containers.
-    pub fn exited(&mut self) -> Option<String> {
+    /// How a started process ended, if it has (a crash, to `mqttspec fuzz`): its exit
+    /// status or signal, and the last lines it wrote. `None` while it runs, and for
+    /// containers.
+    pub fn exited(&mut self) -> Option<(String, String)> {
         if let Running::Process { groups, .. } = &mut self.running {
             for g in groups.iter_mut() {
                 if let Ok(Some(status)) = g.child.try_wait() {
-                    return Some(status.to_string());
+                    return Some((status.to_string(), tail(&g.log)));
                 }
             }
         }
@@ -90,6 +91,8 @@ impl Launched {
 pub(super) struct Group {
     child: tokio::process::Child,
     pgid: Option<i32>,
+    /// Where its output goes.
+    log: PathBuf,
 }
 
 impl Group {
@@ -258,7 +261,7 @@ fn spawn(
         .spawn()
         .map_err(|e| format!("starting {}: {e}", program.display()))?;
     let pgid = child.id().map(|id| id as i32);
-    Ok(Group { child, pgid })
+    Ok(Group { child, pgid, log: log.to_path_buf() })
 }
 
 /// Waits until `addr` accepts TCP connections, giving up at `deadline` or when the
