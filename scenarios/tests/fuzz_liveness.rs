@@ -59,11 +59,11 @@ async fn a_broker_that_exits_is_a_crash_finding_with_its_last_output() {
     let (status, summary, out) = fuzz("crash").await;
     assert_eq!(status, ExitStatus::Failed);
     let found = checks(&summary);
-    let crash = found.iter().find(|(c, _)| c == "Crash").unwrap_or_else(|| panic!("no crash finding: {found:?}"));
+    let crash = found.iter().find(|(c, _)| c == "crash").unwrap_or_else(|| panic!("no crash finding: {found:?}"));
     assert!(crash.1.contains("exit status: 3"), "{}", crash.1);
     assert!(crash.1.contains("fake broker: a SUBSCRIBE arrived, exiting"), "{}", crash.1);
     // The session that brought it down is reported as the broker gone.
-    assert!(found.iter().any(|(c, _)| c == "Liveness"), "{found:?}");
+    assert!(found.iter().any(|(c, _)| c == "liveness"), "{found:?}");
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -75,11 +75,11 @@ async fn a_broker_that_stops_answering_is_a_liveness_finding() {
     let (status, summary, out) = fuzz("hang").await;
     assert_eq!(status, ExitStatus::Failed);
     let found = checks(&summary);
-    let dead = found.iter().find(|(c, _)| c == "Liveness").unwrap_or_else(|| panic!("no liveness finding: {found:?}"));
+    let dead = found.iter().find(|(c, _)| c == "liveness").unwrap_or_else(|| panic!("no liveness finding: {found:?}"));
     assert!(dead.1.contains("no longer answers a CONNECT"), "{}", dead.1);
     // Still running: no crash.
-    assert!(!found.iter().any(|(c, _)| c == "Crash"), "{found:?}");
-    let session = summary["findings"].as_array().unwrap().iter().find(|f| f["check"] == "Liveness").unwrap();
+    assert!(!found.iter().any(|(c, _)| c == "crash"), "{found:?}");
+    let session = summary["findings"].as_array().unwrap().iter().find(|f| f["check"] == "liveness").unwrap();
     let ops = session["session"].as_array().expect("the session is reported");
     assert!(ops.iter().any(|o| o.as_str().is_some_and(|s| s.contains("Subscribe"))), "{ops:?}");
     let _ = std::fs::remove_dir_all(&out);

@@ -217,7 +217,11 @@ impl Broker {
         let packet = Packet::Publish(miscoded(publish, m));
         // MQTT-3.1.2-24 MQTT-3.1.2-25 (5.0): never exceed the client's Maximum
         // Packet Size; the message is dropped as if delivered.
-        let too_large = packet.encoded_len(version).map_or(true, |len| len > max as usize);
+        let size = packet.encoded_len(version).map(|len| match m {
+            Some(M::MaximumPacketSizeWithoutHeader) => len - fixed_header_len(len),
+            _ => len,
+        });
+        let too_large = size.map_or(true, |len| len > max as usize);
         if too_large && m == Some(M::OversizeDisconnects) {
             return self.fail(conn, mqttspec_codec::ReasonCode::PACKET_TOO_LARGE);
         }
@@ -393,4 +397,10 @@ fn miscoded(mut p: Publish, m: Option<M>) -> Publish {
         _ => {}
     }
     p
+}
+
+/// The fixed header's length in a packet of `total` bytes: the type byte and the
+/// Remaining Length's one to four bytes.
+fn fixed_header_len(total: usize) -> usize {
+    (1..=4usize).find(|n| total.saturating_sub(1 + n) < 128usize.pow(*n as u32)).map_or(5, |n| 1 + n)
 }

@@ -424,6 +424,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.3.4-9", "MQTT-4.9.0-2"], /* (5.0) */
     MaximumPacketSizeIgnored "maximum-packet-size-ignored": "PUBLISHes larger than the client's Maximum Packet Size are sent"
         v311: [], v5: ["MQTT-3.1.2-24"], /* (5.0) */
+    MaximumPacketSizeWithoutHeader "maximum-packet-size-without-header": "the client's Maximum Packet Size is compared with the Remaining Length instead of the whole packet (Mosquitto 2.0.11 does this)"
+        v311: [], v5: ["MQTT-3.1.2-24"], /* (5.0) */
     OversizeDisconnects "oversize-disconnects": "a message too large for the client ends its connection instead of being dropped"
         v311: [], v5: ["MQTT-3.1.2-25"], /* (5.0) */
 }

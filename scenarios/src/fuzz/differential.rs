@@ -162,7 +162,8 @@ pub fn compare(target: &Outcome, reference: &Outcome, ops: &[Op], v: Version) ->
             continue;
         }
         let (t, r) = (answer(target, ops, i), answer(reference, ops, i));
-        if t == r {
+        // A close is a close: 5.0 only says a server SHOULD send a DISCONNECT first.
+        if t == r || matches!((&t, &r), (Answer::Closed(_), Answer::Closed(_))) {
             continue;
         }
         let Some(statement) = deciding(op, v) else {

@@ -121,15 +121,26 @@ impl Endpoint {
     }
 }
 
-/// Whether a profile already lists a deviation of `f`'s statement.
+/// Whether a profile already lists a deviation of `f`: its scenario cites `f`'s
+/// statement, or, for a malformed packet the broker carried on from, sends a packet of
+/// the same type that the strict codec refuses for the same reason.
 fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding) -> bool {
     let Some(p) = profile else { return false };
     let v = f.version;
+    let refused = f.raw.as_ref().and_then(|raw| Some((raw.first()? >> 4, wire::refusal(raw, v)?.citation())));
+    let same_refusal = |l: &Loaded| {
+        let Some((kind, why)) = &refused else { return false };
+        crate::tools::seeds::packets_by_version(l).into_iter().filter(|(sv, _)| *sv == v).flat_map(|(_, b)| b).any(
+            |b| {
+                b.first().map(|x| x >> 4) == Some(*kind)
+                    && wire::refusal(&b, v).is_some_and(|r| r.citation() == *why)
+            },
+        )
+    };
     p.deviations.iter().filter(|d| d.versions.is_empty() || d.versions.contains(&v)).any(|d| {
-        corpus
-            .iter()
-            .filter(|l| l.scenario.id == d.scenario)
-            .any(|l| l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s)))
+        corpus.iter().filter(|l| l.scenario.id == d.scenario).any(|l| {
+            l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s)) || same_refusal(l)
+        })
     })
 }
 

@@ -63,6 +63,15 @@ pub struct Finding {
     /// The QoS the PUBLISH should have had at most.
     #[serde(skip)]
     pub max_qos: Option<u8>,
+    /// The bytes the broker should have refused (an accepted malformed packet).
+    #[serde(skip)]
+    pub raw: Option<bytes::Bytes>,
+    /// SHOULD-level: a 5.0 malformation no statement obliges the server to detect.
+    /// 5.0 §4.13.1 leaves "the rigor with which a Client or Server checks" a packet
+    /// to the implementation, and MQTT-4.13.1-1 binds once one is detected; where a
+    /// statement requires the check (MQTT-3.8.3-5, say) it stays a MUST.
+    #[serde(skip)]
+    pub should: bool,
 }
 
 fn version_text<S: serde::Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
@@ -78,7 +87,7 @@ impl Finding {
         statements: Vec<String>,
         message: String,
     ) -> Finding {
-        Finding { check, op, slot, version, statements, message, payload: None, max_qos: None }
+        Finding { check, op, slot, version, statements, message, payload: None, max_qos: None, raw: None, should: false }
     }
 
     pub(super) fn malformed(op: usize, slot: usize, version: Version, why: &str) -> Finding {
@@ -108,7 +117,10 @@ impl Finding {
             "the broker answered a PINGREQ after a packet it must refuse ({v}): {}",
             crate::net::client::hex(bytes)
         );
-        Finding::new(Check::AcceptedMalformed, op, slot, version, ids, message)
+        let mut f = Finding::new(Check::AcceptedMalformed, op, slot, version, ids, message);
+        f.raw = Some(bytes::Bytes::copy_from_slice(bytes));
+        f.should = version == Version::V5 && v.statement().is_none();
+        f
     }
 
     /// Statement and check: what findings are deduplicated by.

@@ -35,6 +35,8 @@ pub struct FindingReport {
     pub statements: Vec<String>,
     /// MQTT version.
     pub version: String,
+    /// `must`, or `should` where the statement leaves the check to the broker.
+    pub level: String,
     /// What happened.
     pub message: String,
     /// Operations of the minimised session.
@@ -58,6 +60,7 @@ impl FindingReport {
             check: f.check,
             statements: f.statements.clone(),
             version: f.version.as_str().to_string(),
+            level: if f.should { "should" } else { "must" }.to_string(),
             message: f.message.clone(),
             steps: ops.len(),
             session: ops.iter().map(|o| format!("{o:?}")).collect(),
@@ -117,8 +120,9 @@ impl Summary {
         );
         for f in &self.findings {
             out.push_str(&format!(
-                "  [{}] {:?} {}: {}\n      {} steps; {}{}\n",
+                "  [{}] [{}] {:?} {}: {}\n      {} steps; {}{}\n",
                 f.version,
+                f.level.to_uppercase(),
                 f.check,
                 f.statements.join(" "),
                 f.message,
@@ -141,9 +145,10 @@ impl Summary {
         out
     }
 
-    /// Whether any finding is a violation (all findings are).
+    /// Whether any finding is a MUST violation (the exit status says so; SHOULD-level
+    /// findings are listed, as `run` lists them without failing).
     pub fn has_findings(&self) -> bool {
-        !self.findings.is_empty()
+        self.findings.iter().any(|f| f.level == "must")
     }
 }
 

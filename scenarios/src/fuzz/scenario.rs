@@ -188,6 +188,10 @@ pub fn write(
                     own[0]["connect"]["expect"] = json!([{"connack": {"reason-code": ca.code.0}}]);
                 }
                 Some(Seen::Closed) => own[0]["connect"]["expect"] = json!(["closed"]),
+                // A CONNECT on a connection already connected: a protocol error.
+                Some(Seen::Packet(Packet::Disconnect(d), _)) => {
+                    own[0]["connect"]["expect"] = json!([{"disconnect": {"reason-code": d.reason_code.0}}]);
+                }
                 _ => {}
             }
             skip_connack = true;
@@ -213,18 +217,40 @@ pub fn write(
                     Seen::Packet(..) => true,
                     _ => false,
                 });
-            if unordered {
+            // Otherwise the answers that come first and need no identifier captured
+            // (acknowledgements, PUBREC among them, and QoS 0 deliveries) may come in
+            // any order too: a PUBREC and the delivery of the same message to oneself
+            // race. The PUBRELs they call for go after them.
+            let lead = if unordered {
+                mine.len()
+            } else {
+                mine.iter()
+                    .take_while(|s| match s {
+                        Seen::Packet(Packet::PubRel(_) | Packet::PubComp(_), _) => false,
+                        Seen::Packet(Packet::PubRec(a), _) => !a.reason_code.is_error(),
+                        Seen::Packet(Packet::Publish(pb), _) => pb.qos as u8 == 0,
+                        Seen::Packet(..) => true,
+                        _ => false,
+                    })
+                    .count()
+            };
+            if lead > 1 {
                 let mut wants = Vec::new();
-                for seen in &mine {
+                let mut replies = Vec::new();
+                for seen in &mine[..lead] {
                     let Seen::Packet(p, _) = seen else { continue };
                     let (want, checks) = expectation(p, is_check, finding, &ref_names.prefix);
                     if checks {
                         check_step = steps.len() + 1;
                     }
                     wants.push(want);
+                    if let Packet::PubRec(a) = p {
+                        replies.push(json!({"send": {"client": c, "packet": {"pubrel": {"packet-id": a.packet_id}}}}));
+                    }
                 }
                 steps.push(json!({"expect-unordered": {"client": c, "packets": wants}}));
-                mine.clear();
+                steps.extend(replies);
+                mine.drain(..lead);
             }
             // An identifier reused in flight: every delivery of the window is read
             // before any is acknowledged, and the reusing one must differ from those.
@@ -306,7 +332,7 @@ pub fn write(
             finding.message
         ),
         "statements": statements,
-        "level": "must",
+        "level": if finding.should { "should" } else { "must" },
         "versions": [v.as_str()],
         "tags": ["fuzz"],
         "steps": steps,
