@@ -2,7 +2,8 @@
 //! broker carrying one deliberate fault must find that fault's statement and write a
 //! minimised scenario that loads with the normal loader, fails on the mutant and
 //! passes on the clean broker — one test per mutant family (decoder, QoS downgrade,
-//! DUP flag) — and a run against the clean broker must find nothing.
+//! DUP flag, a missing answer only the differential oracle sees) — and a run against
+//! the clean broker must find nothing, differences from the reference broker included.
 #![cfg(feature = "mutants")]
 
 use mqttspec::fuzz::{FuzzOptions, fuzz};
@@ -99,6 +100,13 @@ async fn finds_dup_on_a_first_transmission() {
     finds("dup-on-first-send").await;
 }
 
+/// No invariant of a single run catches an UNSUBACK that never comes: only the
+/// differential oracle, which sees the reference broker answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_a_missing_unsuback_by_difference() {
+    finds("unsuback-only-if-removed").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clean_reference_broker_yields_no_violation() {
     let catalogue = Catalogue::builtin();
@@ -110,13 +118,15 @@ async fn the_clean_reference_broker_yields_no_violation() {
         None,
         &corpus,
         &catalogue,
-        options(11, None, &out, 15),
+        FuzzOptions { differential: 1.0, ..options(11, None, &out, 15) },
         std::future::pending(),
     )
     .await
     .expect("the fuzzer runs");
     assert!(summary.sessions > 100, "too few sessions to say anything: {}", summary.text());
     assert!(summary.findings.is_empty(), "{}", summary.text());
+    // Every session also ran against a second reference broker: no difference at all.
+    assert!(summary.informational.is_empty(), "{}", summary.text());
     // The seeds reached deep state: more than a handful of distinct answers.
     assert!(summary.signatures > 50, "{}", summary.text());
     let _ = std::fs::remove_dir_all(&out);
