@@ -100,11 +100,14 @@ impl Shared {
 
     /// Queues `bytes` for `conn`; returns it if it could not take more output.
     fn write(&self, conn: ConnId, bytes: bytes::Bytes) -> Option<ConnId> {
-        let writers = lock(&self.writers);
+        let mut writers = lock(&self.writers);
         let tx = writers.get(&conn)?;
         match tx.try_send(Outgoing::Bytes(bytes)) {
             Ok(()) => None,
             Err(mpsc::error::TrySendError::Full(_)) => {
+                // Its writer goes now, so that the rest of a burst (the retained
+                // messages of a `#` subscription, say) neither queues nor warns again.
+                writers.remove(&conn);
                 tracing::warn!(conn, "outgoing queue full: dropping stalled consumer");
                 Some(conn)
             }

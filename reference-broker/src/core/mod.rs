@@ -291,6 +291,13 @@ impl Broker {
                 self.refuse(conn, v, (ReasonCode::PROTOCOL_ERROR, None), why);
             }
             (true, Packet::Connect(_)) => {
+                // MQTT-3.1.2-4 (3.1.1), MQTT-3.1.2-23 (5.0): the session outlives the close.
+                if self.mutant(Behaviour::SecondConnectDiscardsSession) {
+                    let id = self.session_of(conn).unwrap_or_default();
+                    if let Some(s) = self.sessions.get_mut(&id) {
+                        s.expiry = 0;
+                    }
+                }
                 let why = problem::Problem::new("a second CONNECT").about("section", "3.1");
                 self.fail_with(conn, ReasonCode::PROTOCOL_ERROR, Some(why));
             }

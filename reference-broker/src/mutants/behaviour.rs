@@ -204,6 +204,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.14.2-2"], /* (5.0) */
     SecondConnectIgnored "second-connect-ignored": "a second CONNECT on a connection is ignored, not a protocol error"
         v311: ["MQTT-3.1.0-2"], /* (3.1.1) */ v5: ["MQTT-3.1.0-2"], /* (5.0) */
+    SecondConnectDiscardsSession "second-connect-discards-session": "a second CONNECT closes the connection and ends the persistent session with it (Mosquitto 2.0.11 does this)"
+        v311: ["MQTT-3.1.2-4"], /* (3.1.1) */ v5: ["MQTT-3.1.2-23"], /* (5.0) */
     AssignedIdNotReported "assigned-id-not-reported": "an assigned Client Identifier is not sent in CONNACK"
         v311: [], v5: ["MQTT-3.1.3-7", "MQTT-3.2.2-16"], /* (5.0) */
     AssignedIdReused "assigned-id-reused": "every empty ClientId is assigned the same identifier"

@@ -203,28 +203,30 @@ pub async fn fuzz(
     // 3.1.1's 0x01, as 3.1.1 tells it to) are not fuzzed.
     let mut opts = opts;
     let mut accepted = Vec::new();
+    let mut refusals = Vec::new();
     for v in &opts.versions {
-        let code = wire::alive(
+        let probe = wire::alive(
             endpoint.connector(*v),
             *v,
             "mqttspecfuzzprobe",
             Duration::from_secs(5),
             endpoint.login().as_ref(),
         )
-        .await
-        .map_err(|e| format!("{label} does not answer a CONNECT in {}: {e}", v.as_str()))?;
-        if code == 0 {
-            accepted.push(*v);
-        } else {
-            eprintln!(
-                "{label} refuses a {} CONNECT (code 0x{code:02x}): not fuzzed in {}",
-                v.as_str(),
-                v.as_str()
-            );
+        .await;
+        // A broker without 5.0 may close on a 5.0 CONNECT rather than answer it.
+        match probe {
+            Ok(0) => accepted.push(*v),
+            Ok(code) => refusals.push(format!("refuses a {} CONNECT (code 0x{code:02x})", v.as_str())),
+            Err(e) => refusals.push(format!("does not answer a {} CONNECT: {e}", v.as_str())),
+        }
+    }
+    for r in &refusals {
+        if !accepted.is_empty() {
+            eprintln!("{label} {r}: that version is not fuzzed");
         }
     }
     if accepted.is_empty() {
-        return Err(format!("{label} accepts a CONNECT in none of the versions asked for"));
+        return Err(format!("{label} accepts a CONNECT in none of the versions asked for: it {}", refusals.join("; ")));
     }
     opts.versions = accepted;
     let seeds = Arc::new(corpus_seeds(corpus));

@@ -68,7 +68,10 @@ pub async fn alive(
         s.write_all(&bytes).await.map_err(|e| e.to_string())?;
         let mut buf = [0u8; 64];
         let n = s.read(&mut buf).await.map_err(|e| e.to_string())?;
-        if n == 0 || buf[0] >> 4 != 2 {
+        if n == 0 {
+            return Err("closed the connection without a CONNACK".into());
+        }
+        if buf[0] >> 4 != 2 {
             return Err(format!(
                 "answered a CONNECT with {} instead of CONNACK",
                 crate::net::client::hex(&buf[..n])
