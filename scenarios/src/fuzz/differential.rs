@@ -102,6 +102,14 @@ pub fn answer(out: &Outcome, ops: &[Op], i: usize) -> Answer {
     other.unwrap_or(Answer::Nothing)
 }
 
+/// Whether the packet operation `i` calls for reached its client in a later window.
+fn answered_later(out: &Outcome, op: &Op, i: usize) -> bool {
+    let Some(want) = wanted(op) else { return false };
+    out.windows.iter().skip(i + 1).flatten().any(|(s, seen)| {
+        *s == op.slot() && matches!(seen, Seen::Packet(p, _) if crate::format::matching::kind_name(p) == want)
+    })
+}
+
 /// A difference the statements do not decide.
 #[derive(Debug, Clone, Serialize)]
 pub struct Informational {
@@ -202,6 +210,13 @@ pub fn compare(target: &Outcome, reference: &Outcome, ops: &[Op], v: Version) ->
             ));
         };
         let required = matches!(&r, Answer::Packet(k, _) if Some(*k) == wanted(op));
+        // An answer later than the wait is slow, not missing (a loaded broker).
+        if t == Answer::Nothing && answered_later(target, op, i) {
+            return Some(Difference::Informational(
+                format!("{}: the reference broker answered {r}, the target only after the wait", op_kind(op)),
+                i,
+            ));
+        }
         // A 5.0 server may close with a reason of its own (busy, quota, not
         // authorised...); "malformed" or "protocol error" about a well-formed packet
         // the same state made acceptable is no such reason.

@@ -122,11 +122,21 @@ impl Endpoint {
 }
 
 /// Whether a profile already lists a deviation of `f`: its scenario cites `f`'s
-/// statement, or, for a malformed packet the broker carried on from, sends a packet of
-/// the same type that the strict codec refuses for the same reason.
-fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding) -> bool {
+/// statement, sends the very packet (a seed) in whose window `f` showed, or, for a
+/// malformed packet the broker carried on from, sends a packet of the same type that
+/// the strict codec refuses for the same reason.
+fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding, ops: &[Op]) -> bool {
     let Some(p) = profile else { return false };
     let v = f.version;
+    let seed = match ops.get(f.op) {
+        Some(Op::Seed { bytes, .. }) => Some(bytes.clone()),
+        _ => None,
+    };
+    let sends_seed = |l: &Loaded| {
+        seed.as_ref().is_some_and(|s| {
+            crate::tools::seeds::packets_by_version(l).into_iter().any(|(sv, sent)| sv == v && sent.contains(s))
+        })
+    };
     let refused = f.raw.as_ref().and_then(|raw| Some((raw.first()? >> 4, wire::refusal(raw, v)?.citation())));
     let same_refusal = |l: &Loaded| {
         let Some((kind, why)) = &refused else { return false };
@@ -139,7 +149,9 @@ fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding) -> bool {
     };
     p.deviations.iter().filter(|d| d.versions.is_empty() || d.versions.contains(&v)).any(|d| {
         corpus.iter().filter(|l| l.scenario.id == d.scenario).any(|l| {
-            l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s)) || same_refusal(l)
+            l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s))
+                || same_refusal(l)
+                || sends_seed(l)
         })
     })
 }
@@ -331,7 +343,7 @@ pub async fn fuzz(
                 }
                 counters.signatures.store(g.signatures.len() as u64, Ordering::Relaxed);
                 for f in findings {
-                    if known(profile.as_ref(), &corpus, &f) {
+                    if known(profile.as_ref(), &corpus, &f, &ops) {
                         continue;
                     }
                     g.findings.entry(f.key()).or_insert_with(|| Found { finding: f, ops: ops.clone() });

@@ -7,7 +7,7 @@
 
 use super::exec::{Outcome, Seen};
 use super::oracle::{Check, Finding};
-use super::session::{FILTERS, Names, Op, TOPICS, payload};
+use super::session::{FILTERS, FaultSpec, Names, Op, TOPICS, payload};
 use crate::version::Version;
 use mqttspec_codec::Packet;
 use serde_json::{Value, json};
@@ -45,7 +45,6 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
     let topic = |t: usize| format!("{{{{prefix}}}}/{}", TOPICS[t % TOPICS.len()]);
     let filter = |f: usize| format!("{{{{prefix}}}}/{}", FILTERS[f % FILTERS.len()]);
     let c = client(op.slot());
-    let _ = names;
     match op {
         Op::Connect { c: slot, id, clean, expiry, will, max_packet } => {
             let mut step = json!({"client": c, "clean-start": clean});
@@ -81,10 +80,41 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
         Op::Ping { .. } => vec![json!({"send": {"client": c, "packet": {"pingreq": {}}}})],
         Op::Disconnect { .. } => vec![json!({"disconnect": {"client": c}})],
         Op::Drop { .. } => vec![json!({"drop": {"client": c}})],
+        // A fault whose bytes carry the session's names (a topic, a client
+        // identifier) is the packet as the scenario names it, with the fault as a
+        // `tamper`: raw bytes would name the reference broker's run instead.
+        Op::Fault { base, tamper, .. } if names_in(bytes, names) && as_tamper(tamper).is_some() => {
+            let mut steps = op_steps(i, base, ops, names, v, None);
+            let key = if matches!(**base, Op::Connect { .. }) { "connect" } else { "send" };
+            steps[0][key]["tamper"] = as_tamper(tamper).unwrap_or_default();
+            steps
+        }
         Op::Fault { .. } | Op::Seed { .. } => {
             vec![json!({"send-raw": {"client": c, "hex": hex(bytes.unwrap_or_default())}})]
         }
     }
+}
+
+fn names_in(bytes: Option<&[u8]>, names: &Names) -> bool {
+    let p = names.prefix.as_bytes();
+    bytes.is_some_and(|b| b.windows(p.len()).any(|w| w == p))
+}
+
+/// A fault as the scenario format's `tamper`, where it has one: a Remaining Length
+/// off by some amount has none (the scenario's names have other lengths).
+fn as_tamper(f: &FaultSpec) -> Option<Value> {
+    let t = match f {
+        FaultSpec::Flags(x) => json!({"flags": x}),
+        FaultSpec::Width(w) => json!({"remaining-length-width": w}),
+        FaultSpec::Truncate(n) => json!({"truncate": n}),
+        FaultSpec::Append(b) => json!({"append-hex": hex(b)}),
+        FaultSpec::ProtocolLevel(l) => json!({"protocol-level": l}),
+        FaultSpec::ConnectFlags(x) => json!({"connect-flags": x}),
+        FaultSpec::LengthDelta(_) => return None,
+    };
+    let mut t = t;
+    t["skip-checks"] = json!(true);
+    Some(t)
 }
 
 /// A loose expectation of `p`: its kind, and for a PUBLISH its topic and payload.
