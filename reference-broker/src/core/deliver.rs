@@ -228,6 +228,13 @@ impl Broker {
         if too_large && m != Some(M::MaximumPacketSizeIgnored) {
             self.stats.dropped_too_large += 1;
             self.forget_inflight(conn, pid);
+            // MQTT-3.1.2-25 (5.0): dropped "as if it had completed sending": no PUBREL
+            // follows a PUBLISH that never went.
+            if let (Some(M::OversizeQos2Pubrel), Some(id)) = (m, pid) {
+                if d.qos == QoS::ExactlyOnce {
+                    self.send(conn, Packet::PubRel(mqttspec_codec::Ack::new(id)));
+                }
+            }
             return;
         }
         // Only a mapping the client has actually been sent exists for it.

@@ -428,6 +428,8 @@ behaviours! {
         v311: [], v5: ["MQTT-3.1.2-24"], /* (5.0) */
     MaximumPacketSizeWithoutHeader "maximum-packet-size-without-header": "the client's Maximum Packet Size is compared with the Remaining Length instead of the whole packet (Mosquitto 2.0.11 does this)"
         v311: [], v5: ["MQTT-3.1.2-24"], /* (5.0) */
+    OversizeQos2Pubrel "oversize-qos2-pubrel": "a QoS 2 message too large for the client is dropped, but its PUBREL is still sent (ejabberd 23.01 does this)"
+        v311: [], v5: ["MQTT-3.1.2-25"], /* (5.0) */
     OversizeDisconnects "oversize-disconnects": "a message too large for the client ends its connection instead of being dropped"
         v311: [], v5: ["MQTT-3.1.2-25"], /* (5.0) */
 }

@@ -279,18 +279,23 @@ impl Observer {
     /// Checks a packet the broker sent on `slot` in the window of operation `i`.
     pub(super) fn received(&mut self, i: usize, slot: usize, p: &Packet, len: usize) -> Option<Finding> {
         let v = self.version;
+        // Too large, and still read and followed (its flow goes on), as a client that
+        // reads it would.
+        let over = self.slots[slot].max_packet.filter(|max| len as u64 > u64::from(*max)).map(|max| {
+            let text = format!(
+                "MQTT-3.1.2-24 (5.0): a {len}-byte {} went to a client whose Maximum Packet Size is {max}",
+                crate::format::matching::kind_name(p)
+            );
+            Finding::new(Check::MaxPacketSize, i, slot, v, ids_in(&text, v), text)
+        });
+        let other = self.follow(i, slot, p);
+        over.or(other)
+    }
+
+    /// Follows a packet the broker sent to `slot`; the invariant it breaks, if any.
+    fn follow(&mut self, i: usize, slot: usize, p: &Packet) -> Option<Finding> {
+        let v = self.version;
         let fail = |check, text: String| Some(Finding::new(check, i, slot, v, ids_in(&text, v), text));
-        if let Some(max) = self.slots[slot].max_packet {
-            if len as u64 > u64::from(max) {
-                return fail(
-                    Check::MaxPacketSize,
-                    format!(
-                        "MQTT-3.1.2-24 (5.0): a {len}-byte {} went to a client whose Maximum Packet Size is {max}",
-                        crate::format::matching::kind_name(p)
-                    ),
-                );
-            }
-        }
         match p {
             Packet::ConnAck(c) => {
                 let view = &mut self.slots[slot];

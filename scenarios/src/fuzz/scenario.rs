@@ -338,8 +338,10 @@ pub fn write(
                 }
             }
             steps.extend(deferred);
-            let nothing_expected =
-                matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
+            // A PUBREL with no PUBREC before it: nothing more may come.
+            let stray_pubrel = finding.check == Check::Flow && finding.message.contains("never sent PUBREC");
+            let nothing_expected = stray_pubrel
+                || matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
             if is_check && nothing_expected {
                 check_step = steps.len() + 1;
                 steps.push(json!({"expect-nothing": {"client": c}}));
