@@ -47,7 +47,9 @@ fn checks(summary: &serde_json::Value) -> Vec<(String, String)> {
         .as_array()
         .expect("a findings list")
         .iter()
-        .map(|f| (f["check"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (f["check"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string())
+        })
         .collect()
 }
 
@@ -59,7 +61,8 @@ async fn a_broker_that_exits_is_a_crash_finding_with_its_last_output() {
     let (status, summary, out) = fuzz("crash").await;
     assert_eq!(status, ExitStatus::Failed);
     let found = checks(&summary);
-    let crash = found.iter().find(|(c, _)| c == "crash").unwrap_or_else(|| panic!("no crash finding: {found:?}"));
+    let crash =
+        found.iter().find(|(c, _)| c == "crash").unwrap_or_else(|| panic!("no crash finding: {found:?}"));
     assert!(crash.1.contains("exit status: 3"), "{}", crash.1);
     assert!(crash.1.contains("fake broker: a SUBSCRIBE arrived, exiting"), "{}", crash.1);
     // The session that brought it down is reported as the broker gone.
@@ -75,7 +78,10 @@ async fn a_broker_that_stops_answering_is_a_liveness_finding() {
     let (status, summary, out) = fuzz("hang").await;
     assert_eq!(status, ExitStatus::Failed);
     let found = checks(&summary);
-    let dead = found.iter().find(|(c, _)| c == "liveness").unwrap_or_else(|| panic!("no liveness finding: {found:?}"));
+    let dead = found
+        .iter()
+        .find(|(c, _)| c == "liveness")
+        .unwrap_or_else(|| panic!("no liveness finding: {found:?}"));
     assert!(dead.1.contains("no longer answers a CONNECT"), "{}", dead.1);
     // Still running: no crash.
     assert!(!found.iter().any(|(c, _)| c == "crash"), "{found:?}");

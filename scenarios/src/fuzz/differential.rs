@@ -141,7 +141,9 @@ fn op_kind(op: &Op) -> String {
         Op::Connect { .. } => "CONNECT".into(),
         Op::Subscribe { qos, .. } => format!("SUBSCRIBE (QoS {qos})"),
         Op::Unsubscribe { .. } => "UNSUBSCRIBE".into(),
-        Op::Publish { qos, retain, .. } => format!("PUBLISH (QoS {qos}{})", if *retain { ", retained" } else { "" }),
+        Op::Publish { qos, retain, .. } => {
+            format!("PUBLISH (QoS {qos}{})", if *retain { ", retained" } else { "" })
+        }
         Op::Ping { .. } => "PINGREQ".into(),
         Op::Disconnect { .. } => "DISCONNECT".into(),
         Op::Drop { .. } => "a drop".into(),
@@ -261,7 +263,8 @@ mod tests {
     }
 
     fn connack_with(code: u8) -> Seen {
-        let ack = ConnAck { session_present: false, code: ReasonCode(code), properties: Properties::default() };
+        let ack =
+            ConnAck { session_present: false, code: ReasonCode(code), properties: Properties::default() };
         Seen::Packet(Packet::ConnAck(ack), 4)
     }
 

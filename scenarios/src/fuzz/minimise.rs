@@ -13,6 +13,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 impl Ctx<'_> {
+    /// Whether the finding's time for minimising is not over yet (a slow broker
+    /// answers nothing to many operations, and every run then waits out its patience).
+    fn in_time(&self) -> bool {
+        std::time::Instant::now() < self.until
+    }
+
     /// Fresh names for one more run (`who`: `m` minimising, `v` the target, `r` the
     /// reference broker).
     pub(super) fn fresh(&self, who: char, login: Option<Login>) -> Names {
@@ -51,10 +57,10 @@ impl Ctx<'_> {
             return ops;
         }
         let mut chunk = ops.len().div_ceil(2);
-        while chunk >= 1 && (runs as usize) < budget {
+        while chunk >= 1 && (runs as usize) < budget && self.in_time() {
             let mut i = 0;
             let mut removed = false;
-            while i < ops.len() && (runs as usize) < budget {
+            while i < ops.len() && (runs as usize) < budget && self.in_time() {
                 let mut candidate = ops.clone();
                 candidate.drain(i..(i + chunk).min(ops.len()));
                 if !candidate.is_empty() && self.reproduces(&key, &f.finding, &candidate, &mut runs).await {
@@ -77,19 +83,31 @@ impl Ctx<'_> {
 
     /// Delta debugging over the bytes of each fault or seed of `ops`, until `budget`
     /// runs in all.
-    async fn minimise_bytes(&self, key: &str, f: &Finding, mut ops: Vec<Op>, budget: usize, runs: &mut u64) -> Vec<Op> {
-        if (*runs as usize) >= budget || !ops.iter().any(|o| matches!(o, Op::Fault { .. } | Op::Seed { .. })) {
+    async fn minimise_bytes(
+        &self,
+        key: &str,
+        f: &Finding,
+        mut ops: Vec<Op>,
+        budget: usize,
+        runs: &mut u64,
+    ) -> Vec<Op> {
+        if ((*runs as usize) >= budget || !self.in_time())
+            || !ops.iter().any(|o| matches!(o, Op::Fault { .. } | Op::Seed { .. }))
+        {
             return ops;
         }
         // The bytes each fault sent, in a run of its own.
         *runs += 1;
         let names = self.fresh('m', self.endpoint.login());
         let out =
-            exec::run(self.endpoint.connector(f.version), f.version, &names, &ops, &mut Timing::default()).await;
+            exec::run(self.endpoint.connector(f.version), f.version, &names, &ops, &mut Timing::default())
+                .await;
         for i in 0..ops.len() {
             let Op::Fault { c, .. } = &ops[i] else { continue };
             let Some(Some(raw)) = out.raws.get(i) else { continue };
-            if raw.windows(names.prefix.len()).any(|w| w == names.prefix.as_bytes()) || (*runs as usize) >= budget {
+            if raw.windows(names.prefix.len()).any(|w| w == names.prefix.as_bytes())
+                || ((*runs as usize) >= budget || !self.in_time())
+            {
                 continue;
             }
             let mut candidate = ops.clone();
@@ -102,10 +120,10 @@ impl Ctx<'_> {
             let Op::Seed { c, bytes } = &ops[i] else { continue };
             let (c, mut bytes) = (*c, bytes.to_vec());
             let mut chunk = bytes.len().div_ceil(2);
-            while chunk >= 1 && (*runs as usize) < budget {
+            while chunk >= 1 && (*runs as usize) < budget && self.in_time() {
                 let mut at = 1;
                 let mut removed = false;
-                while at < bytes.len() && (*runs as usize) < budget {
+                while at < bytes.len() && (*runs as usize) < budget && self.in_time() {
                     let Some(shorter) = without(&bytes, at, chunk) else { break };
                     let mut candidate = ops.clone();
                     candidate[i] = Op::Seed { c, bytes: shorter.clone().into() };

@@ -64,6 +64,8 @@ pub struct FuzzOptions {
     pub embedded: Option<EmbeddedConfig>,
     /// Delta-debugging runs per finding at most.
     pub minimise_budget: usize,
+    /// Time for minimising one finding at most.
+    pub minimise_time: Duration,
     /// Share of sessions also run against the reference broker (the differential
     /// oracle), 0 to 1.
     pub differential: f64,
@@ -93,6 +95,7 @@ impl Default for FuzzOptions {
             progress: false,
             embedded: None,
             minimise_budget: 120,
+            minimise_time: Duration::from_secs(90),
             differential: 0.25,
         }
     }
@@ -134,18 +137,22 @@ fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding, ops: &[Op]) 
     };
     let sends_seed = |l: &Loaded| {
         seed.as_ref().is_some_and(|s| {
-            crate::tools::seeds::packets_by_version(l).into_iter().any(|(sv, sent)| sv == v && sent.contains(s))
+            crate::tools::seeds::packets_by_version(l)
+                .into_iter()
+                .any(|(sv, sent)| sv == v && sent.contains(s))
         })
     };
     let refused = f.raw.as_ref().and_then(|raw| Some((raw.first()? >> 4, wire::refusal(raw, v)?.citation())));
     let same_refusal = |l: &Loaded| {
         let Some((kind, why)) = &refused else { return false };
-        crate::tools::seeds::packets_by_version(l).into_iter().filter(|(sv, _)| *sv == v).flat_map(|(_, b)| b).any(
-            |b| {
+        crate::tools::seeds::packets_by_version(l)
+            .into_iter()
+            .filter(|(sv, _)| *sv == v)
+            .flat_map(|(_, b)| b)
+            .any(|b| {
                 b.first().map(|x| x >> 4) == Some(*kind)
                     && wire::refusal(&b, v).is_some_and(|r| r.citation() == *why)
-            },
-        )
+            })
     };
     p.deviations.iter().filter(|d| d.versions.is_empty() || d.versions.contains(&v)).any(|d| {
         corpus.iter().filter(|l| l.scenario.id == d.scenario).any(|l| {
@@ -238,7 +245,10 @@ pub async fn fuzz(
         }
     }
     if accepted.is_empty() {
-        return Err(format!("{label} accepts a CONNECT in none of the versions asked for: it {}", refusals.join("; ")));
+        return Err(format!(
+            "{label} accepts a CONNECT in none of the versions asked for: it {}",
+            refusals.join("; ")
+        ));
     }
     opts.versions = accepted;
     let seeds = Arc::new(corpus_seeds(corpus));
@@ -349,13 +359,14 @@ pub async fn fuzz(
                     g.findings.entry(f.key()).or_insert_with(|| Found { finding: f, ops: ops.clone() });
                 }
                 if let Some((key, op)) = informational {
-                    let entry = g.informational.entry(key.clone()).or_insert_with(|| differential::Informational {
-                        key,
-                        version: version.as_str().to_string(),
-                        count: 0,
-                        op,
-                        session: ops.iter().map(|o| format!("{o:?}")).collect(),
-                    });
+                    let entry =
+                        g.informational.entry(key.clone()).or_insert_with(|| differential::Informational {
+                            key,
+                            version: version.as_str().to_string(),
+                            count: 0,
+                            op,
+                            session: ops.iter().map(|o| format!("{o:?}")).collect(),
+                        });
                     entry.count += 1;
                 }
                 counters.findings.store(g.findings.len() as u64, Ordering::Relaxed);
@@ -395,6 +406,7 @@ pub async fn fuzz(
             label,
             tag: &run_tag,
             names: &names_used,
+            until: Instant::now() + if interrupted { opts.minimise_time / 6 } else { opts.minimise_time },
         };
         reports.push(ctx.finish(k, f, budget).await);
     }
@@ -423,6 +435,8 @@ struct Ctx<'a> {
     label: &'a str,
     tag: &'a str,
     names: &'a std::sync::atomic::AtomicU64,
+    /// When minimising the current finding must stop.
+    until: Instant,
 }
 
 impl Ctx<'_> {

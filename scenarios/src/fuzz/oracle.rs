@@ -87,7 +87,18 @@ impl Finding {
         statements: Vec<String>,
         message: String,
     ) -> Finding {
-        Finding { check, op, slot, version, statements, message, payload: None, max_qos: None, raw: None, should: false }
+        Finding {
+            check,
+            op,
+            slot,
+            version,
+            statements,
+            message,
+            payload: None,
+            max_qos: None,
+            raw: None,
+            should: false,
+        }
     }
 
     pub(super) fn malformed(op: usize, slot: usize, version: Version, why: &str) -> Finding {

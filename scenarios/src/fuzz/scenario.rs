@@ -275,7 +275,9 @@ pub fn write(
                     }
                     wants.push(want);
                     if let Packet::PubRec(a) = p {
-                        replies.push(json!({"send": {"client": c, "packet": {"pubrel": {"packet-id": a.packet_id}}}}));
+                        replies.push(
+                            json!({"send": {"client": c, "packet": {"pubrel": {"packet-id": a.packet_id}}}}),
+                        );
                     }
                 }
                 steps.push(json!({"expect-unordered": {"client": c, "packets": wants}}));
