@@ -14,6 +14,8 @@
 pub mod cli;
 pub mod differential;
 pub mod exec;
+mod known;
+pub use known::corpus_seeds;
 mod minimise;
 pub mod oracle;
 pub mod report;
@@ -28,7 +30,6 @@ use crate::net::connector::{Connector, Login, Remote, Target};
 use crate::run::{EmbeddedConfig, RunOptions, Verdict, run_all};
 use crate::target::profile::Profile;
 use crate::version::Version;
-use bytes::Bytes;
 use exec::Timing;
 use oracle::{Check, Finding};
 use rand::SeedableRng;
@@ -124,61 +125,6 @@ impl Endpoint {
     }
 }
 
-/// Whether a profile already lists a deviation of `f`: its scenario cites `f`'s
-/// statement, sends the very packet (a seed) in whose window `f` showed, or, for a
-/// malformed packet the broker carried on from, sends a packet of the same type that
-/// the strict codec refuses for the same reason.
-fn known(profile: Option<&Profile>, corpus: &[Loaded], f: &Finding, ops: &[Op]) -> bool {
-    let Some(p) = profile else { return false };
-    let v = f.version;
-    let seed = match ops.get(f.op) {
-        Some(Op::Seed { bytes, .. }) => Some(bytes.clone()),
-        _ => None,
-    };
-    let sends_seed = |l: &Loaded| {
-        seed.as_ref().is_some_and(|s| {
-            crate::tools::seeds::packets_by_version(l)
-                .into_iter()
-                .any(|(sv, sent)| sv == v && sent.contains(s))
-        })
-    };
-    let refused = f.raw.as_ref().and_then(|raw| Some((raw.first()? >> 4, wire::refusal(raw, v)?.citation())));
-    let same_refusal = |l: &Loaded| {
-        let Some((kind, why)) = &refused else { return false };
-        crate::tools::seeds::packets_by_version(l)
-            .into_iter()
-            .filter(|(sv, _)| *sv == v)
-            .flat_map(|(_, b)| b)
-            .any(|b| {
-                b.first().map(|x| x >> 4) == Some(*kind)
-                    && wire::refusal(&b, v).is_some_and(|r| r.citation() == *why)
-            })
-    };
-    p.deviations.iter().filter(|d| d.versions.is_empty() || d.versions.contains(&v)).any(|d| {
-        corpus.iter().filter(|l| l.scenario.id == d.scenario).any(|l| {
-            l.scenario.statements.for_version(v).iter().any(|s| f.statements.contains(s))
-                || same_refusal(l)
-                || sends_seed(l)
-        })
-    })
-}
-
-/// Every packet the scenario corpus sends, encoded, as seeds per version.
-pub fn corpus_seeds(corpus: &[Loaded]) -> BTreeMap<Version, Vec<Bytes>> {
-    let mut out: BTreeMap<Version, Vec<Bytes>> = BTreeMap::new();
-    let mut seen = HashSet::new();
-    for l in corpus {
-        for (v, sent) in crate::tools::seeds::packets_by_version(l) {
-            for bytes in sent {
-                if bytes.len() <= 512 && seen.insert((v, bytes.clone())) {
-                    out.entry(v).or_default().push(bytes);
-                }
-            }
-        }
-    }
-    out
-}
-
 struct Shared {
     signatures: HashSet<u64>,
     pool: Vec<(Version, Vec<Op>)>,
@@ -251,7 +197,7 @@ pub async fn fuzz(
         ));
     }
     opts.versions = accepted;
-    let seeds = Arc::new(corpus_seeds(corpus));
+    let seeds = Arc::new(known::corpus_seeds(corpus));
     let counters = Arc::new(Counters::default());
     let shared = Arc::new(Mutex::new(Shared {
         signatures: HashSet::new(),
@@ -353,7 +299,7 @@ pub async fn fuzz(
                 }
                 counters.signatures.store(g.signatures.len() as u64, Ordering::Relaxed);
                 for f in findings {
-                    if known(profile.as_ref(), &corpus, &f, &ops) {
+                    if known::known(profile.as_ref(), &corpus, &f, &ops) {
                         continue;
                     }
                     g.findings.entry(f.key()).or_insert_with(|| Found { finding: f, ops: ops.clone() });
