@@ -418,6 +418,15 @@ impl Exec<'_> {
         if self.conns[slot].is_none() {
             return;
         }
+        // A SUBSCRIBE refused filter by filter (every code a failure) is refused too,
+        // as the corpus accepts for an invalid filter.
+        let failed = self.out.windows[i].iter().any(|(s, seen)| {
+            *s == slot
+                && matches!(seen, Seen::Packet(Packet::SubAck(a), _) if !a.codes.is_empty() && a.codes.iter().all(|c| c.0 >= 0x80))
+        });
+        if failed {
+            return;
+        }
         self.write(slot, &[0xC0, 0x00]).await;
         let before = self.out.windows[i].len();
         self.settle(i, slot, Want::Kind("pingresp"), timing).await;

@@ -211,7 +211,10 @@ pub fn write(
             reference.windows.get(i).map(|w| w.iter().collect()).unwrap_or_default();
         // A connect step expects the CONNACK itself.
         let mut skip_connack = false;
-        if let Op::Connect { c, .. } = op {
+        // A connect step (a CONNECT, or a tampered one written as one) expects its
+        // answer itself.
+        if own[0].get("connect").is_some() {
+            let c = &slot;
             let first = window.iter().find(|(s, _)| s == c).map(|(_, seen)| seen);
             match first {
                 Some(Seen::Packet(Packet::ConnAck(ca), _)) if ca.code.0 != 0 => {
