@@ -259,7 +259,7 @@ mod tests {
     }
 
     fn connect() -> Op {
-        Op::Connect { c: 0, id: 0, clean: true, expiry: 0, will: None, max_packet: None }
+        Op::Connect { c: 0, id: 0, clean: true, expiry: 0, will: None, max_packet: None, receive_max: None }
     }
 
     fn connack_with(code: u8) -> Seen {

@@ -174,6 +174,10 @@ struct SlotView {
     connected: bool,
     resuming: bool,
     max_packet: Option<u32>,
+    /// 5.0 Receive Maximum this connection announced.
+    receive_max: Option<u16>,
+    /// QoS 1/2 deliveries on this connection not yet acknowledged (PUBACK, PUBCOMP).
+    unacked: std::collections::HashSet<u16>,
     pending_subs: HashMap<u16, (String, u8)>,
     aliases: HashMap<u16, String>,
 }
@@ -257,10 +261,11 @@ impl Observer {
             // A second CONNECT on a connection is a protocol error and changes nothing
             // (nor does one a partial packet before it swallowed).
             (Op::Connect { .. }, _) if self.slots[op.slot()].connected => {}
-            (Op::Connect { id, max_packet, will, .. }, _) => {
+            (Op::Connect { id, max_packet, receive_max, will, .. }, _) => {
                 self.intended_identity[op.slot()] = Some(*id);
-                self.slots[op.slot()].max_packet =
-                    if self.version == Version::V5 { *max_packet } else { None };
+                let v5 = self.version == Version::V5;
+                self.slots[op.slot()].max_packet = if v5 { *max_packet } else { None };
+                self.slots[op.slot()].receive_max = if v5 { *receive_max } else { None };
                 if let Some(w) = will {
                     self.published.insert(session::payload('w', i, 0), w.qos);
                 }
@@ -282,6 +287,9 @@ impl Observer {
 
     /// A packet goes out on `slot` (acknowledgements update the flows).
     pub(super) fn sending(&mut self, slot: usize, p: &Packet) {
+        if let Packet::PubAck(a) | Packet::PubComp(a) = p {
+            self.slots[slot].unacked.remove(&a.packet_id);
+        }
         if let Some(id) = self.slots[slot].identity {
             client_ack(&mut self.sessions.entry(id).or_default().flows, p);
         }
@@ -300,7 +308,27 @@ impl Observer {
             Finding::new(Check::MaxPacketSize, i, slot, v, ids_in(&text, v), text)
         });
         let other = self.follow(i, slot, p);
-        over.or(other)
+        over.or_else(|| self.flow_control(i, slot, p)).or(other)
+    }
+
+    /// MQTT-3.3.4-9 (5.0): no more QoS 1/2 PUBLISHes unacknowledged than the client's
+    /// Receive Maximum. An acknowledgement counts from when it went out: the broker
+    /// cannot have sent the next one before that.
+    fn flow_control(&mut self, i: usize, slot: usize, p: &Packet) -> Option<Finding> {
+        let Packet::Publish(pb) = p else { return None };
+        let id = pb.packet_id?;
+        let view = &mut self.slots[slot];
+        let max = view.receive_max?;
+        if !view.unacked.insert(id) || view.unacked.len() <= usize::from(max) {
+            return None;
+        }
+        let text = format!(
+            "MQTT-3.3.4-9 (5.0): a QoS {} PUBLISH (identifier {id}) went to a client whose Receive Maximum is {max}, with {max} already unacknowledged",
+            pb.qos as u8
+        );
+        let mut f = Finding::new(Check::Flow, i, slot, self.version, ids_in(&text, self.version), text);
+        f.payload = Some(pb.payload.clone());
+        Some(f)
     }
 
     /// Follows a packet the broker sent to `slot`; the invariant it breaks, if any.

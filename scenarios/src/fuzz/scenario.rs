@@ -46,7 +46,7 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
     let filter = |f: usize| format!("{{{{prefix}}}}/{}", FILTERS[f % FILTERS.len()]);
     let c = client(op.slot());
     match op {
-        Op::Connect { c: slot, id, clean, expiry, will, max_packet } => {
+        Op::Connect { c: slot, id, clean, expiry, will, max_packet, receive_max } => {
             let mut step = json!({"client": c, "clean-start": clean});
             if id != slot && ops.iter().any(|o| o.slot() == *id) {
                 step["client-id"] = json!(format!("{{{{id:{}}}}}", client(*id)));
@@ -61,6 +61,9 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
                 }
                 if let Some(m) = max_packet {
                     props["maximum-packet-size"] = json!(m);
+                }
+                if let Some(n) = receive_max {
+                    props["receive-maximum"] = json!(n);
                 }
                 step["properties"] = props;
             }
@@ -144,6 +147,9 @@ fn expectation(p: &Packet, is_check: bool, finding: &Finding, prefix: &str) -> (
         if finding.payload.as_ref() == Some(&pb.payload) {
             match finding.check {
                 Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
+                // Sent too early for the Receive Maximum: no field tells it, and the
+                // scenario acknowledges as the run did, so it may not confirm.
+                Check::Flow if finding.message.contains("Receive Maximum") => {}
                 Check::Flow => want["publish"]["dup"] = json!(false),
                 _ => {}
             }

@@ -50,6 +50,8 @@ pub enum Op {
         will: Option<WillSpec>,
         /// 5.0 Maximum Packet Size the client accepts.
         max_packet: Option<u32>,
+        /// 5.0 Receive Maximum: QoS 1/2 deliveries the client takes in flight at once.
+        receive_max: Option<u16>,
     },
     /// SUBSCRIBE to one filter.
     Subscribe {
@@ -196,7 +198,7 @@ fn qos(q: u8) -> QoS {
 /// The packet a well-formed operation sends at step `i`, with packet identifier `pid`.
 pub fn packet(op: &Op, i: usize, pid: u16, names: &Names, v: Version) -> Option<Packet> {
     Some(match op {
-        Op::Connect { id, clean, expiry, will, max_packet, .. } => {
+        Op::Connect { id, clean, expiry, will, max_packet, receive_max, .. } => {
             let mut c = Connect::new(v.codec(), names.ids[*id % CLIENTS].as_str());
             if let Some(login) = &names.login {
                 login.apply(&mut c);
@@ -210,6 +212,9 @@ pub fn packet(op: &Op, i: usize, pid: u16, names: &Names, v: Version) -> Option<
                 }
                 if let Some(m) = max_packet {
                     props.push(Property::MaximumPacketSize(*m));
+                }
+                if let Some(n) = receive_max {
+                    props.push(Property::ReceiveMaximum(*n));
                 }
                 c.properties = Properties::build(props).ok()?;
             }
@@ -293,6 +298,7 @@ impl Gen<'_> {
                     retain: r.random_bool(0.3),
                 }),
                 max_packet: r.random_bool(0.15).then(|| r.random_range(20..=400)),
+                receive_max: r.random_bool(0.2).then(|| r.random_range(1..=3)),
             },
             3..=6 => {
                 Op::Subscribe { c, filter: r.random_range(0..FILTERS.len()), qos: r.random_range(0..=2) }
@@ -346,7 +352,8 @@ impl Gen<'_> {
         for c in 0..clients {
             let clean = self.rng.random_bool(0.6);
             let expiry = if self.version == Version::V5 && !clean { 120 } else { 0 };
-            ops.push(Op::Connect { c, id: c, clean, expiry, will: None, max_packet: None });
+            let receive_max = self.rng.random_bool(0.2).then(|| self.rng.random_range(1..=3));
+            ops.push(Op::Connect { c, id: c, clean, expiry, will: None, max_packet: None, receive_max });
         }
         for _ in 0..self.rng.random_range(4..=24) {
             let op = self.op(clients);

@@ -57,8 +57,12 @@ fn features(p: &Packet) -> u64 {
         Packet::PubRec(a) => (5, 0, u64::from(a.reason_code.0)),
         Packet::PubRel(a) => (6, 0, u64::from(a.reason_code.0)),
         Packet::PubComp(a) => (7, 0, u64::from(a.reason_code.0)),
-        Packet::SubAck(s) => (9, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
-        Packet::UnsubAck(s) => (11, 0, s.codes.iter().fold(0, |h, c| h * 257 + u64::from(c.0))),
+        Packet::SubAck(s) => {
+            (9, 0, s.codes.iter().fold(0u64, |h, c| h.wrapping_mul(257).wrapping_add(u64::from(c.0))))
+        }
+        Packet::UnsubAck(s) => {
+            (11, 0, s.codes.iter().fold(0u64, |h, c| h.wrapping_mul(257).wrapping_add(u64::from(c.0))))
+        }
         Packet::PingResp => (13, 0, 0),
         Packet::Disconnect(d) => (14, 0, u64::from(d.reason_code.0)),
         Packet::Auth(a) => (15, 0, u64::from(a.reason_code.0)),
