@@ -50,6 +50,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "connack-reserved-flags-set"
         | "auth-method-advertised"
         | "unsupported-auth-method-accepted" => (connects, Config::default()),
+        "second-connect-discards-session" => (second_connect, Config::default()),
         _ => return None,
     })
 }
@@ -225,4 +226,14 @@ fn connects(h: &mut H) {
     h.connect(6, "err");
     h.feed(Input::Invalid(6, bad));
     h.packet(6, Packet::PingReq);
+}
+
+/// A persistent session's connection closed by a second CONNECT, then resumed: the
+/// session (Session Present, its subscription) must have outlived the close.
+fn second_connect(h: &mut H) {
+    let c = h.persistent("twice");
+    h.connect_with(1, c.clone());
+    h.sub(1, "s/t", q(QoS::AtLeastOnce));
+    h.packet(1, h.client("twice"));
+    h.connect_with(2, c);
 }

@@ -30,6 +30,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         | "server-alias-without-maximum"
         | "maximum-packet-size-ignored"
         | "oversize-disconnects" => features,
+        "maximum-packet-size-without-header" | "oversize-qos2-pubrel" => size_limit,
         _ => return None,
     };
     Some((s, Config::default()))
@@ -99,4 +100,19 @@ fn features(h: &mut H) {
         h.connect_with(12, pc);
         h.publish(12, alias("", "carried"));
     }
+}
+
+/// A QoS 2 delivery one byte over a 30-byte Maximum Packet Size: 31 bytes in all (2 of
+/// fixed header, "t/a" and its length, the identifier, an empty property block, a
+/// 21-byte payload), 29 without the fixed header.
+fn size_limit(h: &mut H) {
+    let mut s = h.client("limited");
+    if h.v.is_v5() {
+        s.properties = props([Property::MaximumPacketSize(30)]);
+    }
+    h.connect_with(1, s);
+    h.sub(1, "t/#", q(QoS::ExactlyOnce));
+    h.connect(2, "sender");
+    h.publish(2, msg("t/a", "twenty-one bytes long", QoS::ExactlyOnce, 1));
+    h.publish(2, msg("t/b", "fits", QoS::AtMostOnce, 0));
 }
