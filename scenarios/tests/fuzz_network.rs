@@ -107,30 +107,6 @@ async fn finds_a_missing_unsuback_by_difference() {
     finds("unsuback-only-if-removed").await;
 }
 
-/// Flow control: sessions announce a Receive Maximum of 1 to 3, and a broker that
-/// sends more QoS 1/2 PUBLISHes unacknowledged is found (MQTT-3.3.4-9). The scenario
-/// cannot show "before the acknowledgement", so only the finding is asked for.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn finds_a_receive_maximum_exceeded() {
-    let catalogue = Catalogue::builtin();
-    let corpus = load_dir(&mqttspec::default_corpus(), &catalogue).expect("corpus loads");
-    let out = scratch("receive-maximum");
-    let opts = options(5, Some("receive-maximum-ignored"), &out, 10);
-    let summary =
-        fuzz(&Target::Embedded, "embedded", None, &corpus, &catalogue, opts, std::future::pending())
-            .await
-            .expect("the fuzzer runs");
-    assert!(
-        summary
-            .findings
-            .iter()
-            .any(|f| f.version == "5.0" && f.statements.iter().any(|s| s == "MQTT-3.3.4-9")),
-        "{}",
-        summary.text()
-    );
-    let _ = std::fs::remove_dir_all(&out);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clean_reference_broker_yields_no_violation() {
     let catalogue = Catalogue::builtin();
