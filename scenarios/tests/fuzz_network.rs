@@ -131,3 +131,24 @@ async fn the_clean_reference_broker_yields_no_violation() {
     assert!(summary.signatures > 50, "{}", summary.text());
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A client's own Topic Alias, used alone once the connection mapped it: a broker
+/// that does not record it closes on a well-formed PUBLISH (MQTT-3.3.2-12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_an_ignored_topic_alias() {
+    finds("topic-alias-ignored").await;
+}
+
+/// An alias alone on a connection that never set it, after an earlier one did: a
+/// broker that kept the mapping routes it (MQTT-3.3.2-7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_a_topic_alias_carried_over() {
+    finds("topic-alias-carried-over").await;
+}
+
+/// Topic Aliases toward a client beyond the Topic Alias Maximum it announced (1 or
+/// 4, or none at all) (MQTT-3.1.2-26, MQTT-3.3.2-11).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_server_aliases_above_the_maximum() {
+    finds("server-alias-above-maximum").await;
+}

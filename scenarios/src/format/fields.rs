@@ -301,6 +301,9 @@ pub enum NumMatch {
     OneOf(Vec<u64>),
     /// Inclusive range.
     Range([u64; 2]),
+    /// Absent, or within this inclusive range: an optional property a sender may
+    /// leave out but must keep within bounds when it uses it (a Topic Alias, say).
+    RangeOrAbsent([u64; 2]),
     /// None of these (literals or `{{capture}}` templates): e.g. a packet identifier
     /// that must differ from one still in flight.
     NoneOf(Vec<Num>),

@@ -24,6 +24,7 @@ fn check_num(vars: &Vars, what: &str, want: &Option<Num>, got: Option<u64>) -> R
     let ok = match (want, got) {
         (Num::Match(NumMatch::Any(true)), g) => g.is_some(),
         (Num::Match(NumMatch::Any(false)), g) => g.is_none(),
+        (Num::Match(NumMatch::RangeOrAbsent([lo, hi])), g) => g.is_none_or(|g| (*lo..=*hi).contains(&g)),
         (_, None) => false,
         (Num::Lit(v), Some(g)) => *v == g,
         (Num::Template(t), Some(g)) => vars.expand(t)?.parse::<u64>().ok() == Some(g),

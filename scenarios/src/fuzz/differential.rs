@@ -166,6 +166,39 @@ fn deciding(op: &Op, v: Version) -> Option<&'static [&'static str]> {
     }
 }
 
+/// A 5.0 PUBLISH of any QoS with a Topic Alias within the maximum the server returned
+/// (the alias alone once the connection mapped it), closed on as malformed, a
+/// protocol error or an invalid alias where the reference broker carried on: the
+/// server must accept it (MQTT-3.3.2-12).
+fn alias_refused(
+    target: &Outcome,
+    reference: &Outcome,
+    ops: &[Op],
+    i: usize,
+    v: Version,
+    (t, r): (&Answer, &Answer),
+) -> Option<Finding> {
+    let alias = target.aliases.get(i).copied().flatten()?;
+    let same_use = reference.aliases.get(i).copied().flatten() == Some(alias);
+    let refused = matches!(t, Answer::Closed(None | Some(0x81 | 0x82 | 0x94)));
+    let op = &ops[i];
+    if v != Version::V5
+        || !same_use
+        || !refused
+        || matches!(r, Answer::Closed(_))
+        || !matches!(op, Op::Publish { .. })
+    {
+        return None;
+    }
+    let (a, alone) = alias;
+    let message = format!(
+        "a well-formed {} with Topic Alias {a}{} the reference broker carried on from got {t} from the target",
+        op_kind(op),
+        if alone { " alone" } else { " and its topic name" }
+    );
+    Some(Finding::new(Check::Differential, i, op.slot(), v, vec!["MQTT-3.3.2-12".into()], message))
+}
+
 /// Compares the two runs of `ops` and judges their first difference.
 pub fn compare(target: &Outcome, reference: &Outcome, ops: &[Op], v: Version) -> Option<Difference> {
     // A run cut short (the broker unreachable) is the liveness check's business.
@@ -204,6 +237,9 @@ pub fn compare(target: &Outcome, reference: &Outcome, ops: &[Op], v: Version) ->
                     i,
                 )
             });
+        }
+        if let Some(f) = alias_refused(target, reference, ops, i, v, (&t, &r)) {
+            return Some(Difference::Violation(f));
         }
         let Some(statements) = deciding(op, v) else {
             return Some(Difference::Informational(
@@ -259,7 +295,16 @@ mod tests {
     }
 
     fn connect() -> Op {
-        Op::Connect { c: 0, id: 0, clean: true, expiry: 0, will: None, max_packet: None, receive_max: None }
+        Op::Connect {
+            c: 0,
+            id: 0,
+            clean: true,
+            expiry: 0,
+            will: None,
+            max_packet: None,
+            receive_max: None,
+            alias_max: Some(4),
+        }
     }
 
     fn connack_with(code: u8) -> Seen {
@@ -293,7 +338,7 @@ mod tests {
     fn differences_no_statement_decides_are_informational() {
         // A 3.1.1 PUBLISH may be closed on (MQTT-3.3.5-2); a 5.0 server may close with
         // a reason of its own; CONNACK codes may differ.
-        let publish = Op::Publish { c: 0, topic: 0, qos: 1, retain: false, pad: 0 };
+        let publish = Op::Publish { c: 0, topic: 0, qos: 1, retain: false, pad: 0, alias: None };
         let ops = vec![connect(), publish];
         let reference =
             outcome(vec![vec![(0, connack())], vec![(0, Seen::Packet(Packet::PubAck(Ack::new(2)), 4))]]);

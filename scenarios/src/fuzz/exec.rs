@@ -13,6 +13,7 @@ use crate::net::connector::{Connector, Transport};
 use crate::version::Version;
 use bytes::BytesMut;
 use mqttspec_codec::{Ack, DecodeOptions, Frame, Packet, Role, check_frame};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -47,6 +48,9 @@ pub struct Outcome {
     pub unreachable: Option<String>,
     /// Per operation: the bytes a fault or seed sent.
     pub raws: Vec<Option<Vec<u8>>>,
+    /// Per operation: the Topic Alias a PUBLISH carried, and whether its topic name
+    /// was left empty (the alias alone).
+    pub aliases: Vec<Option<(u16, bool)>>,
 }
 
 /// Timing of a run: how long to wait for an answer, and the quiet spell after it.
@@ -88,6 +92,12 @@ struct Conn {
     /// Bytes that were not exactly one whole packet went out: where the broker's
     /// packets start is unknown, and so is the version of its answers.
     desync: bool,
+    /// A fault or seed went out: what Topic Aliases it set is unknown.
+    raw_sent: bool,
+    /// The Topic Alias Maximum of the server's CONNACK (0 until one came).
+    alias_max: u16,
+    /// Topic Aliases this connection set: alias to topic index.
+    aliases: HashMap<u16, usize>,
 }
 
 async fn read_loop(
@@ -155,6 +165,8 @@ struct Exec<'a> {
     out: Outcome,
     /// Acknowledgements owed, sent once what already arrived is judged.
     acks: Vec<(usize, Packet)>,
+    /// Every Topic Alias a connection of the session set.
+    alias_history: HashSet<u16>,
 }
 
 /// What an operation waits for on its slot.
@@ -189,8 +201,17 @@ impl Exec<'_> {
         // Until a CONNECT declares one, the broker cannot know the version.
         let level = Arc::new(AtomicU8::new(0));
         let reader = tokio::spawn(read_loop(r, slot, self.generation, level.clone(), self.tx.clone()));
-        self.conns[slot] =
-            Some(Conn { writer, reader, generation: self.generation, level, desync: false, shut: false });
+        self.conns[slot] = Some(Conn {
+            writer,
+            reader,
+            generation: self.generation,
+            level,
+            desync: false,
+            shut: false,
+            raw_sent: false,
+            alias_max: 0,
+            aliases: HashMap::new(),
+        });
         self.observer.opened(slot);
         true
     }
@@ -248,6 +269,9 @@ impl Exec<'_> {
             Seen::Packet(p, len) => {
                 if let Some(f) = self.observer.received(i, slot, p, *len) {
                     self.out.findings.push(f);
+                }
+                if let (Packet::ConnAck(ca), Some(c)) = (p, self.conns[slot].as_mut()) {
+                    c.alias_max = ca.properties.topic_alias_maximum().unwrap_or(0);
                 }
                 match p {
                     Packet::Publish(pb) if pb.packet_id.is_some() => {
@@ -354,7 +378,14 @@ impl Exec<'_> {
                     return;
                 }
                 let pid = Self::pid(i);
-                let Some(p) = session::packet(base, i, pid, self.names, self.version) else { return };
+                let Some(mut p) = session::packet(base, i, pid, self.names, self.version) else { return };
+                if let Packet::Publish(pb) = &mut p {
+                    if *tamper == session::FaultSpec::BareAlias {
+                        self.bare_alias(i, slot, pb);
+                    } else {
+                        pb.properties = mqttspec_codec::Properties::new();
+                    }
+                }
                 let len = p.encoded_len(self.version.codec()).unwrap_or(0);
                 let t = session::tamper(tamper, len);
                 let Ok(bytes) = t.encode(&p, self.version.codec()) else { return };
@@ -375,7 +406,10 @@ impl Exec<'_> {
                     return;
                 }
                 let pid = Self::pid(i);
-                let Some(p) = session::packet(op, i, pid, self.names, self.version) else { return };
+                let Some(mut p) = session::packet(op, i, pid, self.names, self.version) else { return };
+                if let (Op::Publish { topic, .. }, Packet::Publish(pb)) = (op, &mut p) {
+                    self.out.aliases[i] = self.alias(slot, *topic, pb);
+                }
                 self.observer.intend(i, op, &p);
                 let want = match op {
                     Op::Connect { .. } => Want::Kind("connack"),
@@ -402,6 +436,51 @@ impl Exec<'_> {
         }
     }
 
+    /// Uses the Topic Alias a well-formed PUBLISH draws, as a client may: within the
+    /// server's Topic Alias Maximum, with the topic name while the connection has not
+    /// mapped it to this topic, alone once it has.
+    fn alias(&mut self, slot: usize, topic: usize, pb: &mut mqttspec_codec::Publish) -> Option<(u16, bool)> {
+        let a = pb.properties.topic_alias();
+        let c = self.conns[slot].as_mut()?;
+        let Some(a) = a.filter(|a| *a <= c.alias_max) else {
+            pb.properties = mqttspec_codec::Properties::new();
+            return None;
+        };
+        let bare = c.aliases.get(&a) == Some(&topic) && !c.raw_sent;
+        if bare {
+            pb.topic = "".into();
+        }
+        c.aliases.insert(a, topic);
+        self.alias_history.insert(a);
+        Some((a, bare))
+    }
+
+    /// A PUBLISH with its Topic Alias alone, whatever the connection mapped. Where the
+    /// connection never set the alias (and sent nothing the oracle cannot follow)
+    /// but an earlier one did, a broker that routes it carried a mapping over
+    /// (MQTT-3.3.2-7).
+    fn bare_alias(&mut self, i: usize, slot: usize, pb: &mut mqttspec_codec::Publish) {
+        let Some(drawn) = pb.properties.topic_alias() else { return };
+        pb.topic = "".into();
+        let Some(c) = self.conns[slot].as_ref() else { return };
+        // An alias an earlier connection set, if there is one this one has not.
+        let mut earlier: Vec<u16> =
+            self.alias_history.iter().copied().filter(|a| !c.aliases.contains_key(a)).collect();
+        earlier.sort_unstable();
+        let a = earlier.first().copied().filter(|a| *a <= c.alias_max).unwrap_or(drawn);
+        if let Ok(props) = mqttspec_codec::Properties::build(vec![mqttspec_codec::Property::TopicAlias(a)]) {
+            pb.properties = props;
+        }
+        self.out.aliases[i] = Some((a, true));
+        let unset = !c.raw_sent && !c.desync && !c.aliases.contains_key(&a);
+        if unset && a <= c.alias_max && self.alias_history.contains(&a) {
+            self.observer.forbid(
+                pb.payload.clone(),
+                format!("MQTT-3.3.2-7 (5.0): a PUBLISH with Topic Alias {a} alone, an alias only an earlier network connection had set, was routed"),
+            );
+        }
+    }
+
     /// Sends bytes that may break the spec. When the strict codec, reading as a
     /// server, refuses a whole packet, the broker must not carry on: a PINGREQ sent
     /// after it must find the connection closed, not answered.
@@ -411,6 +490,9 @@ impl Exec<'_> {
         let desync = self.conns[slot].as_ref().is_some_and(|c| c.desync);
         let refused = if desync { None } else { refusal(bytes, self.version) };
         self.observer.raw(slot);
+        if let Some(c) = self.conns[slot].as_mut() {
+            c.raw_sent = true;
+        }
         self.out.raws[i] = Some(bytes.to_vec());
         self.write(slot, bytes).await;
         self.settle(i, slot, Want::Nothing, timing).await;
@@ -466,10 +548,12 @@ pub async fn run(
         observer: Observer::new(version, names),
         out: Outcome::default(),
         acks: Vec::new(),
+        alias_history: HashSet::new(),
     };
     for (i, op) in ops.iter().enumerate() {
         exec.out.windows.push(Vec::new());
         exec.out.raws.push(None);
+        exec.out.aliases.push(None);
         exec.op(i, op, timing).await;
         if exec.out.unreachable.is_some() {
             break;

@@ -39,6 +39,10 @@ pub enum Check {
     Crash,
     /// The reference broker gave the answer a statement requires; the target did not.
     Differential,
+    /// A Topic Alias misused: a client's alias resolved to another topic, or one an
+    /// earlier connection set still routed (MQTT-3.3.2-12, MQTT-3.3.2-7); a server's
+    /// alias beyond the client's Topic Alias Maximum (MQTT-3.1.2-26/-27, MQTT-3.3.2-11).
+    TopicAlias,
 }
 
 /// One broken invariant.
@@ -66,6 +70,9 @@ pub struct Finding {
     /// The bytes the broker should have refused (an accepted malformed packet).
     #[serde(skip)]
     pub raw: Option<bytes::Bytes>,
+    /// The client's Topic Alias Maximum a server alias had to stay within.
+    #[serde(skip)]
+    pub alias_max: Option<u16>,
     /// SHOULD-level: a 5.0 malformation no statement obliges the server to detect.
     /// 5.0 §4.13.1 leaves "the rigor with which a Client or Server checks" a packet
     /// to the implementation, and MQTT-4.13.1-1 binds once one is detected; where a
@@ -97,6 +104,7 @@ impl Finding {
             payload: None,
             max_qos: None,
             raw: None,
+            alias_max: None,
             should: false,
         }
     }
@@ -180,6 +188,8 @@ struct SlotView {
     unacked: std::collections::HashSet<u16>,
     pending_subs: HashMap<u16, (String, u8)>,
     aliases: HashMap<u16, String>,
+    /// 5.0 Topic Alias Maximum this connection announced.
+    alias_max: u16,
 }
 
 #[derive(Debug, Default)]
@@ -206,6 +216,10 @@ pub struct Observer {
     /// A connection of each slot is open and its CONNECT is pending.
     intended_identity: Vec<Option<usize>>,
     names_ids: Vec<String>,
+    /// The topic of each PUBLISH sent with a Topic Alias.
+    alias_topics: HashMap<bytes::Bytes, String>,
+    /// Payloads no one may receive, and what a delivery breaks.
+    forbidden: HashMap<bytes::Bytes, String>,
 }
 
 impl Observer {
@@ -220,6 +234,8 @@ impl Observer {
             published: HashMap::new(),
             intended_identity: vec![None; session::CLIENTS],
             names_ids: names.ids.clone(),
+            alias_topics: HashMap::new(),
+            forbidden: HashMap::new(),
         }
     }
 
@@ -255,15 +271,21 @@ impl Observer {
         }
     }
 
+    /// No one may receive `payload`: a delivery breaks what `text` cites.
+    pub(super) fn forbid(&mut self, payload: bytes::Bytes, text: String) {
+        self.forbidden.insert(payload, text);
+    }
+
     /// A well-formed operation is about to be sent.
     pub(super) fn intend(&mut self, i: usize, op: &Op, p: &Packet) {
         match (op, p) {
             // A second CONNECT on a connection is a protocol error and changes nothing
             // (nor does one a partial packet before it swallowed).
             (Op::Connect { .. }, _) if self.slots[op.slot()].connected => {}
-            (Op::Connect { id, max_packet, receive_max, will, .. }, _) => {
+            (Op::Connect { id, max_packet, receive_max, will, alias_max, .. }, _) => {
                 self.intended_identity[op.slot()] = Some(*id);
                 let v5 = self.version == Version::V5;
+                self.slots[op.slot()].alias_max = alias_max.unwrap_or(0);
                 self.slots[op.slot()].max_packet = if v5 { *max_packet } else { None };
                 self.slots[op.slot()].receive_max = if v5 { *receive_max } else { None };
                 if let Some(w) = will {
@@ -278,8 +300,12 @@ impl Observer {
                     *e = (*e).max(*qos);
                 }
             }
-            (Op::Publish { qos, .. }, Packet::Publish(pb)) => {
+            (Op::Publish { qos, topic, .. }, Packet::Publish(pb)) => {
                 self.published.insert(pb.payload.clone(), *qos);
+                if pb.properties.topic_alias().is_some() {
+                    let topic = format!("{}/{}", self.prefix, session::TOPICS[topic % session::TOPICS.len()]);
+                    self.alias_topics.insert(pb.payload.clone(), topic);
+                }
             }
             _ => {}
         }
@@ -362,6 +388,21 @@ impl Observer {
                 }
                 None
             }
+            Packet::Publish(pb) if self.forbidden.contains_key(&pb.payload) => {
+                let text = self.forbidden.get(&pb.payload).cloned().unwrap_or_default();
+                let mut f = Finding::new(Check::TopicAlias, i, slot, v, ids_in(&text, v), text);
+                f.payload = Some(pb.payload.clone());
+                Some(f)
+            }
+            // Followed all the same, so that its flow goes on.
+            Packet::Publish(pb) if self.alias_over(slot, pb).is_some() => {
+                let (max, text) = self.alias_over(slot, pb)?;
+                let followed = if self.stale(slot) { None } else { self.delivered(i, slot, pb, p) };
+                let mut f = Finding::new(Check::TopicAlias, i, slot, v, ids_in(&text, v), text);
+                f.payload = Some(pb.payload.clone());
+                f.alias_max = Some(max);
+                Some(followed.unwrap_or(f))
+            }
             // What still reaches a connection whose session another one took over
             // belongs to the old session, whose state the oracle no longer follows.
             Packet::Publish(_) | Packet::PubRel(_) if self.stale(slot) => None,
@@ -382,6 +423,26 @@ impl Observer {
             }
             _ => None,
         }
+    }
+
+    /// A server Topic Alias beyond the Topic Alias Maximum the connection announced:
+    /// that maximum, and what it breaks.
+    fn alias_over(&self, slot: usize, pb: &mqttspec_codec::Publish) -> Option<(u16, String)> {
+        let a = pb.properties.topic_alias()?;
+        let max = self.slots[slot].alias_max;
+        if a <= max {
+            return None;
+        }
+        let text = if max == 0 {
+            format!(
+                "MQTT-3.1.2-27 (5.0): a PUBLISH came with Topic Alias {a} to a client that announced no Topic Alias Maximum"
+            )
+        } else {
+            format!(
+                "MQTT-3.1.2-26 MQTT-3.3.2-11 (5.0): a PUBLISH came with Topic Alias {a} to a client whose Topic Alias Maximum is {max}"
+            )
+        };
+        Some((max, text))
     }
 
     fn delivered(
@@ -433,6 +494,16 @@ impl Observer {
         }
         if session.tainted || topic.is_empty() {
             return None;
+        }
+        // A client's PUBLISH with a Topic Alias is routed as if it carried the topic
+        // name the alias maps to (MQTT-3.3.2-12).
+        if let Some(sent) = self.alias_topics.get(&pb.payload).filter(|t| **t != topic) {
+            let text = format!(
+                "MQTT-3.3.2-12 (5.0): a PUBLISH sent to {sent:?} with a Topic Alias was delivered as {topic:?}"
+            );
+            let mut f = Finding::new(Check::TopicAlias, i, slot, v, ids_in(&text, v), text);
+            f.payload = Some(pb.payload.clone());
+            return Some(f);
         }
         let who = &self.names_ids[id];
         let granted = session

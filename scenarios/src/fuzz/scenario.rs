@@ -39,14 +39,23 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
 }
 
+/// What a fault or seed sent, and the Topic Alias a PUBLISH carried (and whether
+/// alone), as the reference broker's run had them.
+#[derive(Clone, Copy, Default)]
+struct Sent<'a> {
+    bytes: Option<&'a [u8]>,
+    alias: Option<(u16, bool)>,
+}
+
 /// The steps an operation becomes (its index `i`, packet identifier `i + 1`).
-fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Option<&[u8]>) -> Vec<Value> {
+fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, sent: Sent) -> Vec<Value> {
+    let bytes = sent.bytes;
     let pid = (i % 65535) + 1;
     let topic = |t: usize| format!("{{{{prefix}}}}/{}", TOPICS[t % TOPICS.len()]);
     let filter = |f: usize| format!("{{{{prefix}}}}/{}", FILTERS[f % FILTERS.len()]);
     let c = client(op.slot());
     match op {
-        Op::Connect { c: slot, id, clean, expiry, will, max_packet, receive_max } => {
+        Op::Connect { c: slot, id, clean, expiry, will, max_packet, receive_max, alias_max } => {
             let mut step = json!({"client": c, "clean-start": clean});
             if id != slot && ops.iter().any(|o| o.slot() == *id) {
                 step["client-id"] = json!(format!("{{{{id:{}}}}}", client(*id)));
@@ -55,7 +64,10 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
                 step["will"] = json!({"topic": topic(w.topic), "payload": format!("w{i}"), "qos": w.qos, "retain": w.retain});
             }
             if v == Version::V5 {
-                let mut props = json!({"topic-alias-maximum": 4});
+                let mut props = json!({});
+                if let Some(n) = alias_max {
+                    props["topic-alias-maximum"] = json!(n);
+                }
                 if *expiry > 0 {
                     props["session-expiry-interval"] = json!(expiry);
                 }
@@ -78,6 +90,12 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
             if *qos > 0 {
                 p["packet-id"] = json!(pid);
             }
+            if let Some((a, bare)) = sent.alias {
+                p["properties"] = json!({"topic-alias": a});
+                if bare {
+                    p["topic"] = json!("");
+                }
+            }
             vec![json!({"send": {"client": c, "packet": {"publish": p}}})]
         }
         Op::Ping { .. } => vec![json!({"send": {"client": c, "packet": {"pingreq": {}}}})],
@@ -87,7 +105,7 @@ fn op_steps(i: usize, op: &Op, ops: &[Op], names: &Names, v: Version, bytes: Opt
         // identifier) is the packet as the scenario names it, with the fault as a
         // `tamper`: raw bytes would name the reference broker's run instead.
         Op::Fault { base, tamper, .. } if names_in(bytes, names) && as_tamper(tamper).is_some() => {
-            let mut steps = op_steps(i, base, ops, names, v, None);
+            let mut steps = op_steps(i, base, ops, names, v, Sent::default());
             let key = if matches!(**base, Op::Connect { .. }) { "connect" } else { "send" };
             steps[0][key]["tamper"] = as_tamper(tamper).unwrap_or_default();
             steps
@@ -113,7 +131,7 @@ fn as_tamper(f: &FaultSpec) -> Option<Value> {
         FaultSpec::Append(b) => json!({"append-hex": hex(b)}),
         FaultSpec::ProtocolLevel(l) => json!({"protocol-level": l}),
         FaultSpec::ConnectFlags(x) => json!({"connect-flags": x}),
-        FaultSpec::LengthDelta(_) => return None,
+        FaultSpec::LengthDelta(_) | FaultSpec::BareAlias => return None,
     };
     let mut t = t;
     t["skip-checks"] = json!(true);
@@ -146,6 +164,14 @@ fn expectation(p: &Packet, is_check: bool, finding: &Finding, prefix: &str) -> (
     if let (true, Packet::Publish(pb)) = (is_check, p) {
         if finding.payload.as_ref() == Some(&pb.payload) {
             match finding.check {
+                // A Topic Alias, if the server uses one, within the client's maximum.
+                Check::TopicAlias if finding.alias_max.is_some() => {
+                    let max = finding.alias_max.unwrap_or(0);
+                    want["publish"]["properties"] = match max {
+                        0 => json!({"topic-alias": {"any": false}}),
+                        _ => json!({"topic-alias": {"range-or-absent": [1, max]}}),
+                    };
+                }
                 Check::QosAbove => want["publish"]["qos"] = json!(pb.qos as u8),
                 // Sent too early for the Receive Maximum: no field tells it, and the
                 // scenario acknowledges as the run did, so it may not confirm.
@@ -212,7 +238,11 @@ pub fn write(
         if i == finding.op {
             window_start = steps.len() + 1;
         }
-        let mut own = op_steps(i, op, ops, ref_names, v, raws.get(i).and_then(|r| r.as_deref()));
+        let sent = Sent {
+            bytes: raws.get(i).and_then(|r| r.as_deref()),
+            alias: reference.aliases.get(i).copied().flatten(),
+        };
+        let mut own = op_steps(i, op, ops, ref_names, v, sent);
         let window: Vec<&(usize, Seen)> =
             reference.windows.get(i).map(|w| w.iter().collect()).unwrap_or_default();
         // A connect step expects the CONNACK itself.
@@ -298,12 +328,16 @@ pub fn write(
             let reuse = is_check
                 && finding.check == Check::Flow
                 && finding.message.contains("reuses packet identifier");
+            // An alias an earlier connection set: the reference broker refuses it, or
+            // at least routes it nowhere.
+            let carried_over =
+                finding.check == Check::TopicAlias && finding.message.contains("earlier network connection");
             let mut deferred = Vec::new();
             for (k, seen) in mine.iter().enumerate() {
                 match seen {
                     Seen::Closed => {
                         open[slot] = false;
-                        if is_check && finding.check == Check::AcceptedMalformed {
+                        if is_check && (finding.check == Check::AcceptedMalformed || carried_over) {
                             check_step = steps.len() + 1;
                         }
                         steps.push(json!({"expect-closed": {"client": c}}));
@@ -352,10 +386,18 @@ pub fn write(
             // A PUBREL with no PUBREC before it: nothing more may come.
             let stray_pubrel = finding.check == Check::Flow && finding.message.contains("never sent PUBREC");
             let nothing_expected = stray_pubrel
+                || carried_over && check_step == 0
                 || matches!(finding.check, Check::NoSubscription | Check::MaxPacketSize | Check::Malformed);
             if is_check && nothing_expected {
                 check_step = steps.len() + 1;
                 steps.push(json!({"expect-nothing": {"client": c}}));
+            }
+            // A PUBLISH that calls for no answer, refused by a close: the connection must
+            // still answer a PINGREQ.
+            if is_check && finding.check == Check::Differential && check_step == 0 {
+                steps.push(json!({"send": {"client": c, "packet": {"pingreq": {}}}}));
+                check_step = steps.len() + 1;
+                steps.push(json!({"expect": {"client": c, "packet": {"pingresp": {}}}}));
             }
             if is_check && finding.check == Check::AcceptedMalformed && check_step == 0 {
                 check_step = steps.len() + 1;

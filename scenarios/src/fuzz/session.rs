@@ -52,6 +52,8 @@ pub enum Op {
         max_packet: Option<u32>,
         /// 5.0 Receive Maximum: QoS 1/2 deliveries the client takes in flight at once.
         receive_max: Option<u16>,
+        /// 5.0 Topic Alias Maximum the client accepts (absent: none, as 0).
+        alias_max: Option<u16>,
     },
     /// SUBSCRIBE to one filter.
     Subscribe {
@@ -81,6 +83,10 @@ pub enum Op {
         retain: bool,
         /// Payload padding, so that Maximum Packet Size is exercised.
         pad: u16,
+        /// 5.0 Topic Alias to use: the session sets the mapping with the topic name,
+        /// then sends the alias alone while the mapping holds on the connection, and
+        /// only within the Topic Alias Maximum the server returned (MQTT-3.3.2-9).
+        alias: Option<u16>,
     },
     /// PINGREQ.
     Ping {
@@ -132,6 +138,10 @@ pub enum FaultSpec {
     ProtocolLevel(u8),
     /// CONNECT flags byte.
     ConnectFlags(u8),
+    /// A 5.0 PUBLISH with an empty topic name and its Topic Alias, whether or not
+    /// the connection set that alias: one set only on an earlier connection must not
+    /// route it (MQTT-3.3.2-7).
+    BareAlias,
 }
 
 impl Op {
@@ -198,7 +208,7 @@ fn qos(q: u8) -> QoS {
 /// The packet a well-formed operation sends at step `i`, with packet identifier `pid`.
 pub fn packet(op: &Op, i: usize, pid: u16, names: &Names, v: Version) -> Option<Packet> {
     Some(match op {
-        Op::Connect { id, clean, expiry, will, max_packet, receive_max, .. } => {
+        Op::Connect { id, clean, expiry, will, max_packet, receive_max, alias_max, .. } => {
             let mut c = Connect::new(v.codec(), names.ids[*id % CLIENTS].as_str());
             if let Some(login) = &names.login {
                 login.apply(&mut c);
@@ -206,7 +216,10 @@ pub fn packet(op: &Op, i: usize, pid: u16, names: &Names, v: Version) -> Option<
             c.clean_start = *clean;
             c.keep_alive = 60;
             if v == Version::V5 {
-                let mut props = vec![Property::TopicAliasMaximum(4)];
+                let mut props = Vec::new();
+                if let Some(n) = alias_max {
+                    props.push(Property::TopicAliasMaximum(*n));
+                }
                 if *expiry > 0 {
                     props.push(Property::SessionExpiryInterval(*expiry));
                 }
@@ -239,11 +252,14 @@ pub fn packet(op: &Op, i: usize, pid: u16, names: &Names, v: Version) -> Option<
             properties: Properties::new(),
             filters: vec![names.filter(*filter).as_str().into()],
         }),
-        Op::Publish { topic, qos: q, retain, pad, .. } => {
+        Op::Publish { topic, qos: q, retain, pad, alias, .. } => {
             let mut p = Publish::new(names.topic(*topic).as_str(), payload('m', i, *pad));
             p.qos = qos(*q);
             p.retain = *retain;
             p.packet_id = (*q > 0).then_some(pid);
+            if let (Some(a), Version::V5) = (alias, v) {
+                p.properties = Properties::build(vec![Property::TopicAlias(*a)]).ok()?;
+            }
             Packet::Publish(p)
         }
         Op::Ping { .. } => Packet::PingReq,
@@ -266,8 +282,19 @@ pub fn tamper(f: &FaultSpec, encoded_len: usize) -> Tamper {
         FaultSpec::Append(b) => t.append = Some(Bytes::copy_from_slice(b)),
         FaultSpec::ProtocolLevel(l) => t.protocol_level = Some(*l),
         FaultSpec::ConnectFlags(x) => t.connect_flags = Some(*x),
+        // Well-formed bytes: the fault is in what the alias refers to.
+        FaultSpec::BareAlias => t.skip_checks = false,
     }
     t
+}
+
+/// A client's Topic Alias Maximum: mostly 4, sometimes 1 or none.
+fn alias_max(r: &mut SmallRng) -> Option<u16> {
+    match r.random_range(0..10u8) {
+        0 => None,
+        1 => Some(1),
+        _ => Some(4),
+    }
 }
 
 /// What generation draws from.
@@ -299,6 +326,7 @@ impl Gen<'_> {
                 }),
                 max_packet: r.random_bool(0.15).then(|| r.random_range(20..=400)),
                 receive_max: r.random_bool(0.2).then(|| r.random_range(1..=3)),
+                alias_max: alias_max(r),
             },
             3..=6 => {
                 Op::Subscribe { c, filter: r.random_range(0..FILTERS.len()), qos: r.random_range(0..=2) }
@@ -310,6 +338,7 @@ impl Gen<'_> {
                 qos: r.random_range(0..=2),
                 retain: r.random_bool(0.2),
                 pad: if r.random_bool(0.1) { r.random_range(0..500) } else { 0 },
+                alias: r.random_bool(0.3).then(|| r.random_range(1..=3)),
             },
             16 => Op::Ping { c },
             17 => Op::Disconnect { c },
@@ -327,6 +356,12 @@ impl Gen<'_> {
             base = self.well_formed(c);
         }
         let r = &mut *self.rng;
+        if let (Version::V5, Op::Publish { alias, .. }) = (self.version, &mut base) {
+            if r.random_bool(0.3) {
+                *alias = Some(r.random_range(1..=3));
+                return Op::Fault { c, base: Box::new(base), tamper: FaultSpec::BareAlias };
+            }
+        }
         let tamper = match r.random_range(0..7u8) {
             0 => FaultSpec::Flags(r.random_range(0..16)),
             1 => FaultSpec::LengthDelta(r.random_range(-3..=3)),
@@ -353,13 +388,55 @@ impl Gen<'_> {
             let clean = self.rng.random_bool(0.6);
             let expiry = if self.version == Version::V5 && !clean { 120 } else { 0 };
             let receive_max = self.rng.random_bool(0.2).then(|| self.rng.random_range(1..=3));
-            ops.push(Op::Connect { c, id: c, clean, expiry, will: None, max_packet: None, receive_max });
+            let alias_max = alias_max(self.rng);
+            ops.push(Op::Connect {
+                c,
+                id: c,
+                clean,
+                expiry,
+                will: None,
+                max_packet: None,
+                receive_max,
+                alias_max,
+            });
         }
         for _ in 0..self.rng.random_range(4..=24) {
             let op = self.op(clients);
             ops.push(op);
         }
+        if self.version == Version::V5 && self.rng.random_bool(0.15) {
+            let at = self.rng.random_range(clients..=ops.len());
+            let c = self.rng.random_range(0..clients);
+            let chain = self.alias_reconnect(c);
+            ops.splice(at..at, chain);
+        }
         ops
+    }
+
+    /// A client that set a Topic Alias resumes its session on a new connection and
+    /// sends the alias alone: the new connection must not know it (MQTT-3.3.2-7).
+    fn alias_reconnect(&mut self, c: usize) -> Vec<Op> {
+        let r = &mut *self.rng;
+        let topic = r.random_range(0..TOPICS.len());
+        let alias = Some(r.random_range(1..=3));
+        let publish = |qos| Op::Publish { c, topic, qos, retain: false, pad: 0, alias };
+        let resume = Op::Connect {
+            c,
+            id: c,
+            clean: false,
+            expiry: 120,
+            will: None,
+            max_packet: None,
+            receive_max: None,
+            alias_max: Some(4),
+        };
+        let qos = r.random_range(0..=2);
+        vec![
+            publish(qos),
+            if r.random_bool(0.5) { Op::Disconnect { c } } else { Op::Drop { c } },
+            resume,
+            Op::Fault { c, base: Box::new(publish(qos)), tamper: FaultSpec::BareAlias },
+        ]
     }
 
     /// A variation of `ops`: operations inserted, removed, replaced or duplicated.

@@ -25,6 +25,7 @@ fn a_delivery_beyond_the_receive_maximum_is_found_and_an_acknowledged_one_is_not
         will: None,
         max_packet: None,
         receive_max: Some(1),
+        alias_max: Some(4),
     };
     o.opened(0);
     o.intend(0, &op, &Packet::PingReq);
