@@ -7,31 +7,21 @@
 //! broker's latency, for deliveries to the other clients.
 
 use super::oracle::{Check, Finding, Observer};
+use super::reader::{Event, read_loop};
+pub use super::reader::{Seen, Timing};
 use super::session::{self, Names, Op};
-use super::wire::{connect_level, refusal, version_of};
+use super::wire::{connect_level, refusal};
 use crate::net::connector::{Connector, Transport};
 use crate::version::Version;
-use bytes::BytesMut;
-use mqttspec_codec::{Ack, DecodeOptions, Frame, Packet, Role, check_frame};
+use mqttspec_codec::{Ack, Frame, Packet, check_frame};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-
-/// What a client slot saw in the window of one operation.
-#[derive(Debug, Clone)]
-pub enum Seen {
-    /// A packet the strict codec accepted, and its size in bytes.
-    Packet(Packet, usize),
-    /// The broker closed the connection.
-    Closed,
-    /// Bytes the strict codec refuses.
-    Malformed(String),
-}
 
 /// How one session went.
 #[derive(Debug, Default)]
@@ -53,33 +43,6 @@ pub struct Outcome {
     pub aliases: Vec<Option<(u16, bool)>>,
 }
 
-/// Timing of a run: how long to wait for an answer, and the quiet spell after it.
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    /// Longest wait for an answer the protocol calls for.
-    pub patience: Duration,
-    /// Smoothed answer latency, in microseconds.
-    pub latency_us: f64,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Timing { patience: Duration::from_secs(2), latency_us: 2000.0 }
-    }
-}
-
-impl Timing {
-    fn quiet(&self) -> Duration {
-        Duration::from_micros((self.latency_us * 1.5).clamp(500.0, 20_000.0) as u64)
-    }
-
-    fn observe(&mut self, d: Duration) {
-        self.latency_us = self.latency_us * 0.9 + d.as_micros() as f64 * 0.1;
-    }
-}
-
-type Event = (usize, u64, Seen);
-
 struct Conn {
     writer: WriteHalf<Box<dyn Transport>>,
     reader: JoinHandle<()>,
@@ -98,58 +61,6 @@ struct Conn {
     alias_max: u16,
     /// Topic Aliases this connection set: alias to topic index.
     aliases: HashMap<u16, usize>,
-}
-
-async fn read_loop(
-    mut r: ReadHalf<Box<dyn Transport>>,
-    slot: usize,
-    generation: u64,
-    level: Arc<AtomicU8>,
-    tx: mpsc::UnboundedSender<Event>,
-) {
-    let mut buf = BytesMut::with_capacity(4096);
-    loop {
-        let known = version_of(level.load(Ordering::Relaxed));
-        let framing = known.unwrap_or(Version::V5).codec();
-        match check_frame(&buf, 16 << 20, framing) {
-            Ok(Frame::Complete { len, .. }) => {
-                let frame = buf.split_to(len).freeze();
-                let decode = |v: Version| {
-                    Packet::decode(&frame, &DecodeOptions::new(v.codec()).with_role(Role::Client))
-                };
-                let decoded = match known {
-                    Some(v) => decode(v),
-                    // Either version's answer is acceptable.
-                    None => decode(Version::V5).or_else(|_| decode(Version::V311)),
-                };
-                let seen = match decoded {
-                    Ok(p) => Seen::Packet(p, len),
-                    Err(e) => Seen::Malformed(format!("{e} in {}", crate::net::client::hex(&frame))),
-                };
-                let stop = matches!(seen, Seen::Malformed(_));
-                if tx.send((slot, generation, seen)).is_err() || stop {
-                    return;
-                }
-                continue;
-            }
-            Ok(Frame::Incomplete { .. }) => {}
-            Err(v) => {
-                let _ = tx.send((
-                    slot,
-                    generation,
-                    Seen::Malformed(format!("{v} in {}", crate::net::client::hex(&buf))),
-                ));
-                return;
-            }
-        }
-        match r.read_buf(&mut buf).await {
-            Ok(0) | Err(_) => {
-                let _ = tx.send((slot, generation, Seen::Closed));
-                return;
-            }
-            Ok(_) => {}
-        }
-    }
 }
 
 /// A session being carried out.

@@ -18,6 +18,7 @@ mod known;
 pub use known::corpus_seeds;
 mod minimise;
 pub mod oracle;
+mod reader;
 pub mod report;
 pub mod scenario;
 pub mod session;
