@@ -83,6 +83,8 @@ impl Observer {
 
     pub(super) fn opened(&mut self, slot: usize) {
         self.slots[slot] = SlotView::default();
+        // A new connection is no one until its own CONNECT says who.
+        self.intended_identity[slot] = None;
     }
 
     pub(super) fn closed(&mut self, slot: usize) {

@@ -45,3 +45,65 @@ fn a_delivery_beyond_the_receive_maximum_is_found_and_an_acknowledged_one_is_not
     // A resend of one in flight adds nothing.
     assert!(o.flow_control(2, 0, &publish(2)).is_none());
 }
+
+/// Found against Mosquitto: a connection opened again and sent raw bytes (a
+/// tampered CONNECT, as another client) was taken for the identity its slot had
+/// connected as before, so a subscription made there was credited to the wrong
+/// session and a delivery through it looked above the granted QoS.
+#[test]
+fn a_reopened_connection_has_no_identity_until_its_connect() {
+    use mqttspec_codec::{ConnAck, Properties, Publish, QoS, ReasonCode, SubAck, Subscribe, Subscription};
+    let names = Names::new("t", 0, None);
+    let mut o = Observer::new(Version::V5, &names);
+    let connect = |c, id, clean| Op::Connect {
+        c,
+        id,
+        clean,
+        expiry: 0,
+        will: None,
+        max_packet: None,
+        receive_max: None,
+        alias_max: Some(4),
+    };
+    let connack = |present| {
+        Packet::ConnAck(ConnAck { session_present: present, code: ReasonCode(0), properties: Properties::new() })
+    };
+    let subscribe = |o: &mut Observer, i, slot, filter: usize, qos| {
+        let op = Op::Subscribe { c: slot, filter, qos };
+        let p = Subscribe {
+            packet_id: 1,
+            properties: Properties::new(),
+            filters: vec![Subscription::new(names.filter(filter).as_str(), QoS::AtMostOnce)],
+        };
+        o.intend(i, &op, &Packet::Subscribe(p));
+        let ack = SubAck { packet_id: 1, properties: Properties::new(), codes: vec![ReasonCode(qos)] };
+        assert!(o.received(i, slot, &Packet::SubAck(ack), 5).is_none());
+    };
+    // Slot 0 is identity 0, then its connection closes; slot 2 is identity 2, on `#` at QoS 0.
+    for (slot, id) in [(0, 0), (2, 2)] {
+        o.opened(slot);
+        o.intend(0, &connect(slot, id, true), &Packet::PingReq);
+        assert!(o.received(0, slot, &connack(false), 4).is_none());
+    }
+    subscribe(&mut o, 1, 2, 4, 0);
+    o.closed(0);
+    // Slot 0 opens again and sends a CONNECT the oracle cannot read (as identity 2,
+    // taking its session over), then subscribes to `a/#` at QoS 1.
+    o.opened(0);
+    o.raw(0);
+    assert!(o.received(2, 0, &connack(true), 4).is_none());
+    subscribe(&mut o, 3, 0, 6, 1);
+    // Identity 2 takes its session back on slot 2 and gets its own QoS 1 message
+    // through `a/#`.
+    o.closed(2);
+    o.opened(2);
+    o.intend(4, &connect(2, 2, false), &Packet::PingReq);
+    assert!(o.received(4, 2, &connack(true), 4).is_none());
+    let mut p = Publish::new(names.topic(3).as_str(), session::payload('m', 5, 0));
+    p.qos = QoS::AtLeastOnce;
+    p.packet_id = Some(1);
+    let op = Op::Publish { c: 2, topic: 3, qos: 1, retain: false, pad: 0, alias: None };
+    o.intend(5, &op, &Packet::Publish(p.clone()));
+    let f = o.received(5, 2, &Packet::Publish(p), 20);
+    assert!(f.is_none(), "{f:?}");
+}
