@@ -80,3 +80,30 @@ async fn a_broker_that_hangs_up_is_a_fail_not_an_error() {
     let results = run_all(&[loaded], &[Version::V311], &Target::tcp(addr), &opts).await.unwrap();
     assert_eq!(results[0].verdict, Verdict::Fail, "{:?}", results[0]);
 }
+
+/// A second CONNECT on a connection is a protocol error (MQTT-3.1.0-2): the Maximum
+/// Packet Size it announces is not in force, so the broker's DISCONNECT, sized for the
+/// first CONNECT's limit (none), is no fault of the broker's.
+const SECOND_CONNECT_LIMIT: &str = "id: x/second-connect-limit
+title: a second CONNECT's Maximum Packet Size is not in force
+statements: [MQTT-3.1.0-2]
+level: must
+versions: ['5.0']
+steps:
+  - connect: {client: a}
+  - send: {client: a, packet: {connect: {properties: {maximum-packet-size: 20}}}}
+  - expect: {client: a, packet: {disconnect: {reason-code: 0x82}}}
+  - expect-closed: {client: a}
+";
+
+#[tokio::test]
+async fn a_second_connects_limit_is_not_held_against_the_broker() {
+    let loaded =
+        parse(SECOND_CONNECT_LIMIT, Path::new("x/second-connect-limit.yaml"), &Catalogue::builtin()).unwrap();
+    let results =
+        run_all(&[loaded], &[Version::V5], &Target::Embedded, &RunOptions::default()).await.unwrap();
+    assert_eq!(results[0].verdict, Verdict::Pass, "{:?}", results[0]);
+    // The DISCONNECT (with its Reason String) is larger than the second CONNECT's limit.
+    let disconnect = results[0].transcript.iter().find(|e| e.hex.starts_with("e0")).expect("a DISCONNECT");
+    assert!(disconnect.hex.split_whitespace().count() > 20, "{}", disconnect.hex);
+}

@@ -36,13 +36,28 @@ impl Broker {
         &mut self,
         conn: ConnId,
         version: Version,
+        codes: (ReasonCode, Option<u8>),
+        why: Problem,
+    ) {
+        self.refuse_as(conn, version, codes, why, None);
+    }
+
+    /// [`Self::refuse`] a CONNECT from `client_id`, whose session may be stored.
+    pub(super) fn refuse_as(
+        &mut self,
+        conn: ConnId,
+        version: Version,
         (v5, v311): (ReasonCode, Option<u8>),
         why: Problem,
+        client_id: Option<&str>,
     ) {
         let code = if version.is_v5() { Some(v5) } else { v311.map(ReasonCode) };
         if let Some(code) = code {
-            // MQTT-3.2.2-4 (3.1.1), MQTT-3.2.2-6 (5.0): a refusal has Session Present 0.
-            let session_present = self.mutant(M::RefusalSessionPresent);
+            // MQTT-3.2.2-4 (3.1.1), MQTT-3.2.2-6 (5.0): a refusal has Session Present 0,
+            // whether or not the client's session is stored.
+            let stored = client_id.is_some_and(|id| self.sessions.contains_key(id));
+            let session_present = self.mutant(M::RefusalSessionPresent)
+                || stored && self.mutant(M::RefusalReportsStoredSession);
             let ack = ConnAck { session_present, code, properties: why.properties() };
             self.send_as(conn, version, Packet::ConnAck(ack));
         }
@@ -102,13 +117,14 @@ impl Broker {
                 let codes =
                     (ReasonCode::BAD_USER_NAME_OR_PASSWORD, Some(v311_connack::BAD_USER_NAME_OR_PASSWORD));
                 let why = Problem::new("user name or password not accepted").about("user-name", name);
-                return self.refuse(conn, v, codes, why);
+                return self.refuse_as(conn, v, codes, why, c.client_id.as_str().ok());
             }
         }
         if !cfg.allow_anonymous && user.is_none() {
             let why = Problem::new("this server accepts no client without a user name");
             let codes = (ReasonCode::NOT_AUTHORIZED, Some(v311_connack::NOT_AUTHORIZED));
-            return self.refuse(conn, v, codes, why.about("allow-anonymous", "false"));
+            let why = why.about("allow-anonymous", "false");
+            return self.refuse_as(conn, v, codes, why, c.client_id.as_str().ok());
         }
         // MQTT-4.12.0-6 (5.0): no Authentication Method in CONNACK unless the client sent one.
         let advertised = (v.is_v5() && self.mutant(M::AuthMethodAdvertised))

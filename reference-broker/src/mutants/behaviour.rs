@@ -214,6 +214,8 @@ behaviours! {
         v311: ["MQTT-3.2.2-5"], /* (3.1.1) */ v5: ["MQTT-3.2.2-7", "MQTT-4.13.2-1", "MQTT-3.1.4-2"], /* (5.0) */
     RefusalSessionPresent "refusal-session-present": "a refusing CONNACK has Session Present 1"
         v311: ["MQTT-3.2.2-4"], /* (3.1.1) */ v5: ["MQTT-3.2.2-6"], /* (5.0) */
+    RefusalReportsStoredSession "refusal-reports-stored-session": "a refusing CONNACK has Session Present 1 when the client's session is stored, as amqtt's did under fuzzing"
+        v311: ["MQTT-3.2.2-4"], /* (3.1.1) */ v5: ["MQTT-3.2.2-6"], /* (5.0) */
     ConnackMissing "connack-missing": "an accepted CONNECT is never answered with CONNACK"
         v311: [], v5: ["MQTT-3.1.4-5"], /* (5.0) */
     NewSessionNotKept "new-session-not-kept": "Clean Session / Clean Start 0 without a stored session gets one that ends with its connection"

@@ -42,6 +42,7 @@ pub(super) fn script(id: &str) -> Option<(Script, Config)> {
         "success-connack-without-method" | "reauth-failure-kept-open" => (reauthentication, scram),
         "retained-will-accepted" => (connects, no_retain),
         "refused-connection-kept-open" | "refusal-session-present" => (connects, anonymous_refused),
+        "refusal-reports-stored-session" => (refused_resume, anonymous_refused),
         "second-connect-ignored"
         | "assigned-id-not-reported"
         | "assigned-id-reused"
@@ -230,6 +231,17 @@ fn connects(h: &mut H) {
 
 /// A persistent session's connection closed by a second CONNECT, then resumed: the
 /// session (Session Present, its subscription) must have outlived the close.
+/// A client with a stored session, refused when it comes back without a user name.
+fn refused_resume(h: &mut H) {
+    let mut c = h.persistent("back");
+    c.username = Some("someone".into());
+    h.connect_with(1, c.clone());
+    h.sub(1, "s/t", q(QoS::AtLeastOnce));
+    h.feed(Input::Lost(1));
+    c.username = None;
+    h.connect_with(2, c);
+}
+
 fn second_connect(h: &mut H) {
     let c = h.persistent("twice");
     h.connect_with(1, c.clone());

@@ -30,8 +30,12 @@ struct SlotView {
     unacked: std::collections::HashSet<u16>,
     pending_subs: HashMap<u16, (String, u8)>,
     aliases: HashMap<u16, String>,
-    /// 5.0 Topic Alias Maximum this connection announced.
-    alias_max: u16,
+    /// 5.0 Topic Alias Maximum this connection announced (`None`: unknown, after a
+    /// CONNECT the oracle could not read).
+    alias_max: Option<u16>,
+    /// A CONNECT, or bytes that may have been one, went out on this connection: a
+    /// later CONNECT is a protocol error whose limits are not in force.
+    sent_connect: bool,
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +106,7 @@ impl Observer {
 
     /// Raw bytes go out on `slot`: what they do to routing is unknown.
     pub(super) fn raw(&mut self, slot: usize) {
+        self.slots[slot].sent_connect = true;
         let identity = self.slots[slot].identity.or(self.intended_identity[slot]);
         match identity {
             Some(id) => self.sessions.entry(id).or_default().tainted = true,
@@ -124,12 +129,15 @@ impl Observer {
     pub(super) fn intend(&mut self, i: usize, op: &Op, p: &Packet) {
         match (op, p) {
             // A second CONNECT on a connection is a protocol error and changes nothing
-            // (nor does one a partial packet before it swallowed).
-            (Op::Connect { .. }, _) if self.slots[op.slot()].connected => {}
+            // (nor does one a partial packet before it swallowed), whether or not the
+            // first one's CONNACK has come yet.
+            (Op::Connect { .. }, _)
+                if self.slots[op.slot()].connected || self.slots[op.slot()].sent_connect => {}
             (Op::Connect { id, max_packet, receive_max, will, alias_max, .. }, _) => {
                 self.intended_identity[op.slot()] = Some(*id);
                 let v5 = self.version == Version::V5;
-                self.slots[op.slot()].alias_max = alias_max.unwrap_or(0);
+                self.slots[op.slot()].sent_connect = true;
+                self.slots[op.slot()].alias_max = Some(alias_max.unwrap_or(0));
                 self.slots[op.slot()].max_packet = if v5 { *max_packet } else { None };
                 self.slots[op.slot()].receive_max = if v5 { *receive_max } else { None };
                 if let Some(w) = will {
@@ -273,7 +281,7 @@ impl Observer {
     /// that maximum, and what it breaks.
     fn alias_over(&self, slot: usize, pb: &mqttspec_codec::Publish) -> Option<(u16, String)> {
         let a = pb.properties.topic_alias()?;
-        let max = self.slots[slot].alias_max;
+        let max = self.slots[slot].alias_max?;
         if a <= max {
             return None;
         }

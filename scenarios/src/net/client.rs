@@ -155,8 +155,11 @@ pub struct Client {
     closed_by_broker: bool,
     buf: BytesMut,
     transcript: Transcript,
-    /// The Maximum Packet Size this client announced in its last CONNECT (5.0).
+    /// The Maximum Packet Size this client announced in its CONNECT (5.0).
     max_packet_size: Option<u32>,
+    /// A CONNECT went out on this connection: a second one is a protocol error
+    /// (MQTT-3.1.0-2), and what it announces is not in force.
+    connect_sent: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -218,6 +221,7 @@ impl Client {
             buf: BytesMut::with_capacity(4096),
             transcript,
             max_packet_size: None,
+            connect_sent: false,
         })
     }
 
@@ -284,15 +288,19 @@ impl Client {
         self.version = v;
     }
 
-    /// Records the Maximum Packet Size a CONNECT announced (`None`: no limit): from
+    /// Records the Maximum Packet Size the first CONNECT of the connection announced
+    /// (`None`: no limit; a later one is a protocol error and changes nothing): from
     /// then on a larger packet from the broker fails the case, whatever it holds.
     pub fn announce_max_packet_size(&mut self, max: Option<u32>) {
-        self.max_packet_size = max;
+        if !self.connect_sent {
+            self.max_packet_size = max;
+        }
     }
 
     /// Writes bytes; `label` describes them in the transcript.
     pub async fn write(&mut self, bytes: &Bytes, label: String) -> Result<(), ClientError> {
         self.transcript.add(&self.name, Direction::Sent, label, bytes);
+        self.connect_sent |= bytes.first().is_some_and(|b| b >> 4 == 1);
         let Some(stream) = self.stream.as_mut() else { return Err(self.not_open()) };
         if let Err(e) = stream.write_all(bytes).await {
             // A broker may close before reading everything we send; that shows up in

@@ -74,6 +74,9 @@ pub struct Remote {
     pub per_version: BTreeMap<Version, Connector>,
     /// Credentials for CONNECTs without their own.
     pub login: Option<Login>,
+    /// Credentials for the capability probe alone, where the broker refuses anonymous
+    /// clients and the cases must stay anonymous (a configuration testing refusals).
+    pub probe_login: Option<Login>,
     /// A WebSocket listener beside the main one, if the target has one (§6).
     pub websocket: Option<Box<Connector>>,
 }
@@ -81,7 +84,7 @@ pub struct Remote {
 impl Remote {
     /// One address for every version, no credentials.
     pub fn single(connector: Connector) -> Remote {
-        Remote { connector, per_version: BTreeMap::new(), login: None, websocket: None }
+        Remote { connector, per_version: BTreeMap::new(), login: None, probe_login: None, websocket: None }
     }
 
     /// Where clients of `version` connect.

@@ -73,7 +73,7 @@ pub async fn start_container(image: &str, profile: Option<&Profile>) -> Result<L
     let login = profile.and_then(|p| p.login.as_ref()).map(|l| l.to_login());
     let ready = wait_mqtt(&connector, CodecVersion::V3_1_1, login.as_ref(), Instant::now() + startup).await;
     let launched = Launched {
-        remote: Remote { connector, per_version: BTreeMap::new(), login, websocket: None },
+        remote: Remote { connector, per_version: BTreeMap::new(), login, probe_login: None, websocket: None },
         description: format!("container {image}"),
         running: Running::Container(Box::new(container)),
     };

@@ -415,6 +415,7 @@ pub async fn start_process(name: &str, profile: &Profile) -> Result<Launched, La
         connector: per_version.values().next().cloned().unwrap_or(Connector::Tcp(main)),
         per_version,
         login: profile.login.as_ref().map(|l| l.to_login()),
+        probe_login: None,
         websocket: spec.websocket.as_deref().map(|port_name| {
             let addr = addr_of(port_name);
             Box::new(Connector::Ws { addr, url: format!("ws://{addr}/mqtt"), tls: None })

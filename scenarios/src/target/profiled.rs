@@ -39,6 +39,10 @@ pub struct Configuration {
     /// Why it is limited to those versions, or anything else a reader must know.
     #[serde(default)]
     pub note: String,
+    /// The user the capability probe connects as, for a configuration that refuses
+    /// anonymous clients (the cases themselves stay as they are written).
+    #[serde(default)]
+    pub probe_as: Option<super::profile::LoginSpec>,
 }
 
 /// What a configuration stands for.
@@ -139,7 +143,9 @@ pub async fn run_groups(
                 continue;
             }
         };
-        let target = crate::Target::Remote(launched.remote.clone());
+        let mut remote = launched.remote.clone();
+        remote.probe_login = c.probe_as.as_ref().map(|l| l.to_login());
+        let target = crate::Target::Remote(remote);
         let mut opts = opts.clone();
         // The run's header was given for the main broker.
         opts.on_capabilities = None;

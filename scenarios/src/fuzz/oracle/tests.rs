@@ -66,7 +66,11 @@ fn a_reopened_connection_has_no_identity_until_its_connect() {
         alias_max: Some(4),
     };
     let connack = |present| {
-        Packet::ConnAck(ConnAck { session_present: present, code: ReasonCode(0), properties: Properties::new() })
+        Packet::ConnAck(ConnAck {
+            session_present: present,
+            code: ReasonCode(0),
+            properties: Properties::new(),
+        })
     };
     let subscribe = |o: &mut Observer, i, slot, filter: usize, qos| {
         let op = Op::Subscribe { c: slot, filter, qos };
@@ -106,4 +110,43 @@ fn a_reopened_connection_has_no_identity_until_its_connect() {
     o.intend(5, &op, &Packet::Publish(p.clone()));
     let f = o.received(5, 2, &Packet::Publish(p), 20);
     assert!(f.is_none(), "{f:?}");
+}
+
+/// Found against the reference broker as a process: the limits a CONNECT announces
+/// are in force only for the first CONNECT of a connection (a later one is a
+/// protocol error, even while the first one's CONNACK is late), and after a CONNECT
+/// the oracle could not read (raw bytes) they are unknown, not zero.
+#[test]
+fn only_the_first_readable_connect_of_a_connection_sets_its_limits() {
+    use mqttspec_codec::{Disconnect, Properties, Property, Publish, ReasonCode};
+    let names = Names::new("t", 0, None);
+    let mut o = Observer::new(Version::V5, &names);
+    let connect = |max_packet, alias_max| Op::Connect {
+        c: 0,
+        id: 0,
+        clean: true,
+        expiry: 0,
+        will: None,
+        max_packet,
+        receive_max: None,
+        alias_max,
+    };
+    // Raw bytes, then a CONNECT announcing a 20-byte limit, before any CONNACK.
+    o.opened(0);
+    o.raw(0);
+    o.intend(0, &connect(Some(20), None), &Packet::PingReq);
+    let mut d = Disconnect::new(ReasonCode(0x82));
+    d.properties =
+        Properties::build(vec![Property::ReasonString("a second CONNECT".repeat(2).into())]).unwrap();
+    assert!(o.received(0, 0, &Packet::Disconnect(d), 38).is_none());
+    // After raw bytes the client's Topic Alias Maximum is unknown: a server alias is
+    // not judged.
+    let mut p = Publish::new(names.topic(0).as_str(), bytes::Bytes::from_static(b"x"));
+    p.properties = Properties::build(vec![Property::TopicAlias(1)]).unwrap();
+    assert!(o.received(1, 0, &Packet::Publish(p.clone()), 12).is_none());
+    // A readable first CONNECT announcing none: the same alias breaks MQTT-3.1.2-27.
+    o.opened(0);
+    o.intend(2, &connect(None, None), &Packet::PingReq);
+    let f = o.received(2, 0, &Packet::Publish(p), 12).expect("a finding");
+    assert_eq!(f.statements, vec!["MQTT-3.1.2-27".to_string()]);
 }
