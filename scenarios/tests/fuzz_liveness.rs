@@ -53,40 +53,38 @@ fn checks(summary: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broker_that_exits_is_a_crash_finding_with_its_last_output() {
-    if !have_python() {
-        panic!("python3 is needed to start the fake broker (apt-get install python3)");
-    }
-    let (status, summary, out) = fuzz("crash").await;
+/// Fuzzes the fake broker in `mode`, which must fail the run with a finding of
+/// `check`: every finding (check, message), that one's message, and summary.json.
+async fn finding(mode: &str, check: &str) -> (Vec<(String, String)>, String, serde_json::Value) {
+    assert!(have_python(), "python3 is needed to start the fake broker (apt-get install python3)");
+    let (status, summary, out) = fuzz(mode).await;
+    let _ = std::fs::remove_dir_all(&out);
     assert_eq!(status, ExitStatus::Failed);
     let found = checks(&summary);
-    let crash =
-        found.iter().find(|(c, _)| c == "crash").unwrap_or_else(|| panic!("no crash finding: {found:?}"));
-    assert!(crash.1.contains("exit status: 3"), "{}", crash.1);
-    assert!(crash.1.contains("fake broker: a SUBSCRIBE arrived, exiting"), "{}", crash.1);
+    let message = found
+        .iter()
+        .find(|(c, _)| c == check)
+        .map(|(_, m)| m.clone())
+        .unwrap_or_else(|| panic!("no {check} finding: {found:?}"));
+    (found, message, summary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_exits_is_a_crash_finding_with_its_last_output() {
+    let (found, crash, _) = finding("crash", "crash").await;
+    assert!(crash.contains("exit status: 3"), "{crash}");
+    assert!(crash.contains("fake broker: a SUBSCRIBE arrived, exiting"), "{crash}");
     // The session that brought it down is reported as the broker gone.
     assert!(found.iter().any(|(c, _)| c == "liveness"), "{found:?}");
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broker_that_stops_answering_is_a_liveness_finding() {
-    if !have_python() {
-        panic!("python3 is needed to start the fake broker (apt-get install python3)");
-    }
-    let (status, summary, out) = fuzz("hang").await;
-    assert_eq!(status, ExitStatus::Failed);
-    let found = checks(&summary);
-    let dead = found
-        .iter()
-        .find(|(c, _)| c == "liveness")
-        .unwrap_or_else(|| panic!("no liveness finding: {found:?}"));
-    assert!(dead.1.contains("no longer answers a CONNECT"), "{}", dead.1);
+    let (found, dead, summary) = finding("hang", "liveness").await;
+    assert!(dead.contains("no longer answers a CONNECT"), "{dead}");
     // Still running: no crash.
     assert!(!found.iter().any(|(c, _)| c == "crash"), "{found:?}");
     let session = summary["findings"].as_array().unwrap().iter().find(|f| f["check"] == "liveness").unwrap();
     let ops = session["session"].as_array().expect("the session is reported");
     assert!(ops.iter().any(|o| o.as_str().is_some_and(|s| s.contains("Subscribe"))), "{ops:?}");
-    let _ = std::fs::remove_dir_all(&out);
 }

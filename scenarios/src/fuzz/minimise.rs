@@ -56,27 +56,16 @@ impl Ctx<'_> {
         if f.finding.check == Check::Liveness {
             return ops;
         }
-        let mut chunk = ops.len().div_ceil(2);
-        while chunk >= 1 && (runs as usize) < budget && self.in_time() {
-            let mut i = 0;
-            let mut removed = false;
-            while i < ops.len() && (runs as usize) < budget && self.in_time() {
-                let mut candidate = ops.clone();
-                candidate.drain(i..(i + chunk).min(ops.len()));
-                if !candidate.is_empty() && self.reproduces(&key, &f.finding, &candidate, &mut runs).await {
-                    ops = candidate;
-                    removed = true;
-                } else {
-                    i += chunk;
-                }
-            }
-            if !removed {
-                if chunk == 1 {
-                    break;
-                }
-                chunk = chunk.div_ceil(2);
-            }
-        }
+        let drop_ops = |ops: &Vec<Op>, at: usize, chunk: usize| {
+            let mut candidate = ops.clone();
+            candidate.drain(at..(at + chunk).min(ops.len()));
+            (!candidate.is_empty()).then_some(candidate)
+        };
+        let holds = async |candidate: &Vec<Op>| {
+            let spent = (runs as usize) >= budget || !self.in_time();
+            if spent { None } else { Some(self.reproduces(&key, &f.finding, candidate, &mut runs).await) }
+        };
+        ops = ddmin(ops, Vec::len, 0, drop_ops, holds).await;
         let extra = (budget / 3).max(12);
         self.minimise_bytes(&key, &f.finding, ops, runs as usize + extra, &mut runs).await
     }
@@ -118,33 +107,56 @@ impl Ctx<'_> {
         }
         for i in 0..ops.len() {
             let Op::Seed { c, bytes } = &ops[i] else { continue };
-            let (c, mut bytes) = (*c, bytes.to_vec());
-            let mut chunk = bytes.len().div_ceil(2);
-            while chunk >= 1 && (*runs as usize) < budget && self.in_time() {
-                let mut at = 1;
-                let mut removed = false;
-                while at < bytes.len() && (*runs as usize) < budget && self.in_time() {
-                    let Some(shorter) = without(&bytes, at, chunk) else { break };
-                    let mut candidate = ops.clone();
-                    candidate[i] = Op::Seed { c, bytes: shorter.clone().into() };
-                    if self.reproduces(key, f, &candidate, runs).await {
-                        bytes = shorter;
-                        ops = candidate;
-                        removed = true;
-                    } else {
-                        at += chunk;
-                    }
+            let c = *c;
+            let holds = async |shorter: &Vec<u8>| {
+                if (*runs as usize) >= budget || !self.in_time() {
+                    return None;
                 }
-                if !removed {
-                    if chunk == 1 {
-                        break;
-                    }
-                    chunk = chunk.div_ceil(2);
-                }
-            }
+                let mut candidate = ops.clone();
+                candidate[i] = Op::Seed { c, bytes: shorter.clone().into() };
+                Some(self.reproduces(key, f, &candidate, runs).await)
+            };
+            let cut = |b: &Vec<u8>, at, chunk| without(b, at, chunk);
+            let bytes = ddmin(bytes.to_vec(), Vec::len, 1, cut, holds).await;
+            ops[i] = Op::Seed { c, bytes: bytes.into() };
         }
         ops
     }
+}
+
+/// Delta debugging: removes chunks of `items` (as `cut` removes `chunk` items at
+/// `at`, from `first` on) while `holds` says the finding still shows, halving the
+/// chunk when none can go; `holds` says `None` once the budget or time is spent.
+async fn ddmin<T>(
+    mut items: T,
+    len: impl Fn(&T) -> usize,
+    first: usize,
+    cut: impl Fn(&T, usize, usize) -> Option<T>,
+    mut holds: impl AsyncFnMut(&T) -> Option<bool>,
+) -> T {
+    let mut chunk = len(&items).div_ceil(2);
+    while chunk >= 1 {
+        let mut at = first;
+        let mut removed = false;
+        while at < len(&items) {
+            let Some(candidate) = cut(&items, at, chunk) else { break };
+            match holds(&candidate).await {
+                None => return items,
+                Some(true) => {
+                    items = candidate;
+                    removed = true;
+                }
+                Some(false) => at += chunk,
+            }
+        }
+        if !removed {
+            if chunk == 1 {
+                break;
+            }
+            chunk = chunk.div_ceil(2);
+        }
+    }
+    items
 }
 
 /// `bytes` without `len` bytes from `at` (the first byte, the packet type and flags,
