@@ -403,8 +403,24 @@ impl Ctx<'_> {
         let out = exec::run(self.endpoint.connector(v), v, &names, &ops, &mut timing).await;
         let key = f.finding.key();
         let ref_names = self.fresh('r', None);
-        let reference =
-            exec::run(self.reference.connector(v), v, &ref_names, &ops, &mut Timing::default()).await;
+        // The scenario's expectations come from a fresh reference broker, as the one it
+        // is verified on: the run's shared one holds every session's retained messages.
+        let reference = match mqttspec_broker::BrokerHandle::start(
+            mqttspec_broker::Config::default(),
+            loopback(),
+        )
+        .await
+        {
+            Ok(fresh) => {
+                let connector = Connector::Tcp(fresh.local_addr());
+                let out = exec::run(&connector, v, &ref_names, &ops, &mut Timing::default()).await;
+                fresh.shutdown().await;
+                out
+            }
+            Err(_) => {
+                exec::run(self.reference.connector(v), v, &ref_names, &ops, &mut Timing::default()).await
+            }
+        };
         let again = match differential::compare(&out, &reference, &ops, v) {
             Some(differential::Difference::Violation(g)) => Some(g),
             _ => out.findings.iter().find(|g| g.key() == key).cloned(),

@@ -76,7 +76,7 @@ pub struct Remote {
     pub login: Option<Login>,
     /// Credentials for the capability probe alone, where the broker refuses anonymous
     /// clients and the cases must stay anonymous (a configuration testing refusals).
-    pub probe_login: Option<Login>,
+    pub probe_login: Option<Box<Login>>,
     /// A WebSocket listener beside the main one, if the target has one (§6).
     pub websocket: Option<Box<Connector>>,
 }

@@ -284,11 +284,12 @@ impl Case {
         for (i, spec) in specs.iter().enumerate() {
             match matching::matches(&self.vars, spec, p) {
                 Ok(()) => return Ok(Ok(i)),
-                Err(matching::Mismatch::Differs(w)) => why.push(w),
+                Err(matching::Mismatch::Differs(w)) if !why.contains(&w) => why.push(w),
+                Err(matching::Mismatch::Differs(_)) => {}
                 Err(harness) => return Err(harness.into()),
             }
         }
-        Ok(Err(why.join("; ")))
+        Ok(Err(reasons(&why)))
     }
 
     async fn step(&mut self, step: &Step) -> StepResult {
@@ -431,4 +432,29 @@ pub(super) async fn run_case(
     result.transcript = transcript.entries();
     result.millis = started.elapsed().as_millis() as u64;
     result
+}
+
+/// Distinct reasons a packet matched none of the expected ones, the first few of them:
+/// one per expected packet would bury the message.
+fn reasons(why: &[String]) -> String {
+    const SHOWN: usize = 4;
+    let mut text = why.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    if why.len() > SHOWN {
+        text.push_str(&format!("; and {} other differences", why.len() - SHOWN));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reasons;
+
+    #[test]
+    fn a_packet_matching_none_of_many_names_a_few_distinct_reasons() {
+        let why: Vec<String> = (0..40).map(|i| format!("payload: expected m{i}")).collect();
+        let text = reasons(&why);
+        assert!(text.starts_with("payload: expected m0; payload: expected m1"), "{text}");
+        assert!(text.ends_with("and 36 other differences"), "{text}");
+        assert_eq!(reasons(&why[..2]), "payload: expected m0; payload: expected m1");
+    }
 }

@@ -324,7 +324,7 @@ async fn probe_target(remote: Remote, opts: &RunOptions) -> Endpoint {
     }
     let patience = opts.clock.default_patience();
     let prefix = format!("{:x}", case::fnv(&opts.run_id) & 0xFFFF_FFFF);
-    let login = remote.probe_login.as_ref().or(remote.login.as_ref());
+    let login = remote.probe_login.as_deref().or(remote.login.as_ref());
     let v5 = probe::probe_v5(remote.connector(Version::V5), login, &prefix, patience).await;
     let v311 = probe::probe_v311(remote.connector(Version::V311), login, &prefix, patience).await;
     let caps = [(Version::V311, v311), (Version::V5, v5)].into_iter().collect();

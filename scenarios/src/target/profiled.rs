@@ -144,7 +144,7 @@ pub async fn run_groups(
             }
         };
         let mut remote = launched.remote.clone();
-        remote.probe_login = c.probe_as.as_ref().map(|l| l.to_login());
+        remote.probe_login = c.probe_as.as_ref().map(|l| Box::new(l.to_login()));
         let target = crate::Target::Remote(remote);
         let mut opts = opts.clone();
         // The run's header was given for the main broker.
