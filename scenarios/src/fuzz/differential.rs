@@ -295,16 +295,7 @@ mod tests {
     }
 
     fn connect() -> Op {
-        Op::Connect {
-            c: 0,
-            id: 0,
-            clean: true,
-            expiry: 0,
-            will: None,
-            max_packet: None,
-            receive_max: None,
-            alias_max: Some(4),
-        }
+        Op::plain_connect(0, 0)
     }
 
     fn connack_with(code: u8) -> Seen {

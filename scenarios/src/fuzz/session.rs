@@ -145,6 +145,22 @@ pub enum FaultSpec {
 }
 
 impl Op {
+    /// A plain CONNECT on slot `c` as identity `id`: clean, no expiry, no will, no
+    /// limits but a Topic Alias Maximum of 4 (for tests to start from).
+    #[cfg(test)]
+    pub(crate) fn plain_connect(c: usize, id: usize) -> Op {
+        Op::Connect {
+            c,
+            id,
+            clean: true,
+            expiry: 0,
+            will: None,
+            max_packet: None,
+            receive_max: None,
+            alias_max: Some(4),
+        }
+    }
+
     /// The client slot it acts on.
     pub fn slot(&self) -> usize {
         match self {

@@ -17,16 +17,10 @@ fn a_delivery_beyond_the_receive_maximum_is_found_and_an_acknowledged_one_is_not
     use mqttspec_codec::{Ack, Publish, QoS};
     let names = Names::new("t", 0, None);
     let mut o = Observer::new(Version::V5, &names);
-    let op = Op::Connect {
-        c: 0,
-        id: 0,
-        clean: true,
-        expiry: 0,
-        will: None,
-        max_packet: None,
-        receive_max: Some(1),
-        alias_max: Some(4),
-    };
+    let mut op = Op::plain_connect(0, 0);
+    if let Op::Connect { receive_max, .. } = &mut op {
+        *receive_max = Some(1);
+    }
     o.opened(0);
     o.intend(0, &op, &Packet::PingReq);
     let publish = |id: u16| {
@@ -55,15 +49,12 @@ fn a_reopened_connection_has_no_identity_until_its_connect() {
     use mqttspec_codec::{ConnAck, Properties, Publish, QoS, ReasonCode, SubAck, Subscribe, Subscription};
     let names = Names::new("t", 0, None);
     let mut o = Observer::new(Version::V5, &names);
-    let connect = |c, id, clean| Op::Connect {
-        c,
-        id,
-        clean,
-        expiry: 0,
-        will: None,
-        max_packet: None,
-        receive_max: None,
-        alias_max: Some(4),
+    let connect = |c, id, clean| {
+        let mut op = Op::plain_connect(c, id);
+        if let Op::Connect { clean: ref mut cl, .. } = op {
+            *cl = clean;
+        }
+        op
     };
     let connack = |present| {
         Packet::ConnAck(ConnAck {
